@@ -1,0 +1,44 @@
+/** Built-in token endpoint dialects. */
+export type TokenEndpointFormat = 'json' | 'oauth2' | 'gotrue';
+
+/**
+ * Worker configuration that survives `postMessage` and IndexedDB: plain data only.
+ * The standalone `sw.js` receives it from `registerTokenBroker({ worker })`;
+ * `installTokenBroker()` accepts it plus function hooks.
+ */
+export interface DeclarativeConfig {
+  /** URL of the refresh endpoint, absolute or relative to the worker's origin. */
+  tokenEndpoint: string;
+  /** @default 'json' */
+  format?: TokenEndpointFormat;
+  /** OAuth 2.0 `client_id` sent with the refresh grant. */
+  clientId?: string;
+  /** OAuth 2.0 `scope` sent with the refresh grant. */
+  scope?: string;
+  /** Supabase `apikey` header (the anon key). */
+  apiKey?: string;
+  /** Path prefixes (matched on a `/` boundary) whose requests get the bearer token. @default ['/api/'] */
+  apiPaths?: string[];
+  /** Origins besides the worker's own whose API paths get the token, e.g. `https://api.example.com`. @default [] */
+  allowedOrigins?: string[];
+  /** Paths under `apiPaths` that never get the token (the token and login endpoints always are). @default [] */
+  excludePaths?: string[];
+  /** Refresh when this many seconds, or a quarter of the token's lifetime, remain, whichever is less. @default 30 */
+  refreshLeadSeconds?: number;
+  /** Timeout of one refresh attempt. @default 10 */
+  refreshTimeoutSeconds?: number;
+  /** How long a request waits for a running refresh before it goes out anyway. @default 10 */
+  requestWaitSeconds?: number;
+  /** First and largest delay between failed refresh attempts (jittered, doubling). @default { initialSeconds: 0.5, maxSeconds: 30 } */
+  backoff?: { initialSeconds?: number; maxSeconds?: number };
+  /** Attempts per refresh before it reports `refresh-unavailable`. @default 3 */
+  maxRefreshAttempts?: number;
+  /** Hand the access token to pages through `getAccessToken()`. @default true */
+  revealAccessToken?: boolean;
+  /** Leave requests alone that already carry an `Authorization` header. @default true */
+  respectExistingAuthorization?: boolean;
+  /** Login endpoint whose successful response the worker captures (the page gets it without the refresh token). */
+  loginEndpoint?: string;
+  /** Endpoint called with the refresh token on logout (RFC 7009 form body `token=…`). */
+  revocationEndpoint?: string;
+}

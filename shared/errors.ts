@@ -1,0 +1,89 @@
+/**
+ * Every failure the broker reports, on either side of the worker boundary, is a
+ * `TokenBrokerError` whose identity is one of these stable codes.
+ */
+export const ERROR_CODES = [
+  /** No session is stored: log in first. */
+  'no-session',
+  /** The token server definitively rejected the refresh token; the session was ended. */
+  'refresh-rejected',
+  /** A refresh failed for a reason that may pass (network, timeout, 408, 429, 5xx). The session is kept. */
+  'refresh-unavailable',
+  /** The token server answered 2xx with a body the broker refuses to store. The session is kept. */
+  'invalid-token-response',
+  /** The tokens handed to `setSession` are unusable (empty, header-unsafe, bad expiry). */
+  'invalid-session',
+  /** The browser is offline; nothing was attempted. */
+  'offline',
+  /** The worker did not answer a call in time. */
+  'worker-timeout',
+  /** No service worker could be reached (unsupported, blocked, or not yet installed). */
+  'worker-unavailable',
+  /** The worker is configured never to hand the access token to pages. */
+  'token-not-revealed',
+  /** The worker has no configuration yet (standalone worker before `registerTokenBroker`). */
+  'not-configured',
+  /** A configuration value is invalid. */
+  'invalid-config',
+  /** The client was destroyed. */
+  'destroyed',
+  /** Anything else; the message says what. */
+  'internal',
+] as const;
+
+export type TokenBrokerErrorCode = (typeof ERROR_CODES)[number];
+
+/** The plain shape an error takes on the wire (postMessage, broadcasts, JSON bodies). */
+export interface SerializedError {
+  code: TokenBrokerErrorCode;
+  message: string;
+  /** Seconds the caller should wait before trying again, when known. */
+  retryAfter?: number;
+}
+
+/** The one error type of sw-token-broker. Match on `code`, never on `message`. */
+export class TokenBrokerError extends Error {
+  override readonly name = 'TokenBrokerError' as const;
+  readonly code: TokenBrokerErrorCode;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: TokenBrokerErrorCode, message?: string, options?: { cause?: unknown; retryAfter?: number }) {
+    super(message ?? code, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryAfter = options?.retryAfter;
+  }
+
+  toJSON(): SerializedError {
+    const out: SerializedError = { code: this.code, message: this.message };
+    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
+    return out;
+  }
+}
+
+/** True for a `TokenBrokerError`, also one from another realm (matched by name and code). */
+export function isTokenBrokerError(value: unknown, code?: TokenBrokerErrorCode): value is TokenBrokerError {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { name?: unknown; code?: unknown };
+  if (v.name !== 'TokenBrokerError' || !isErrorCode(v.code)) return false;
+  return code === undefined || v.code === code;
+}
+
+export function isErrorCode(value: unknown): value is TokenBrokerErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turns anything thrown into a `TokenBrokerError`, keeping the original as `cause`. */
+export function toTokenBrokerError(value: unknown): TokenBrokerError {
+  if (value instanceof TokenBrokerError) return value;
+  if (isTokenBrokerError(value)) {
+    return new TokenBrokerError(value.code, value.message, { retryAfter: value.retryAfter, cause: value });
+  }
+  const message = value instanceof Error ? value.message : String(value);
+  return new TokenBrokerError('internal', message, { cause: value });
+}
+
+/** Rebuilds a typed error from its wire shape; unknown codes become `internal`. */
+export function fromSerializedError(value: SerializedError | undefined): TokenBrokerError {
+  if (!value || !isErrorCode(value.code)) return new TokenBrokerError('internal', value?.message ?? 'unknown error');
+  return new TokenBrokerError(value.code, value.message, value.retryAfter === undefined ? undefined : { retryAfter: value.retryAfter });
+}

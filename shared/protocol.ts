@@ -1,0 +1,89 @@
+import type { SerializedError } from './errors.js';
+import type { DeclarativeConfig } from './config.js';
+
+/** What crosses the worker boundary: a value or a serialized error, never a throw. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+/** Why a refresh ran. */
+export type RefreshTrigger = 'proactive' | 'unauthorized' | 'explicit';
+
+/** Why a session ended. */
+export type LogoutReason = 'user-logout' | 'refresh-rejected';
+
+/** Tokens a page hands over after its own login. The worker keeps the refresh token to itself. */
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds the access token lives, counted from now. Defaults to the JWT `exp` claim. */
+  expiresIn?: number;
+}
+
+/** What a page may know about the session. Holds no token material. */
+export interface BrokerStatus {
+  loggedIn: boolean;
+  /** Increments with every stored token set; 0 when logged out. */
+  generation: number;
+  /** Milliseconds until the access token expires (clock independent), or null. */
+  expiresIn: number | null;
+  /** Milliseconds until the broker refreshes proactively, or null. */
+  refreshDueIn: number | null;
+  lastRefresh: { trigger: RefreshTrigger; agoMs: number } | null;
+  configured: boolean;
+  /** Changes whenever the browser restarted the worker. */
+  workerInstance: string;
+}
+
+export interface AccessTokenInfo {
+  accessToken: string;
+  generation: number;
+  expiresIn: number;
+}
+
+export interface RefreshRequest {
+  trigger: RefreshTrigger;
+  /** Generation of the token the caller saw rejected; an older one means "already refreshed". */
+  seenGeneration?: number;
+}
+
+/**
+ * The functions the worker exposes to pages over Comlink. Only functions: the
+ * exposed object holds no state, because Comlink lets the other side read any property path.
+ */
+export interface BrokerApi {
+  configure(config: DeclarativeConfig): Promise<Result<BrokerStatus>>;
+  setSession(tokens: SessionTokens): Promise<Result<BrokerStatus>>;
+  getAccessToken(options?: { minValidityMs?: number }): Promise<Result<AccessTokenInfo>>;
+  refresh(request: RefreshRequest): Promise<Result<BrokerStatus>>;
+  logout(): Promise<Result<BrokerStatus>>;
+  status(): Promise<Result<BrokerStatus>>;
+  /** Proactive wake-up from a page timer: refreshes if due. */
+  wake(): Promise<Result<BrokerStatus>>;
+  /** Takes control of uncontrolled pages (first visit, hard reload). */
+  claim(): Promise<Result<BrokerStatus>>;
+}
+
+export type BrokerMethod = keyof BrokerApi;
+
+/** Messages the worker sends to every tab of the origin on a BroadcastChannel. */
+export type BroadcastMessage =
+  | { type: 'logout'; reason: LogoutReason }
+  | { type: 'refreshed'; generation: number; expiresIn: number; trigger: RefreshTrigger }
+  | { type: 'session'; generation: number; expiresIn: number }
+  | { type: 'error'; error: SerializedError };
+
+/** Marks a page→worker message as ours; the Comlink message rides in `call`, the reply port in `ports[0]`. */
+export const ENVELOPE_KEY = '__swTokenBroker' as const;
+
+export interface Envelope {
+  [ENVELOPE_KEY]: 1;
+  call: unknown;
+}
+
+export function isEnvelope(data: unknown): data is Envelope {
+  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[ENVELOPE_KEY] === 1;
+}
+
+export const DEFAULT_CHANNEL = 'sw-token-broker';
+
+/** Response header naming the error code on responses the worker made up itself (503) or marked (401). */
+export const ERROR_HEADER = 'x-token-broker-error';

@@ -1,0 +1,24 @@
+import { DEFAULT_CHANNEL, type BroadcastMessage } from '../shared/protocol.js';
+
+/** Reaches every tab of the origin, controlled or not, and other worker versions. */
+export interface Broadcaster {
+  post(message: BroadcastMessage): void;
+  /** Messages from other contexts (a BroadcastChannel never echoes its own). Returns an unsubscribe. */
+  listen(handler: (message: BroadcastMessage) => void): () => void;
+}
+
+export function createBroadcaster(name: string = DEFAULT_CHANNEL): Broadcaster {
+  let channel: BroadcastChannel | undefined;
+  const get = (): BroadcastChannel => (channel ??= new BroadcastChannel(name));
+  return {
+    post(message) {
+      get().postMessage(message);
+    },
+    listen(handler) {
+      const ch = get();
+      const onMessage = (event: MessageEvent): void => handler(event.data as BroadcastMessage);
+      ch.addEventListener('message', onMessage);
+      return () => ch.removeEventListener('message', onMessage);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { clientsClaim } from 'workbox-core';
+import { isEnvelope } from '../shared/protocol.js';
+import { createBroadcaster } from './broadcast.js';
+import { Broker } from './broker.js';
+import { forwardWithToken } from './forward.js';
+import { createBrokerApi, serveCall } from './rpc.js';
+import { isInScope, isInterceptable, isLoginRequest } from './scope.js';
+import type { TokenBrokerConfig } from './settings.js';
+import { createIdbStore, DEFAULT_DB_NAME } from './store.js';
+
+declare let self: ServiceWorkerGlobalScope;
+
+export interface InstallOptions {
+  /** IndexedDB database name. @default 'sw-token-broker' */
+  dbName?: string;
+  /** Call `skipWaiting()` on install so a new version takes over at once. @default false */
+  skipWaiting?: boolean;
+}
+
+/** What `installTokenBroker` returns. */
+export interface InstalledBroker {
+  /** The broker, for apps that want to call it from their own handlers. */
+  broker: Broker;
+  /** Removes the listeners this call added. */
+  uninstall(): void;
+}
+
+/**
+ * Adds the broker's `fetch`, `message` and lifecycle listeners to this service worker.
+ * Pass a config when your app owns its worker (Workbox, vite-plugin-pwa injectManifest);
+ * without one, the config comes from `registerTokenBroker({ worker })` and is persisted.
+ * Call it before other `fetch` listeners so API requests reach the broker first.
+ *
+ * @example
+ * import { installTokenBroker } from 'sw-token-broker/sw';
+ * installTokenBroker({ tokenEndpoint: '/api/auth/refresh', apiPaths: ['/api/'] });
+ */
+export function installTokenBroker(config?: TokenBrokerConfig, options: InstallOptions = {}): InstalledBroker {
+  const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
+  const broker = new Broker({
+    origin: self.location.origin,
+    store: createIdbStore(options.dbName ?? DEFAULT_DB_NAME),
+    broadcaster: createBroadcaster(),
+    fetch: fetchFn,
+    ...(config ? { config } : {}),
+  });
+  const api = createBrokerApi(broker, () => self.clients.claim());
+
+  const onFetch = (event: FetchEvent): void => {
+    const { request } = event;
+    if (!isInterceptable(request)) return;
+    if (broker.isLoaded) {
+      const config = broker.currentConfig();
+      const url = new URL(request.url);
+      const mine = config !== null && (isInScope(url, config) || isLoginRequest(request, url, config));
+      if (!mine || (config.respectExistingAuthorization && request.headers.has('authorization'))) {
+        // Not ours: let the browser handle it natively, but still run the cheap proactive check.
+        if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+        return;
+      }
+    }
+    // Before the first load we cannot tell yet; forwardWithToken re-checks after loading.
+    event.respondWith(forwardWithToken(broker, request, (p) => event.waitUntil(p), fetchFn));
+  };
+
+  const onMessage = (event: ExtendableMessageEvent): void => {
+    if (!isEnvelope(event.data)) return;
+    const port = event.ports[0];
+    if (!port) return;
+    event.waitUntil(Promise.all([serveCall(api, event.data.call, port), broker.ready().then(() => broker.refreshIfDue())]));
+  };
+
+  const onInstall = (): void => {
+    if (options.skipWaiting) void self.skipWaiting();
+  };
+
+  self.addEventListener('fetch', onFetch);
+  self.addEventListener('message', onMessage);
+  self.addEventListener('install', onInstall);
+  clientsClaim();
+  return {
+    broker,
+    uninstall() {
+      self.removeEventListener('fetch', onFetch);
+      self.removeEventListener('message', onMessage);
+      self.removeEventListener('install', onInstall);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { TokenBrokerError } from '../shared/errors.js';
+
+/** Runs `fn` while holding the broker's exclusive lock. Injectable for tests. */
+export type LockFn = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export const LOCK_NAME = 'sw-token-broker:refresh';
+
+/**
+ * An origin-wide Web Lock (shared by pages, this worker and an old or new worker
+ * version, PITFALLS §4) with an acquisition timeout. Without `navigator.locks`,
+ * callers rely on the in-worker single flight alone.
+ */
+export function createWebLock(timeoutMs: () => number, name: string = LOCK_NAME): LockFn {
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (!locks) return fn();
+    const signal = AbortSignal.timeout(timeoutMs());
+    let acquired = false;
+    try {
+      return await locks.request(name, { signal }, () => {
+        acquired = true;
+        return fn();
+      });
+    } catch (cause) {
+      if (!acquired) {
+        throw new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock', { cause });
+      }
+      throw cause;
+    }
+  };
+}

@@ -1,0 +1,87 @@
+import { expose, type Endpoint } from 'comlink';
+import type { DeclarativeConfig } from '../shared/config.js';
+import { toTokenBrokerError } from '../shared/errors.js';
+import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
+import type { Broker } from './broker.js';
+
+function result<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...args: A) => Promise<Result<T>> {
+  return async (...args) => {
+    try {
+      return { ok: true, value: await fn(...args) };
+    } catch (error) {
+      // Comlink keeps only name/message of thrown errors: send a typed result instead.
+      return { ok: false, error: toTokenBrokerError(error).toJSON() };
+    }
+  };
+}
+
+/**
+ * The functions pages may call. Frozen and stateless: Comlink lets the caller GET or SET
+ * any property path of the exposed object, so it must hold nothing worth reading.
+ */
+export function createBrokerApi(broker: Broker, claim: () => Promise<void>): BrokerApi {
+  return Object.freeze({
+    configure: result((config: DeclarativeConfig) => broker.configure(config)),
+    setSession: result((tokens: SessionTokens) => broker.setSession(tokens)),
+    getAccessToken: result(async (options?: { minValidityMs?: number }) => broker.getAccessToken(Number(options?.minValidityMs) || 0)),
+    refresh: result(async (request: RefreshRequest) => {
+      const trigger = request?.trigger === 'unauthorized' ? 'unauthorized' : 'explicit';
+      const seen = typeof request?.seenGeneration === 'number' ? request.seenGeneration : undefined;
+      await broker.refresh(trigger, seen);
+      return broker.status();
+    }),
+    logout: result(() => broker.logout()),
+    status: result(async () => {
+      await broker.ready();
+      return broker.status();
+    }),
+    wake: result(async () => {
+      await broker.ready();
+      await broker.refreshIfDue();
+      return broker.status();
+    }),
+    claim: result(async () => {
+      await claim();
+      await broker.ready();
+      return broker.status();
+    }),
+  });
+}
+
+/**
+ * Serves one Comlink call that arrived as its own `message` event, replying on the port
+ * that came with it. Resolves once the reply is sent, so the caller can hold the event
+ * open with `waitUntil` until then (PITFALLS §3).
+ */
+export function serveCall(api: BrokerApi, call: unknown, port: MessagePort): Promise<void> {
+  if (!isMethodCall(api, call)) {
+    // Only plain method calls: no property reads or writes, nothing that would never answer.
+    port.close();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    let listener: ((event: MessageEvent) => void) | undefined;
+    const endpoint: Endpoint = {
+      postMessage(message: unknown, transfer?: Transferable[]) {
+        port.postMessage(message, transfer ?? []);
+        port.close();
+        resolve();
+      },
+      addEventListener(_type: string, l: EventListenerOrEventListenerObject) {
+        listener = l as (event: MessageEvent) => void;
+      },
+      removeEventListener() {
+        listener = undefined;
+      },
+    };
+    expose(api, endpoint);
+    listener?.({ data: call, origin: '' } as MessageEvent);
+  });
+}
+
+function isMethodCall(api: BrokerApi, call: unknown): boolean {
+  const c = call as { type?: unknown; path?: unknown } | null;
+  if (typeof c !== 'object' || c === null || c.type !== 'APPLY' || !Array.isArray(c.path) || c.path.length !== 1) return false;
+  const name: unknown = c.path[0];
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+}

@@ -1,0 +1,37 @@
+import type { ResolvedConfig } from './settings.js';
+
+/**
+ * Requests the broker may touch at all: fetch/XHR only (`destination === ''`), never
+ * navigations or `no-cors` requests (PITFALLS §6).
+ */
+export function isInterceptable(request: Request): boolean {
+  return request.destination === '' && request.mode !== 'navigate' && request.mode !== 'no-cors';
+}
+
+/** True when `path` is `prefix` itself or lies below it on a `/` boundary. */
+export function matchesPathPrefix(path: string, prefix: string): boolean {
+  const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === base || path.startsWith(base + '/');
+}
+
+function sameEndpoint(url: URL, endpoint: URL | null): boolean {
+  return endpoint !== null && url.origin === endpoint.origin && url.pathname === endpoint.pathname;
+}
+
+/**
+ * Whether `url` gets the bearer token: its parsed origin is ours or allow-listed (exact
+ * origin equality, so `api.example.com.evil.tld` never matches), its path lies under an
+ * API prefix, and it is not one of the broker's own endpoints.
+ */
+export function isInScope(url: URL, config: ResolvedConfig): boolean {
+  if (url.origin !== config.origin && !config.allowedOrigins.has(url.origin)) return false;
+  if (sameEndpoint(url, config.tokenEndpoint) || sameEndpoint(url, config.loginEndpoint) || sameEndpoint(url, config.revocationEndpoint)) {
+    return false;
+  }
+  if (config.excludePaths.some((p) => matchesPathPrefix(url.pathname, p))) return false;
+  return config.apiPaths.some((p) => matchesPathPrefix(url.pathname, p));
+}
+
+export function isLoginRequest(request: Request, url: URL, config: ResolvedConfig): boolean {
+  return request.method === 'POST' && sameEndpoint(url, config.loginEndpoint);
+}
