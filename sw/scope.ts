@@ -1,3 +1,4 @@
+import { matchesPathPrefix } from '../shared/paths.js';
 import type { ResolvedConfig } from './settings.js';
 
 /**
@@ -6,12 +7,6 @@ import type { ResolvedConfig } from './settings.js';
  */
 export function isInterceptable(request: Request): boolean {
   return request.destination === '' && request.mode !== 'navigate' && request.mode !== 'no-cors';
-}
-
-/** True when `path` is `prefix` itself or lies below it on a `/` boundary. */
-export function matchesPathPrefix(path: string, prefix: string): boolean {
-  const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  return path === base || path.startsWith(base + '/');
 }
 
 function sameEndpoint(url: URL, endpoint: URL | null): boolean {

@@ -1,0 +1,75 @@
+import { registerTokenBroker, type ClientStatus, type TokenBrokerClient } from '../src/index.js';
+import { api, login, meWithAxios, meWithFetch } from './api.js';
+import { demoWorkerConfig } from './config.js';
+import { createPanel } from './panel.js';
+
+const panel = createPanel();
+
+async function start(): Promise<void> {
+  const broker = await registerTokenBroker({ worker: demoWorkerConfig(location.search) });
+  // Only does something while this page is not controlled (e.g. after a hard reload).
+  broker.attachAxios(api);
+  wire(broker);
+  // Exposed for the Playwright tests and for poking around in DevTools.
+  Object.assign(globalThis, { demo: { broker, meWithFetch, meWithAxios, api, login, events: panel.events } });
+  await panel.update(broker);
+  document.body.dataset.ready = 'true';
+}
+
+function wire(broker: TokenBrokerClient): void {
+  broker.on('logout', ({ reason }) => panel.log(`logout (${reason})`));
+  broker.on('refreshed', ({ generation, trigger }) => panel.log(`refreshed → generation ${generation} (${trigger})`));
+  broker.on('session', ({ generation }) => panel.log(`session stored (generation ${generation})`));
+  broker.on('error', ({ error }) => panel.log(`error ${error.code}: ${error.message}`, true));
+  broker.on('control', ({ controlled }) => panel.log(controlled ? 'page controlled by the worker' : 'page NOT controlled'));
+  for (const type of ['logout', 'refreshed', 'session', 'control'] as const) broker.on(type, () => void panel.update(broker));
+
+  const form = document.querySelector<HTMLFormElement>('#login-form')!;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    void run('login', async () => {
+      const body = await login(String(data.get('username')), String(data.get('password')));
+      // Controlled pages never see the refresh token (the worker captured it). An
+      // uncontrolled page (hard reload) gets the full response and hands it over.
+      if (typeof body.refresh_token === 'string') {
+        await broker.setSession({ accessToken: String(body.access_token), refreshToken: body.refresh_token, expiresIn: Number(body.expires_in) });
+      }
+      return 'logged in';
+    });
+  });
+  const on = (id: string, label: string, fn: () => Promise<unknown>): void =>
+    document.getElementById(id)!.addEventListener('click', () => void run(label, fn));
+  on('call-fetch', 'fetch /api/me', meWithFetch);
+  on('call-axios', 'axios /api/me', meWithAxios);
+  on('burst', 'burst of 20', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 ? meWithFetch() : meWithAxios())));
+    return `${results.filter((r) => r.status === 'fulfilled').length}/20 succeeded`;
+  });
+  on('refresh', 'refresh', () => broker.refresh());
+  on('logout', 'logout', () => broker.logout());
+  const offline = (): void => void (document.getElementById('offline-banner')!.hidden = navigator.onLine);
+  addEventListener('online', offline);
+  addEventListener('offline', offline);
+  offline();
+  setInterval(() => void panel.update(broker), 1000);
+
+  async function run(label: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      const result = await fn();
+      panel.log(`${label}: ${summarize(result)}`);
+    } catch (error) {
+      panel.log(`${label} failed: ${(error as Error).message}`, true);
+    }
+    await panel.update(broker);
+  }
+}
+
+function summarize(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const s = value as Partial<ClientStatus> & { user?: string; generation?: number };
+  if (s && typeof s === 'object' && 'user' in s) return `ok (user ${s.user}, generation ${s.generation})`;
+  return 'ok';
+}
+
+void start().catch((error: unknown) => panel.log(`startup failed: ${(error as Error).message}`, true));

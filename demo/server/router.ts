@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { send, sendJson } from './respond.js';
+import { handleLogin, handleRefresh, handleRevoke } from './routes-auth.js';
+import { handleEcho, handleMe, handlePing, handleSlow } from './routes-api.js';
+import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
+import type { ServerState } from './state.js';
+import { serveStatic } from './static.js';
+import { authenticate } from './tokens.js';
+import type { RequestRecord, TestControl } from './types.js';
+
+type Handler = (state: ServerState, req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  '/api/auth/login': { POST: handleLogin },
+  '/api/auth/refresh': { POST: handleRefresh },
+  '/api/auth/revoke': { POST: handleRevoke },
+  '/api/me': { GET: handleMe },
+  '/api/echo': { POST: handleEcho, PUT: handleEcho },
+  '/api/slow': { GET: handleSlow },
+  '/api/public/ping': { GET: handlePing },
+};
+
+function isApiPath(pathname: string): boolean {
+  return pathname === '/api' || pathname.startsWith('/api/');
+}
+
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  } catch {
+    return '/';
+  }
+}
+
+/**
+ * Entry for every request. Order matters: the control surface is exempt from "offline" (or it
+ * could never be switched back) and from counting (reading counters must not change them);
+ * offline requests die before anything is counted; everything else is counted on arrival.
+ */
+export function createRequestHandler(state: ServerState, control: TestControl) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const pathname = pathOf(req);
+    const isControl = pathname.startsWith(TEST_PREFIX);
+    if (isControl && state.testControl) {
+      void guard(handleTestRoute(control, req, res, pathname), res, true);
+      return;
+    }
+    if (state.offline) {
+      req.socket.destroy();
+      return;
+    }
+    record(state, req, res, pathname);
+    if (isControl) {
+      // Disabled control surface: indistinguishable from any other missing resource.
+      sendJson(res, 404, { error: 'not_found' });
+      return;
+    }
+    if (!isApiPath(pathname)) {
+      void guard(serveStatic(state, req, res, pathname), res, false);
+      return;
+    }
+    const methods = API_ROUTES[pathname];
+    const handler = methods?.[req.method ?? ''];
+    if (!methods) sendJson(res, 404, { error: 'not_found' });
+    else if (!handler) sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: Object.keys(methods).join(', ') });
+    else void guard(Promise.resolve().then(() => handler(state, req, res)), res, true);
+  };
+}
+
+function record(state: ServerState, req: IncomingMessage, res: ServerResponse, path: string): void {
+  const header = req.headers.authorization;
+  const authorization = header !== undefined;
+  state.counters.bump(authorization ? 'requestsWithAuth' : 'requestsWithoutAuth');
+  const entry: RequestRecord = {
+    method: req.method ?? '',
+    path,
+    authorization,
+    generation: authorization ? (authenticate(state, header)?.gen ?? null) : null,
+    status: 0,
+  };
+  state.counters.logRequest(entry);
+  res.once('finish', () => {
+    entry.status = res.statusCode;
+  });
+}
+
+/** Turns a handler failure into a 500; a client that went away (abort, drop) needs no answer. */
+async function guard(work: Promise<void>, res: ServerResponse, json: boolean): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (res.destroyed || res.headersSent) return;
+    // Only the error's name and message: handler errors never carry token material.
+    console.error('sw-token-broker demo server: internal error:', error instanceof Error ? error.message : 'unknown');
+    if (json) sendJson(res, 500, { error: 'server_error' });
+    else send(res, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Internal error');
+  }
+}

@@ -1,0 +1,28 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import type { TestServer } from './fixtures.js';
+
+/** Demo query parameters that shorten the worker's timings (see demo/config.ts). */
+export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts', number>>;
+
+/** Opens the demo in a new tab and waits until its client is registered. */
+export async function openDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
+  const page = await context.newPage();
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  await page.goto(`${server.url}/${search ? `?${search}` : ''}`);
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+/** Logs in through the demo's form and waits for the session panel. */
+export async function loginThroughForm(page: Page): Promise<void> {
+  await page.click('#login');
+  await page.waitForFunction(() => document.getElementById('state')?.textContent === 'logged in');
+}
+
+/** Runs `GET /api/me` in the page with plain fetch or with the demo's plain axios instance. */
+export function callMe(page: Page, via: 'fetch' | 'axios'): Promise<{ user: string; generation: number }> {
+  return page.evaluate(async (how) => {
+    const demo = (globalThis as unknown as { demo: Record<string, () => Promise<unknown>> }).demo;
+    return (await (how === 'fetch' ? demo.meWithFetch!() : demo.meWithAxios!())) as { user: string; generation: number };
+  }, via);
+}

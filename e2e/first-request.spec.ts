@@ -1,0 +1,33 @@
+import { callMe, loginThroughForm, openDemo } from './demo.js';
+import { expect, test } from './fixtures.js';
+
+test('login, then /api/me through plain fetch and plain axios carries the bearer token', async ({ context, server }) => {
+  const page = await openDemo(context, server);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await loginThroughForm(page);
+
+  // The worker captured the login: the page got the response without the refresh token.
+  const leaked = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage));
+  expect(leaked).not.toContain('refresh');
+
+  server.control.reset();
+  expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
+  expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 1 });
+
+  const me = server.control.counters().requests.filter((r) => r.path === '/api/me');
+  expect(me).toHaveLength(2);
+  expect(me.every((r) => r.authorization && r.status === 200 && r.generation === 1)).toBe(true);
+  expect(server.control.counters().unauthorized).toBe(0);
+});
+
+test('a request to another origin carries no Authorization header', async ({ context, server, foreignServer }) => {
+  const page = await openDemo(context, server);
+  await loginThroughForm(page);
+  // A CORS request the worker could have touched. The foreign server sends no CORS headers,
+  // so the page sees a network error; what matters is what the server received.
+  await page.evaluate((url) => fetch(`${url}/api/me`).catch(() => undefined), foreignServer.url);
+  const seen = foreignServer.control.counters();
+  expect(seen.requests.filter((r) => r.path === '/api/me')).toHaveLength(1);
+  expect(seen.requestsWithAuth).toBe(0);
+  expect(seen.requestsWithoutAuth).toBeGreaterThan(0);
+});

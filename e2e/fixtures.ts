@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test as base, type BrowserContext, type Page } from '@playwright/test';
+
+// The demo server is imported lazily (inside the fixture) so specs that only use the helpers
+// below load without it: e.g. the browser smoke test, or while the server is being rewritten.
+type DemoServerModule = typeof import('../demo/server/index.js');
+type StartOptions = NonNullable<Parameters<DemoServerModule['startServer']>[0]>;
+
+/** A running demo server with its test-control API; closed by the fixture's teardown. */
+export type TestServer = Awaited<ReturnType<DemoServerModule['startServer']>>;
+
+/** What a spec may set with `test.use({ serverOptions })`; the fixture fills in the rest. */
+export type ServerOptions = Omit<StartOptions, 'testControl' | 'staticDir' | 'swScript'>;
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+export const demoStaticDir = `${repoRoot}dist/demo`;
+export const demoSwScript = `${repoRoot}dist/standalone/sw.js`;
+
+const defaultServerOptions: ServerOptions = { accessTtlSeconds: 60 };
+
+async function startDemoServer(options: StartOptions): Promise<TestServer> {
+  const { startServer } = await import('../demo/server/index.js');
+  return startServer(options);
+}
+
+function assertBuilt(): void {
+  const missing = [demoStaticDir, demoSwScript].filter((path) => !existsSync(path));
+  if (missing.length > 0) {
+    throw new Error(`Missing build output ${missing.join(', ')}: run \`npm run build\` first.`);
+  }
+}
+
+export const test = base.extend<{
+  /** Options for `server`; a spec's `test.use({ serverOptions })` is merged over the default. @default { accessTtlSeconds: 60 } */
+  serverOptions: ServerOptions;
+  /** The demo app and the built `sw.js`, with test control, on its own port. */
+  server: TestServer;
+  /** A second server on another port, i.e. another origin: tokens must never reach it. */
+  foreignServer: TestServer;
+}>({
+  serverOptions: [defaultServerOptions, { option: true }],
+
+  server: async ({ serverOptions }, use) => {
+    assertBuilt();
+    const server = await startDemoServer({
+      ...defaultServerOptions,
+      ...serverOptions,
+      testControl: true,
+      staticDir: demoStaticDir,
+      swScript: demoSwScript,
+    });
+    try {
+      await use(server);
+    } finally {
+      await server.close();
+    }
+  },
+
+  foreignServer: async ({}, use) => {
+    const server = await startDemoServer({ testControl: true });
+    try {
+      await use(server);
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+export { expect } from '@playwright/test';
+
+/**
+ * Stops every service worker of the context, as the browser does after ~30 s idle.
+ * Needed because Chromium never idles a worker out while DevTools (Playwright) is attached
+ * (PITFALLS §2). The next fetch or postMessage starts a fresh worker instance.
+ * Resolves once Chromium reports no worker version still running.
+ */
+export async function stopServiceWorkers(context: BrowserContext, page: Page, timeoutMs = 10_000): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const status = new Map<string, string>();
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const version of versions) status.set(version.versionId, version.runningStatus);
+  });
+  try {
+    // `enable` is required before `stopAllWorkers`; it also replays the current versions.
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const deadline = Date.now() + timeoutMs;
+    while ([...status.values()].some((running) => running !== 'stopped')) {
+      if (Date.now() > deadline) throw new Error('stopServiceWorkers: workers still running after stopAllWorkers');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * Shift+reload: `Page.reload` with `ignoreCache`, then waits for `load`. The reloaded page is
+ * not controlled by the service worker (PITFALLS §5).
+ */
+export async function hardReload(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const loaded = page.waitForEvent('load');
+    await cdp.send('Page.reload', { ignoreCache: true });
+    await loaded;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/** Waits until `navigator.serviceWorker.controller` is non-null in the page. */
+export async function waitForController(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+    timeout: timeoutMs,
+  });
+}
+
+// No `expectEventually`: use `await expect.poll(() => server.control.counters()).toMatchObject(...)`.

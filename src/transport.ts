@@ -1,0 +1,56 @@
+import { wrap, type Endpoint } from 'comlink';
+import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
+import { ENVELOPE_KEY, type BrokerApi, type BrokerMethod, type Result } from '../shared/protocol.js';
+
+type Args<M extends BrokerMethod> = Parameters<BrokerApi[M]>;
+type Value<M extends BrokerMethod> = Awaited<ReturnType<BrokerApi[M]>> extends Result<infer T> ? T : never;
+
+export interface CallOptions {
+  /** Which worker to talk to right now (the controller, else the registration's active worker). */
+  target: () => ServiceWorker | null | undefined;
+  timeoutMs: number;
+  /** Extra attempts after a timeout; every broker method is safe to repeat. @default 1 */
+  retries?: number;
+}
+
+/**
+ * One Comlink call as one fresh `postMessage` event with its own reply port. A worker
+ * that was stopped is started again by the event, and a dead port can never strand
+ * later calls (comlink #637, PITFALLS §3).
+ */
+function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
+  const { port1, port2 } = new MessageChannel();
+  const endpoint: Endpoint = {
+    postMessage(message: unknown, transfer: Transferable[] = []) {
+      worker.postMessage({ [ENVELOPE_KEY]: 1, call: message }, [port2, ...transfer]);
+    },
+    addEventListener: (type: string, listener: EventListenerOrEventListenerObject) => port1.addEventListener(type, listener),
+    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject) => port1.removeEventListener(type, listener),
+    start: () => port1.start(),
+  };
+  const remote = wrap<BrokerApi>(endpoint) as unknown as Record<M, (...a: Args<M>) => Promise<Result<Value<M>>>>;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TokenBrokerError('worker-timeout', `the worker did not answer ${method} in ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([remote[method](...args), timeout]).finally(() => {
+    clearTimeout(timer);
+    port1.close();
+  });
+}
+
+/** Calls a broker method, rebuilding errors as `TokenBrokerError`. */
+export async function callWorker<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Value<M>> {
+  const retries = options.retries ?? 1;
+  for (let attempt = 0; ; attempt++) {
+    const worker = options.target();
+    if (!worker) throw new TokenBrokerError('worker-unavailable', 'no service worker is active');
+    try {
+      const result = await callOnce(worker, method, args, options.timeoutMs);
+      if (result.ok) return result.value;
+      throw fromSerializedError(result.error);
+    } catch (error) {
+      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || attempt >= retries) throw error;
+    }
+  }
+}
