@@ -20,8 +20,13 @@ export interface CallOptions {
  */
 function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
   const { port1, port2 } = new MessageChannel();
+  let sent = false;
   const endpoint: Endpoint = {
     postMessage(message: unknown, transfer: Transferable[] = []) {
+      // One call, one message. Comlink posts a RELEASE once the proxy is garbage collected;
+      // port2 is gone by then (posting it again throws DataCloneError) and the worker holds nothing to release.
+      if (sent) return;
+      sent = true;
       worker.postMessage({ [ENVELOPE_KEY]: 1, call: message }, [port2, ...transfer]);
     },
     addEventListener: (type: string, listener: EventListenerOrEventListenerObject) => port1.addEventListener(type, listener),

@@ -50,7 +50,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= new Promise<void>((resolve) => {
         state.lifetime.close();
         server.close(() => resolve());
-        
+        for (const socket of sockets) socket.destroy();
       });
       return closing;
     },

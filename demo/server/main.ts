@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './index.js';
 
-const STATIC_DIR = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist', 'demo');
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const STATIC_DIR = join(ROOT, 'dist', 'demo');
+// The prebuilt standalone worker (vite build --mode sw), served as /sw.js.
+const SW_SCRIPT = join(ROOT, 'dist', 'standalone', 'sw.js');
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     reuseGraceSeconds: numberFromEnv('REUSE_GRACE_SECONDS', 0),
     testControl: flagFromEnv('TEST_CONTROL'),
     staticDir: STATIC_DIR,
+    swScript: SW_SCRIPT,
   });
   console.log(`sw-token-broker demo: ${server.url}/  (login: demo / demo)`);
 

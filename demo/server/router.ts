@@ -51,7 +51,7 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
     }
     record(state, req, res, pathname);
     if (isControl) {
-      // Disabled control surface: indistinguishable from any other missing resource.
+      // Disabled control surface: 404 for every method (static files would say 405 to a POST).
       sendJson(res, 404, { error: 'not_found' });
       return;
     }

@@ -37,10 +37,10 @@ describe('protected routes', () => {
   });
 
   it('rejects an expired token (fractional TTL)', async () => {
-    const server = await start({ accessTtlSeconds: 0.3 });
+    const server = await start({ accessTtlSeconds: 0.5 });
     const tokens = await login(server);
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(200);
-    await sleep(450);
+    await sleep(700);
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(401);
   });
 
@@ -115,15 +115,15 @@ describe('GET /api/slow', () => {
   });
 
   it('validates on arrival by default: a token expiring during the wait still succeeds', async () => {
-    const server = await start({ accessTtlSeconds: 0.2 });
+    const server = await start({ accessTtlSeconds: 0.5 });
     const tokens = await login(server);
-    expect((await getWith(server, '/api/slow?ms=400', tokens.access_token)).status).toBe(200);
+    expect((await getWith(server, '/api/slow?ms=800', tokens.access_token)).status).toBe(200);
   });
 
   it('validates after the wait with ?validate=end', async () => {
-    const server = await start({ accessTtlSeconds: 0.2 });
+    const server = await start({ accessTtlSeconds: 0.5 });
     const tokens = await login(server);
-    expect((await getWith(server, '/api/slow?ms=400&validate=end', tokens.access_token)).status).toBe(401);
+    expect((await getWith(server, '/api/slow?ms=800&validate=end', tokens.access_token)).status).toBe(401);
     expect(server.control.counters().unauthorized).toBe(1);
   });
 

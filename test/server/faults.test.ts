@@ -172,4 +172,16 @@ describe('close()', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     await expect(fetch(`${server.url}/api/public/ping`)).rejects.toThrow();
   });
+
+  it('cancels delayed work: a refresh waiting in beforeMs never rotates after close()', async () => {
+    const server = await start();
+    const tokens = await login(server);
+    server.control.setRefreshLatency({ beforeMs: 500 });
+    const pending = refreshJson(server, tokens.refresh_token);
+    await waitFor(() => server.control.counters().refreshCalls === 1);
+    await server.close();
+    await expect(pending).rejects.toThrow();
+    await sleep(700);
+    expect(Object.values(server.control.counters().families)[0]).toMatchObject({ generation: 1, rotations: 0 });
+  });
 });

@@ -74,11 +74,11 @@ describe('reuse grace window', () => {
 describe('runtime configuration', () => {
   it('configure({ accessTtlSeconds }) applies to tokens minted afterwards', async () => {
     const server = await start({ accessTtlSeconds: 60 });
-    server.control.configure({ accessTtlSeconds: 0.25 });
+    server.control.configure({ accessTtlSeconds: 0.5 });
     const tokens = await login(server);
-    expect(tokens.expires_in).toBe(0.25);
+    expect(tokens.expires_in).toBe(0.5);
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(200);
-    await sleep(400);
+    await sleep(700);
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(401);
   });
 
