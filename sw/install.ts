@@ -5,6 +5,7 @@ import { Broker } from './broker.js';
 import { forwardWithToken } from './forward.js';
 import { createBrokerApi, serveCall } from './rpc.js';
 import { isInScope, isInterceptable, isLoginRequest } from './scope.js';
+import { addBypassRoutes } from './static-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore, DEFAULT_DB_NAME } from './store.js';
 
@@ -15,6 +16,11 @@ export interface InstallOptions {
   dbName?: string;
   /** Call `skipWaiting()` on install so a new version takes over at once. @default false */
   skipWaiting?: boolean;
+  /**
+   * Let navigations and non-fetch requests (scripts, styles, images) bypass this worker through
+   * static routing where supported. Leave off if other handlers in your worker serve them (precaching). @default false
+   */
+  bypassStaticRequests?: boolean;
 }
 
 /** What `installTokenBroker` returns. */
@@ -70,7 +76,8 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     event.waitUntil(Promise.all([serveCall(api, event.data.call, port), broker.ready().then(() => broker.refreshIfDue())]));
   };
 
-  const onInstall = (): void => {
+  const onInstall = (event: ExtendableEvent): void => {
+    if (options.bypassStaticRequests) addBypassRoutes(event);
     if (options.skipWaiting) void self.skipWaiting();
   };
 
