@@ -1,0 +1,93 @@
+import type { Browser } from '@playwright/test';
+import { stopServiceWorkers } from './browser.js';
+import { openVariant, type BenchSite, type Closer, type Variant } from './origins.js';
+import { directRoundTrips, pretendTokenIsFresh, timeOne } from './page-probes.js';
+import type { Row } from './report.js';
+import { median, rotate, sleep } from './stats.js';
+
+/** Issue 7 §4. A half-second token lifetime keeps the waits for expiry short. */
+export const RECOVERY = { ttlSeconds: 0.5, reps: 7, directPerRep: 3, limit: 1.15 } as const;
+
+/**
+ * - `stopped`: the issue's recipe. Idle tab, worker stopped over CDP, wait past expiry, fetch.
+ * - `running`: the same with the worker left running (no worker start in the figure).
+ * - `server-401`: the worker believes the token valid, the server rejects it: 401 → refresh → replay.
+ */
+type Scenario = 'stopped' | 'running' | 'server-401';
+const SCENARIOS: readonly Scenario[] = ['stopped', 'running', 'server-401'];
+
+interface Observation {
+  ms: number;
+  refreshCalls: number;
+  unauthorized: number;
+}
+
+export interface RecoveryDetails {
+  observations: Record<Scenario, Observation[]>;
+  directRefreshMs: number[];
+  directRequestMs: number[];
+}
+
+/**
+ * Measures each scenario `reps` times, rotating their order, and between them the two round
+ * trips of the denominator straight from the no-worker origin's page (same server code).
+ */
+export async function measureRecovery(browser: Browser, site: BenchSite, direct: Variant, onClose: Closer, signal: AbortSignal): Promise<{ rows: Row[]; details: RecoveryDetails }> {
+  if (!direct.tokens) throw new Error('the direct origin has no tokens');
+  const broker = await openVariant(browser, site, 'broker', RECOVERY.ttlSeconds, onClose);
+  const { page, context, server } = broker;
+  const details: RecoveryDetails = { observations: { stopped: [], running: [], 'server-401': [] }, directRefreshMs: [], directRequestMs: [] };
+  let tokenReceivedAt = Date.now();
+  const waitForExpiry = (): Promise<void> => sleep(Math.max(0, tokenReceivedAt + RECOVERY.ttlSeconds * 1000 + 150 - Date.now()));
+
+  for (let rep = 0; rep < RECOVERY.reps; rep++) {
+    for (const scenario of rotate(SCENARIOS, rep)) {
+      signal.throwIfAborted();
+      if (scenario === 'stopped') await stopServiceWorkers(context, page);
+      await waitForExpiry();
+      if (scenario === 'server-401') {
+        await page.evaluate(pretendTokenIsFresh);
+        await stopServiceWorkers(context, page);
+        // Start the worker and let it load the edited session, with a request it does not handle.
+        await page.evaluate(timeOne, '/manifest.webmanifest');
+      }
+      server.control.reset();
+      const { ms, status } = await page.evaluate(timeOne, '/api/me');
+      tokenReceivedAt = Date.now();
+      if (status !== 200) throw new Error(`${scenario}: /api/me answered ${status}`);
+      const seen = server.control.counters();
+      details.observations[scenario].push({ ms, refreshCalls: seen.refreshCalls, unauthorized: seen.unauthorized });
+    }
+    const trips = await direct.page.evaluate(directRoundTrips, { refreshToken: direct.tokens.refresh_token, accessToken: direct.tokens.access_token, count: RECOVERY.directPerRep });
+    direct.tokens.refresh_token = trips.refreshToken;
+    details.directRefreshMs.push(...trips.refresh);
+    details.directRequestMs.push(...trips.request);
+  }
+  return { rows: recoveryRows(details), details };
+}
+
+const LABELS: Record<Scenario, string> = {
+  stopped: '401 recovery: expired token, idle tab, worker stopped over CDP (issue recipe)',
+  running: '401 recovery: expired token, idle tab, worker running',
+  'server-401': '401 recovery: server answers 401 → refresh → replay (worker believed the token valid)',
+};
+
+function recoveryRows(d: RecoveryDetails): Row[] {
+  const refresh = median(d.directRefreshMs);
+  const request = median(d.directRequestMs);
+  const base = refresh + request;
+  return SCENARIOS.map((scenario, i) => {
+    const obs = d.observations[scenario];
+    const ms = median(obs.map((o) => o.ms));
+    const paths = [...new Set(obs.map((o) => `${o.unauthorized}×401 + ${o.refreshCalls} refresh`))].join(' / ');
+    // A 401 costs a request round trip before the refresh even starts: no worker can beat this.
+    const floor = scenario === 'server-401' ? `; floor for this path (2 requests + 1 refresh) ${((refresh + 2 * request) / base).toFixed(2)}` : '';
+    return {
+      id: `4${'abc'[i]}`,
+      measure: `${LABELS[scenario]} ÷ (refresh RT + request RT)`,
+      value: ms / base,
+      target: { op: '<=', limit: RECOVERY.limit, unit: '' },
+      detail: `median ${ms.toFixed(2)} ms of ${obs.length} vs ${base.toFixed(2)} ms (refresh ${refresh.toFixed(2)} + request ${request.toFixed(2)}, direct, n=${d.directRefreshMs.length}); server saw ${paths} per request${floor}`,
+    };
+  });
+}
