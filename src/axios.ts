@@ -32,6 +32,18 @@ function hasAuthorization(config: AxiosConfigLike): boolean {
   return typeof h.has === 'function' ? h.has('Authorization') : Object.keys(h).some((k) => k.toLowerCase() === 'authorization');
 }
 
+/**
+ * The URL axios will send to. Axios joins `baseURL` and a relative `url` as strings
+ * (`/api` + `/users` → `/api/users`, its buildFullPath); URL resolution would drop `/api`.
+ */
+function requestUrl(config: AxiosConfigLike): string {
+  const url = config.url ?? '';
+  const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
+  const base = config.baseURL;
+  const full = base && (!absolute || config.allowAbsoluteUrls === false) ? (url ? `${base.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : base) : url;
+  return new URL(full, location.href).href;
+}
+
 function setAuthorization(config: AxiosConfigLike, token: string): void {
   const h = headersOf(config);
   if (typeof h.set === 'function') h.set('Authorization', `Bearer ${token}`);
@@ -46,8 +58,7 @@ function setAuthorization(config: AxiosConfigLike, token: string): void {
 export function attachAxios(instance: AxiosLike, source: TokenSource): () => void {
   const requestId = instance.interceptors.request.use(async (config: AxiosConfigLike) => {
     await source.ready;
-    const url = new URL(config.url ?? '', new URL(config.baseURL ?? '', location.href)).href;
-    if (source.controlled() || !source.inScope(url) || hasAuthorization(config)) return config;
+    if (source.controlled() || !source.inScope(requestUrl(config)) || hasAuthorization(config)) return config;
     const info = await source.tokenInfo().catch(() => null);
     if (info) {
       setAuthorization(config, info.accessToken);

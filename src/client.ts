@@ -1,5 +1,5 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
+import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
 import { DEFAULT_CHANNEL, type AccessTokenInfo, type BroadcastMessage, type BrokerMethod, type BrokerStatus, type SessionTokens } from '../shared/protocol.js';
 import { attachAxios, type AxiosLike } from './axios.js';
 import { createAuthFetch } from './auth-fetch.js';
@@ -104,7 +104,8 @@ class BrokerClient implements TokenBrokerClient, TokenSource {
   }
 
   private onBroadcast(message: BroadcastMessage): void {
-    if (message.type === 'error') this.emitter.emit('error', { error: toTokenBrokerError(message.error) });
+    // The wire shape carries no `name`, so toTokenBrokerError would turn every code into 'internal'.
+    if (message.type === 'error') this.emitter.emit('error', { error: fromSerializedError(message.error) });
     else if (message.type === 'logout') this.emitter.emit('logout', { reason: message.reason });
     else {
       const { type, ...payload } = message;
@@ -117,7 +118,9 @@ class BrokerClient implements TokenBrokerClient, TokenSource {
   private call<M extends BrokerMethod>(method: M, args: Parameters<typeof callWorker<M>>[1]) {
     if (this.destroyed) return Promise.reject(new TokenBrokerError('destroyed', 'the client was destroyed'));
     const handle = this.handle;
-    return callWorker(method, args, { target: () => handle?.target() ?? null, timeoutMs: this.options.callTimeoutMs ?? 10_000 });
+    // setSession is the one call not repeated after a timeout: a slow worker would store the tokens twice.
+    const retries = method === 'setSession' ? 0 : 1;
+    return callWorker(method, args, { target: () => handle?.target() ?? null, timeoutMs: this.options.callTimeoutMs ?? 10_000, retries });
   }
 
   private withControl(status: BrokerStatus): ClientStatus {
@@ -165,7 +168,16 @@ class BrokerClient implements TokenBrokerClient, TokenSource {
   }
 
   on<E extends EventName>(event: E, handler: Handler<E>): () => void {
-    return this.emitter.on(event, handler);
+    const off = this.emitter.on(event, handler);
+    let active = true;
+    // The startup decision was made before the app could subscribe: replay it once.
+    if (event === 'control') {
+      void this.ready.then(() => active && !this.destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }));
+    }
+    return () => {
+      active = false;
+      off();
+    };
   }
 
   attachAxios(instance: AxiosLike): () => void {

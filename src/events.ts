@@ -11,7 +11,7 @@ export interface TokenBrokerEvents {
   session: { generation: number; expiresIn: number };
   /** A refresh failed without ending the session, or the worker could not be reached. */
   error: { error: TokenBrokerError };
-  /** Whether a service worker controls this page changed (or was decided at startup). */
+  /** Whether a service worker controls this page; a new subscriber first gets the current state. */
   control: { controlled: boolean };
 }
 

@@ -9,7 +9,7 @@ export interface CallOptions {
   /** Which worker to talk to right now (the controller, else the registration's active worker). */
   target: () => ServiceWorker | null | undefined;
   timeoutMs: number;
-  /** Extra attempts after a timeout; every broker method is safe to repeat. @default 1 */
+  /** Extra attempts after a timeout (generations make refreshes safe to repeat). @default 1 */
   retries?: number;
 }
 

@@ -1,0 +1,120 @@
+import axios from 'axios';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isTokenBrokerError, TokenBrokerError } from '../../shared/errors.js';
+import { DEFAULT_CHANNEL, type BroadcastMessage } from '../../shared/protocol.js';
+import { registerTokenBroker, type TokenBrokerClient } from '../../src/client.js';
+import { APP } from './fake-source.js';
+
+// Node has no navigator.serviceWorker: this is the "service workers unavailable" page
+// (blocked, unsupported). The worker-backed paths are covered across a real MessageChannel
+// in transport.test.ts; here the client must neither hang nor pretend.
+
+const clients: TokenBrokerClient[] = [];
+let worker: BroadcastChannel;
+
+async function register(): Promise<TokenBrokerClient> {
+  const client = await registerTokenBroker({ callTimeoutMs: 200, proactiveWakeUps: true });
+  clients.push(client);
+  return client;
+}
+
+/** Sends a broadcast as the worker would, and waits (bounded) until `arrived` says it got there. */
+async function broadcast(message: BroadcastMessage, arrived: () => boolean): Promise<void> {
+  worker.postMessage(message);
+  for (let i = 0; i < 200 && !arrived(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 5)); // and a turn for any other receiver
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.fail('expected a rejection'),
+    (error: unknown) => error,
+  );
+}
+
+beforeEach(() => {
+  vi.stubGlobal('location', new URL(`${APP}/app/`));
+  worker = new BroadcastChannel(DEFAULT_CHANNEL);
+});
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+  worker.close();
+  vi.unstubAllGlobals();
+});
+
+describe('registerTokenBroker without service workers', () => {
+  it('resolves, and every call rejects with worker-unavailable instead of hanging', async () => {
+    const client = await register();
+    for (const call of [client.status(), client.getAccessToken(), client.refresh(), client.logout(), client.setSession({ accessToken: 'a', refreshToken: 'r' })]) {
+      const error = await failure(call);
+      expect(error).toBeInstanceOf(TokenBrokerError);
+      expect(isTokenBrokerError(error, 'worker-unavailable')).toBe(true);
+    }
+  });
+
+  it('lets fetch go out without a token rather than hold it', async () => {
+    const sent: Request[] = [];
+    vi.stubGlobal('fetch', async (request: Request) => (sent.push(request), new Response('ok')));
+    const client = await register();
+    const response = await client.fetch(`${APP}/api/users`);
+    expect(await response.text()).toBe('ok');
+    expect(sent.map((r) => r.headers.get('authorization'))).toEqual([null]);
+  });
+});
+
+describe('broadcasts from the worker', () => {
+  it('turn into logout, refreshed, session and error events', async () => {
+    const client = await register();
+    const seen: unknown[] = [];
+    client.on('logout', (p) => seen.push(['logout', p]));
+    client.on('refreshed', (p) => seen.push(['refreshed', p]));
+    client.on('session', (p) => seen.push(['session', p]));
+    client.on('error', ({ error }) => seen.push(['error', error instanceof TokenBrokerError, error.code, error.retryAfter]));
+    await broadcast({ type: 'logout', reason: 'refresh-rejected' }, () => seen.length === 1);
+    await broadcast({ type: 'refreshed', generation: 3, expiresIn: 60_000, trigger: 'unauthorized' }, () => seen.length === 2);
+    await broadcast({ type: 'session', generation: 4, expiresIn: 30_000 }, () => seen.length === 3);
+    await broadcast({ type: 'error', error: { code: 'refresh-unavailable', message: 'busy', retryAfter: 9 } }, () => seen.length === 4);
+    expect(seen).toEqual([
+      ['logout', { reason: 'refresh-rejected' }],
+      ['refreshed', { generation: 3, expiresIn: 60_000, trigger: 'unauthorized' }],
+      ['session', { generation: 4, expiresIn: 30_000 }],
+      ['error', true, 'refresh-unavailable', 9],
+    ]);
+  });
+
+  it('reach every client of the origin, and stop at unsubscribe', async () => {
+    const one = await register();
+    const two = await register();
+    const a = vi.fn();
+    const b = vi.fn();
+    const offA = one.on('logout', a);
+    two.on('logout', b);
+    await broadcast({ type: 'logout', reason: 'user-logout' }, () => a.mock.calls.length + b.mock.calls.length === 2);
+    offA();
+    await broadcast({ type: 'logout', reason: 'user-logout' }, () => b.mock.calls.length === 2);
+    expect(a).toHaveBeenCalledTimes(1);
+    expect(b).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('destroy', () => {
+  it('removes listeners, interceptors and the channel, and later calls reject with destroyed', async () => {
+    const client = await register();
+    const handler = vi.fn();
+    client.on('logout', handler);
+    const live = vi.fn();
+    (await register()).on('logout', live);
+    const instance = axios.create();
+    const requestEject = vi.spyOn(instance.interceptors.request, 'eject');
+    const responseEject = vi.spyOn(instance.interceptors.response, 'eject');
+    client.attachAxios(instance);
+    client.destroy();
+    expect(requestEject).toHaveBeenCalledTimes(1);
+    expect(responseEject).toHaveBeenCalledTimes(1);
+    await broadcast({ type: 'logout', reason: 'user-logout' }, () => live.mock.calls.length === 1);
+    expect(live).toHaveBeenCalledTimes(1);
+    expect(handler).not.toHaveBeenCalled();
+    expect(isTokenBrokerError(await failure(client.status()), 'destroyed')).toBe(true);
+  });
+});
