@@ -177,7 +177,11 @@ export class Broker {
     const s = this.session;
     if (!s) throw new TokenBrokerError('no-session', 'no session is stored');
     if (seenGeneration !== undefined && seenGeneration < s.generation) return s;
-    return this.coordinator.refresh(s.generation, trigger);
+    return this.coordinator.refresh(s.generation, trigger).catch((error: unknown) => {
+      // IndexedDB holds no session: another context logged out and this worker missed the broadcast.
+      if ((error as TokenBrokerError).code === 'no-session') this.session = null;
+      throw error;
+    });
   }
 
   /** The proactive check every event runs; never throws. */

@@ -8,10 +8,13 @@ import { captureLogin } from './login-capture.js';
 export function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
   const headers = new Headers(request.headers);
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
-  // `new Request(request, init)` keeps method, credentials, redirect, referrer(-policy),
-  // keepalive, cache, integrity, mode and signal; the body comes from our buffer because
-  // a body stream can be read only once (PITFALLS §6).
-  return new Request(request, body === undefined ? { headers } : { headers, body });
+  // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
+  // integrity, mode and signal; the body comes from our buffer because a body stream can be
+  // read only once (PITFALLS §6). A non-empty init resets referrer and referrer policy
+  // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
+  const init: RequestInit = { headers, referrer: request.referrer, referrerPolicy: request.referrerPolicy };
+  if (body !== undefined) init.body = body;
+  return new Request(request, init);
 }
 
 /** Settles with `promise`, or rejects after `ms` (the promise keeps running). */
@@ -50,10 +53,15 @@ export async function forwardWithToken(broker: Broker, request: Request, waitUnt
   if (!config) return fetchFn(request);
   if (isLoginRequest(request, url, config)) return captureLogin(broker, request, fetchFn);
   if (!isInScope(url, config)) return fetchFn(request);
+  // install.ts applies this rule only once the broker is loaded; requests answered before that land here.
+  if (config.respectExistingAuthorization && request.headers.has('authorization')) return fetchFn(request);
 
   const running = broker.coordinator.running;
   const due = broker.dueIn();
+  // Every refresh this request waits for is also held by its event: the request may stop
+  // waiting, but the worker must stay alive until the rotated token is stored (PITFALLS §1).
   if (running) {
+    waitUntil(running.catch(() => undefined));
     await bounded(running, config.requestWaitMs).catch(() => undefined);
   } else if (due !== null && due <= 0) {
     const refresh = broker.refresh('proactive');
@@ -72,7 +80,9 @@ export async function forwardWithToken(broker: Broker, request: Request, waitUnt
   if (current.accessToken === sent.accessToken) {
     // A 401 for the token we still hold: refresh (joining any running refresh).
     try {
-      current = await bounded(broker.refresh('unauthorized', sent.generation), config.requestWaitMs);
+      const refresh = broker.refresh('unauthorized', sent.generation);
+      waitUntil(refresh.catch(() => undefined));
+      current = await bounded(refresh, config.requestWaitMs);
     } catch (error) {
       return failureResponse(first, toTokenBrokerError(error));
     }

@@ -19,7 +19,8 @@ export async function captureLogin(broker: Broker, request: Request, fetchFn: ty
     await broker.setSession({
       accessToken: rest.access_token as string,
       refreshToken: refreshToken as string,
-      ...(typeof rest.expires_in === 'number' ? { expiresIn: rest.expires_in } : {}),
+      // validateTokens accepts numbers and numeric strings, and rejects the rest.
+      ...(rest.expires_in === undefined ? {} : { expiresIn: rest.expires_in as number }),
     });
   } catch (error) {
     const e = toTokenBrokerError(error);

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ENVELOPE_KEY } from '../../shared/protocol.js';
+import { installTokenBroker, type InstalledBroker } from '../../sw/install.js';
+import { apiRequest, CONFIG, FakeBackend, ORIGIN, within } from './harness.js';
+
+// workbox-core reads `self` while it is imported; each test then stubs its own scope.
+vi.hoisted(() => {
+  Object.assign(globalThis, { self: globalThis, __WB_DISABLE_DEV_LOGS: true });
+});
+
+/** Just enough of ServiceWorkerGlobalScope for installTokenBroker (PITFALLS §9: fake the event, inject the scope). */
+function fakeScope(backend: FakeBackend) {
+  const target = new EventTarget();
+  const scope = {
+    location: { origin: ORIGIN },
+    fetch: backend.fetch,
+    clients: { claim: vi.fn(async () => undefined) },
+    skipWaiting: vi.fn(async () => undefined),
+    addEventListener: target.addEventListener.bind(target),
+    removeEventListener: target.removeEventListener.bind(target),
+    dispatch(type: string, fields: Record<string, unknown>) {
+      const event = Object.assign(new Event(type), fields);
+      target.dispatchEvent(event);
+    },
+  };
+  return scope;
+}
+
+interface FetchOutcome {
+  responded: Promise<Response> | undefined;
+  waited: Array<Promise<unknown>>;
+}
+
+function fetchEvent(scope: ReturnType<typeof fakeScope>, request: Request | { url: string; mode: string; destination: string; headers: Headers }): FetchOutcome {
+  const outcome: FetchOutcome = { responded: undefined, waited: [] };
+  scope.dispatch('fetch', {
+    request,
+    respondWith: (r: Promise<Response>) => void (outcome.responded = r),
+    waitUntil: (p: Promise<unknown>) => void outcome.waited.push(p),
+  });
+  return outcome;
+}
+
+/** Calls the worker the way the page transport does: a fresh message event carrying a port. */
+async function call(scope: ReturnType<typeof fakeScope>, method: string, ...args: unknown[]): Promise<unknown> {
+  const { port1, port2 } = new MessageChannel();
+  const reply = new Promise<unknown>((resolve) => (port1.onmessage = (e) => resolve(e.data)));
+  const waited: Array<Promise<unknown>> = [];
+  const message = { id: method, type: 'APPLY', path: [method], argumentList: args.map((value) => ({ type: 'RAW', value })) };
+  scope.dispatch('message', { data: { [ENVELOPE_KEY]: 1, call: message }, ports: [port2], waitUntil: (p: Promise<unknown>) => void waited.push(p) });
+  expect(waited).toHaveLength(1); // the worker holds the event open until it answered
+  try {
+    return ((await within(reply, 2_000)) as { value: unknown }).value;
+  } finally {
+    await Promise.all(waited);
+    port1.close();
+  }
+}
+
+let installed: InstalledBroker | undefined;
+afterEach(() => {
+  installed?.uninstall();
+  installed = undefined;
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+async function setup(config = CONFIG) {
+  const backend = new FakeBackend();
+  const scope = fakeScope(backend);
+  vi.stubGlobal('self', scope);
+  installed = installTokenBroker(config, { dbName: `install-${crypto.randomUUID()}`, skipWaiting: true });
+  return { backend, scope, broker: installed.broker };
+}
+
+describe('installTokenBroker', () => {
+  it('answers a page call with a Result and stores the session it was given', async () => {
+    const { scope, backend } = await setup();
+    const pair = backend.issue();
+    expect(await call(scope, 'setSession', { ...pair, expiresIn: 3600 })).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
+    expect(await call(scope, 'refresh', { trigger: 'nonsense' })).toMatchObject({ ok: true, value: { generation: 2 } });
+    expect(backend.refreshCount).toBe(1);
+  });
+
+  it('ignores messages that are not its envelope, or carry no port', async () => {
+    const { scope } = await setup();
+    const waited: unknown[] = [];
+    scope.dispatch('message', { data: { hello: 1 }, ports: [], waitUntil: (p: unknown) => waited.push(p) });
+    scope.dispatch('message', { data: { [ENVELOPE_KEY]: 1, call: {} }, ports: [], waitUntil: (p: unknown) => waited.push(p) });
+    expect(waited).toEqual([]);
+  });
+
+  it('answers in-scope requests with the token, before and after the broker loaded', async () => {
+    const { scope, backend, broker } = await setup();
+    const first = fetchEvent(scope, apiRequest()); // not loaded yet: taken, decided after loading
+    expect(first.responded).toBeDefined();
+    expect((await first.responded!).status).toBe(401);
+    await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
+    expect(broker.isLoaded).toBe(true);
+    const second = fetchEvent(scope, apiRequest());
+    expect((await second.responded!).status).toBe(200);
+    expect(backend.apiCalls.map((c) => c.auth)).toEqual([null, `Bearer ${backend.accessToken}`]);
+  });
+
+  it('never takes navigations, no-cors or non-fetch destinations', async () => {
+    const { scope, backend } = await setup();
+    await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
+    const headers = new Headers();
+    for (const [mode, destination] of [['navigate', 'document'], ['no-cors', ''], ['cors', 'image'], ['cors', 'script']] as const) {
+      expect(fetchEvent(scope, { url: `${ORIGIN}/api/data`, mode, destination, headers }).responded, `${mode} ${destination}`).toBeUndefined();
+    }
+    expect(fetchEvent(scope, apiRequest('/api/data', { mode: 'no-cors' })).responded).toBeUndefined();
+  });
+
+  it('once loaded, leaves out-of-scope requests and requests with their own Authorization to the browser', async () => {
+    const { scope, backend } = await setup();
+    await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
+    expect(fetchEvent(scope, new Request(`${ORIGIN}/apix`)).responded).toBeUndefined();
+    expect(fetchEvent(scope, new Request('https://api.example.com.evil.tld/api/data')).responded).toBeUndefined();
+    expect(fetchEvent(scope, apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } })).responded).toBeUndefined();
+    expect(backend.apiCalls).toEqual([]);
+  });
+
+  it('a not-ours request still runs the proactive check when a refresh is due', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // Date only: faking timers would stall fake-indexeddb (PITFALLS §9)
+    const { scope, backend, broker } = await setup();
+    await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
+    vi.setSystemTime(Date.now() + 3590_000);
+    expect(broker.dueIn()).toBeLessThanOrEqual(0);
+    const out = fetchEvent(scope, new Request(`${ORIGIN}/static/app.js`));
+    expect(out.responded).toBeUndefined();
+    expect(out.waited).toHaveLength(1);
+    await Promise.all(out.waited);
+    expect(backend.refreshCount).toBe(1);
+  });
+
+  it('skips waiting on install when asked; uninstall removes its listeners', async () => {
+    const { scope } = await setup();
+    scope.dispatch('install', {});
+    expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
+    installed?.uninstall();
+    scope.dispatch('install', {});
+    expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
+    expect(fetchEvent(scope, apiRequest()).responded).toBeUndefined();
+  });
+});

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { TokenBrokerError } from '../../shared/errors.js';
+import { gate, noLock, Rig, until, within } from './harness.js';
+
+describe('single flight', () => {
+  it.each([
+    ['with a shared lock', {}],
+    ['without navigator.locks (single flight alone)', { lock: noLock }],
+  ])('N concurrent 401s, proactive checks and explicit refreshes make one refresh call (%s)', async (_name, options) => {
+    const rig = new Rig(options);
+    await rig.login();
+    const acquired = rig.mutex.acquisitions;
+    const g = gate();
+    rig.backend.gate = g.promise;
+    rig.clock.t += 3600_000; // due
+    const b = rig.broker;
+    const calls = [
+      ...Array.from({ length: 5 }, () => b.refresh('unauthorized', 1)),
+      ...Array.from({ length: 3 }, () => b.refresh('explicit')),
+      b.refresh('proactive'),
+      b.refreshIfDue(),
+      b.getAccessToken(),
+    ];
+    await until(() => rig.backend.refreshCount === 1);
+    // Callers arriving while the request is on the wire join it too.
+    calls.push(b.refresh('unauthorized', 1), b.refresh('explicit'), b.refreshIfDue());
+    await new Promise((r) => setImmediate(r));
+    g.open();
+    await within(Promise.all(calls));
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.bus.of('refreshed')).toHaveLength(1);
+    expect(await rig.stored()).toMatchObject({ generation: 2, refreshToken: rig.backend.refreshToken });
+    // One trip through the origin-wide lock, not one per caller.
+    expect(rig.mutex.acquisitions - acquired).toBe('lock' in options ? 0 : 1);
+  });
+
+  it('a refresh after the previous one settled is a new refresh with the new token', async () => {
+    const rig = new Rig();
+    await rig.login();
+    const first = rig.backend.refreshToken;
+    await rig.broker.refresh('explicit');
+    const second = rig.backend.refreshToken;
+    await rig.broker.refresh('explicit');
+    expect(rig.backend.refreshes.map((r) => r.refreshToken)).toEqual([first, second]);
+  });
+});
+
+describe('re-read under the lock', () => {
+  it('adopts a session another worker version stored, with no network call', async () => {
+    const rig = new Rig();
+    const other = rig.newBroker({ isolated: true }); // hears no broadcast: only IndexedDB can tell it
+    await rig.login();
+    await other.ready();
+    await rig.broker.refresh('explicit'); // this version rotates: generation 2
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(other.status().generation).toBe(1);
+    const adopted = await other.refresh('unauthorized', 1);
+    expect(adopted).toMatchObject({ generation: 2, accessToken: rig.backend.accessToken });
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.backend.reuses).toEqual([]);
+  });
+
+  it('two versions refreshing at once over one lock send the refresh token once', async () => {
+    const rig = new Rig();
+    const other = rig.newBroker();
+    await rig.login();
+    await other.ready();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const both = Promise.all([rig.broker.refresh('explicit'), other.refresh('explicit')]);
+    await until(() => rig.backend.refreshCount === 1);
+    await new Promise((r) => setImmediate(r));
+    g.open();
+    const [a, b] = await within(both);
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(a.accessToken).toBe(b.accessToken);
+    expect(rig.bus.of('logout')).toEqual([]);
+  });
+
+  it('a restarted worker (fresh broker, same IndexedDB and lock) uses the stored session', async () => {
+    const rig = new Rig();
+    await rig.login();
+    await rig.broker.refresh('explicit');
+    const restarted = rig.newBroker();
+    const res = await rig.forward(new Request('https://app.example/api/data'), restarted);
+    expect(res.status).toBe(200);
+    expect(rig.backend.apiCalls[0]?.auth).toBe(`Bearer ${rig.backend.accessToken}`);
+    expect(restarted.status()).toMatchObject({ loggedIn: true, generation: 2 });
+    expect(rig.backend.refreshCount).toBe(1);
+  });
+
+  it('a reuse rejection re-reads IndexedDB: a newer session written meanwhile wins, nothing is cleared', async () => {
+    // Two contexts without a shared lock: the other one rotates while ours is in flight.
+    const rig = new Rig({ lock: noLock });
+    await rig.login();
+    const restarted = rig.newBroker();
+    await restarted.ready();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const ours = restarted.refresh('unauthorized', 1);
+    await until(() => rig.backend.refreshCount === 1);
+    rig.backend.gate = undefined;
+    await rig.broker.refresh('explicit'); // rotates rt-1 → rt-2 and stores generation 2
+    g.open(); // now ours is answered: rt-1 was already used → invalid_grant
+    const adopted = await within(ours);
+    expect(rig.backend.reuses).toEqual(['rt-1']);
+    expect(adopted).toMatchObject({ generation: 2 });
+    expect(await rig.stored()).toMatchObject({ generation: 2 });
+    expect(rig.bus.of('logout')).toEqual([]);
+  });
+});
+
+describe('failure rules', () => {
+  it.each([
+    [400, { error: 'invalid_grant' }],
+    [401, { error: 'invalid_grant', error_description: 'expired' }],
+  ])('%i invalid_grant clears IndexedDB and broadcasts logout(refresh-rejected)', async (status, body) => {
+    const rig = new Rig();
+    await rig.login();
+    rig.backend.replies.push({ status, body });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ name: 'TokenBrokerError', code: 'refresh-rejected' });
+    expect(await rig.stored()).toBeNull();
+    expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'refresh-rejected' }]);
+    expect(rig.broker.status()).toMatchObject({ loggedIn: false, generation: 0 });
+    expect(rig.backend.refreshCount).toBe(1);
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'no-session' });
+    expect(rig.backend.refreshCount).toBe(1);
+  });
+
+  it.each([
+    ['network error', 'network' as const],
+    ['408', { status: 408 }],
+    ['429', { status: 429 }],
+    ['500', { status: 500 }],
+    ['502', { status: 502, body: '<html>bad gateway</html>' }],
+    ['503', { status: 503 }],
+    ['400 that is not invalid_grant', { status: 400, body: { error: 'invalid_request' } }],
+    ['403', { status: 403, body: { error: 'invalid_grant' } }],
+  ])('%s is transient: session kept, no logout, retried up to maxRefreshAttempts', async (_name, reply) => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 3 } });
+    await rig.login();
+    const before = await rig.stored();
+    rig.backend.replies.push(reply, reply, reply);
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(3);
+    expect(rig.backend.refreshes.every((r) => r.refreshToken === before?.refreshToken)).toBe(true);
+    expect(await rig.stored()).toEqual(before);
+    expect(rig.broker.status().loggedIn).toBe(true);
+    expect(rig.bus.of('logout')).toEqual([]);
+    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'refresh-unavailable' }) }]);
+    expect(rig.clock.sleeps).toHaveLength(2);
+  });
+
+  it('a transient failure followed by success stores the new session', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.backend.replies.push('network', { status: 502 });
+    await expect(rig.broker.refresh('explicit')).resolves.toMatchObject({ generation: 2 });
+    expect(rig.backend.refreshCount).toBe(3);
+    expect(rig.backend.committed).toHaveLength(1);
+  });
+
+  it('a hanging token endpoint times out after refreshTimeout, keeping the session', async () => {
+    const rig = new Rig({ config: { refreshTimeoutSeconds: 0.05, maxRefreshAttempts: 2 } });
+    await rig.login();
+    const before = await rig.stored();
+    rig.backend.replies.push('hang', 'hang');
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'refresh timed out' });
+    expect(rig.backend.refreshCount).toBe(2);
+    expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
+    expect(await rig.stored()).toEqual(before);
+    expect(rig.bus.of('logout')).toEqual([]);
+  });
+
+  it('offline: fails with `offline` and makes no network call', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.online = false;
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.backend.refreshCount).toBe(0);
+    expect(rig.broker.status().loggedIn).toBe(true);
+    expect(rig.bus.of('logout')).toEqual([]);
+    rig.online = true;
+    await expect(rig.broker.refresh('explicit')).resolves.toMatchObject({ generation: 2 });
+  });
+
+  it('going offline after a failed attempt stops retrying with `offline`', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 5 } });
+    await rig.login();
+    rig.backend.replies.push(() => {
+      rig.online = false;
+      throw new TypeError('fetch failed');
+    });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(await rig.stored()).not.toBeNull();
+  });
+
+  it('a lock that cannot be acquired is transient, never a logout', async () => {
+    const rig = new Rig({
+      lock: () => Promise.reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock')),
+      config: { maxRefreshAttempts: 2 },
+    });
+    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login' });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(0);
+    expect(await rig.stored()).not.toBeNull();
+    expect(rig.bus.of('logout')).toEqual([]);
+  });
+});
