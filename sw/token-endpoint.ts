@@ -38,5 +38,8 @@ export function isDefinitiveRejection(status: number, body: unknown, config: Res
   if (status !== 400 && status !== 401) return false;
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (b.error === 'invalid_grant') return true;
-  return config.format === 'gotrue' && typeof b.error_code === 'string' && GOTRUE_DEAD_CODES.has(b.error_code);
+  // GoTrue's errors are `{code: 400, error_code, msg}`, or `{code: '<error code>', message}` for
+  // clients that send `X-Supabase-Api-Version: 2024-01-01` (supabase/auth internal/api/errors.go).
+  const code = typeof b.error_code === 'string' ? b.error_code : b.code;
+  return config.format === 'gotrue' && typeof code === 'string' && GOTRUE_DEAD_CODES.has(code);
 }
