@@ -1,0 +1,30 @@
+import { loginThroughForm, openDemo } from './demo.js';
+import { expect, test } from './fixtures.js';
+
+// The demo's visible state after login and after a refresh, with screenshots kept in the
+// test output (test-results/), never committed.
+test('demo panel shows the session, then the refresh and what triggered it', async ({ context, server }, testInfo) => {
+  const page = await openDemo(context, server);
+  await expect(page.locator('#worker-state')).toContainText('controlling this page');
+  await expect(page.locator('#state')).toHaveText('logged out');
+  await loginThroughForm(page);
+
+  await expect(page.locator('#generation')).toHaveText('1');
+  await expect(page.locator('#expires-in')).toHaveText(/^\d+ s$/);
+  await expect(page.locator('#login-section')).toBeHidden();
+  await page.screenshot({ path: testInfo.outputPath('after-login.png'), fullPage: true });
+
+  await page.click('#call-fetch');
+  await expect(page.locator('#log')).toContainText('fetch /api/me: ok (user demo, generation 1)');
+
+  await page.click('#refresh');
+  await expect(page.locator('#generation')).toHaveText('2');
+  await expect(page.locator('#last-refresh')).toContainText('(explicit)');
+  await expect(page.locator('#log')).toContainText('refreshed → generation 2 (explicit)');
+  await page.screenshot({ path: testInfo.outputPath('after-refresh.png'), fullPage: true });
+  expect(server.control.counters().rotations).toBe(1);
+
+  await page.click('#logout');
+  await expect(page.locator('#state')).toHaveText('logged out');
+  await expect(page.locator('#log')).toContainText('logout (user-logout)');
+});
