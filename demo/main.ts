@@ -52,7 +52,11 @@ function wire(broker: TokenBrokerClient): void {
   addEventListener('online', offline);
   addEventListener('offline', offline);
   offline();
-  setInterval(() => void panel.update(broker), 1000);
+  // The panel polls the worker's status every second, and every poll is a worker event that
+  // also runs the proactive check. `?panelPoll=0` turns it off, so tests of idle tabs see only
+  // the client's own wake-ups (a value in seconds changes the period).
+  const poll = Number(new URLSearchParams(location.search).get('panelPoll') ?? 1);
+  if (poll > 0) setInterval(() => void panel.update(broker), poll * 1000);
 
   async function run(label: string, fn: () => Promise<unknown>): Promise<void> {
     try {

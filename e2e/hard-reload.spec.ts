@@ -1,0 +1,114 @@
+// Scenario 7 (issue 6) and issue 4's hard-reloaded tab: a tab is shift-reloaded (CDP
+// `Page.reload` with `ignoreCache`), which leaves it without a controller (PITFALLS §5), and
+// joins a storm of two controlled tabs through the demo's attached axios instance. Still
+// exactly one refresh per lifetime, no reuse, no 401, no failed request.
+import type { Page } from '@playwright/test';
+import { loginThroughForm, openDemo } from './demo.js';
+import { expect, hardReload, test, type TestServer } from './fixtures.js';
+import {
+  apiRequests,
+  brokerEvents,
+  brokerStatus,
+  onlyFamily,
+  recordBrokerEvents,
+  refreshSummary,
+  refreshTimingViolations,
+  requestTrail,
+  startStorm,
+  stopStorm,
+  watchGenerations,
+  type Via,
+} from './scenario-helpers.js';
+
+const TTL_S = 6;
+/** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry. */
+const LEAD_S = 1.5;
+const LIFETIMES = 3;
+
+test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
+
+/** Remembers, before any page script runs, whether the page started out controlled. */
+async function recordControlAtStart(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart = navigator.serviceWorker.controller !== null;
+  });
+}
+
+/**
+ * Runs the storm: two controlled tabs start, the third is hard-reloaded mid-storm and joins
+ * with `reloadedVia`, until the tokens of `LIFETIMES` lifetimes were replaced. Then checks the
+ * server's counts.
+ */
+async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia: Via[]): Promise<void> {
+  const [a, b, reloaded] = tabs as [Page, Page, Page];
+  for (const tab of [a, b]) await recordBrokerEvents(tab);
+  const watch = watchGenerations(server);
+  await loginThroughForm(a);
+  await startStorm(a);
+  await startStorm(b);
+
+  await hardReload(reloaded);
+  await reloaded.waitForSelector('body[data-ready="true"]');
+  expect(await reloaded.evaluate(() => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart)).toBe(false);
+  await recordBrokerEvents(reloaded);
+  await startStorm(reloaded, { via: reloadedVia });
+
+  // Time is the subject: storm until the token of lifetime LIFETIMES + 1 was minted.
+  await expect
+    .poll(() => onlyFamily(server.control.counters()).generation, { timeout: (LIFETIMES + 2) * TTL_S * 1000, intervals: [50] })
+    .toBeGreaterThanOrEqual(1 + LIFETIMES);
+  const storms = await Promise.all(tabs.map((tab) => stopStorm(tab)));
+  const seen = watch.stop();
+  const counters = server.control.counters();
+
+  for (const [i, storm] of storms.entries()) {
+    expect(storm.failed, `tab ${i} failures: ${storm.errors.join('; ')}`).toBe(0);
+    expect(storm.ok, `tab ${i} completed requests`).toBeGreaterThan(LIFETIMES * 4);
+  }
+  expect(refreshSummary(counters), requestTrail(counters)).toEqual({
+    generation: 1 + LIFETIMES,
+    refreshCalls: LIFETIMES,
+    rotations: LIFETIMES,
+    reuseDetections: 0,
+    graceReuses: 0,
+    invalidGrants: 0,
+    unauthorized: 0,
+    revoked: false,
+  });
+  const api = apiRequests(counters, '/api/me');
+  expect(api.length).toBe(storms.reduce((n, s) => n + s.ok, 0));
+  expect(api.filter((r) => !r.authorization || r.status !== 200)).toEqual([]);
+  expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
+  for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toEqual([]);
+}
+
+test('a hard-reloaded tab is claimed again and joins the storm with fetch and axios: one refresh per lifetime', async ({ context, server }) => {
+  const tabs: Page[] = [];
+  for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
+  await recordControlAtStart(tabs[2]!);
+
+  await stormWithHardReload(tabs, server, ['fetch', 'axios']);
+  // The client's readiness gate asked the worker to claim the reloaded page.
+  expect(await brokerStatus(tabs[2]!)).toMatchObject({ controlled: true, loggedIn: true });
+});
+
+test('a hard-reloaded tab that stays uncontrolled joins the storm through attached axios and the client fetch: one refresh per lifetime', async ({ context, server }) => {
+  const tabs: Page[] = [];
+  for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
+  await recordControlAtStart(tabs[2]!);
+  // Keep the reloaded page uncontrolled, as in a browser where the claim does not take: its
+  // client's `claim` call reaches the worker as a `status` call instead. Then only the
+  // client's attached axios interceptors and its `fetch` can authenticate that tab's requests.
+  await tabs[2]!.addInitScript(() => {
+    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
+    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+      const m = message as { __swTokenBroker?: number; call?: { path?: string[] } } | null;
+      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim') message = { ...m, call: { ...m.call, path: ['status'] } };
+      return post.call(this, message, (transfer ?? []) as Transferable[]);
+    } as typeof ServiceWorker.prototype.postMessage;
+  });
+
+  await stormWithHardReload(tabs, server, ['axios', 'broker-fetch']);
+  expect(await tabs[2]!.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+  expect(await brokerStatus(tabs[2]!)).toMatchObject({ controlled: false, loggedIn: true });
+});

@@ -1,0 +1,75 @@
+// Issue 5: proactive refresh that survives worker termination. Two tabs stay idle (no app
+// requests, no status polling) across three access-token lifetimes while CDP stops the service
+// worker in every lifetime before its refresh falls due, as Chromium does to idle workers
+// outside DevTools.
+// Only the page-side wake-ups can restart the worker in time: the server must see exactly one
+// refresh per lifetime, each before the token it replaces expired, and no 401 at all.
+import { loginThroughForm, openDemo } from './demo.js';
+import { expect, stopServiceWorkers, test } from './fixtures.js';
+import {
+  apiRequests,
+  brokerEvents,
+  brokerStatus,
+  onlyFamily,
+  recordBrokerEvents,
+  refreshSummary,
+  refreshTimingViolations,
+  requestTrail,
+  watchGenerations,
+} from './scenario-helpers.js';
+
+const TTL_S = 6;
+/** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry, the margin a restarted worker has on a loaded machine. */
+const LEAD_S = 1.5;
+const LIFETIMES = 3;
+
+test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
+
+test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before expiry, zero 401s (${LIFETIMES} lifetimes)`, async ({ context, server }) => {
+  // `panelPoll: 0`: the demo panel's 1 s status poll would be a worker event doing the proactive
+  // check itself and hide a broken wake-up.
+  const tabs = [await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }), await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 })];
+  for (const tab of tabs) await recordBrokerEvents(tab);
+
+  const watch = watchGenerations(server);
+  await loginThroughForm(tabs[0]!);
+  await expect.poll(() => brokerStatus(tabs[1]!).then((s) => s.loggedIn)).toBe(true);
+
+  for (let lifetime = 1; lifetime <= LIFETIMES; lifetime++) {
+    // Kill the worker once this lifetime's session is stored and the follow-up calls it caused
+    // are over, but well before the refresh is due (3 s is ample for the stop itself): from then
+    // on no event reaches the worker, so a timer inside it could not do the refresh, only a
+    // page-side wake-up that starts a fresh worker.
+    await expect.poll(() => brokerStatus(tabs[1]!).then((s) => s.refreshDueIn), { intervals: [100] }).toBeLessThanOrEqual(3000);
+    await stopServiceWorkers(context, tabs[0]!);
+    // Time is the subject: nothing happens until the refresh falls due, ~4.5 s after the last one.
+    await expect
+      .poll(() => onlyFamily(server.control.counters()).generation, { timeout: 3 * TTL_S * 1000, intervals: [50] })
+      .toBe(lifetime + 1);
+    for (const tab of tabs) {
+      await expect.poll(async () => (await brokerEvents(tab, 'refreshed')).length).toBe(lifetime);
+    }
+  }
+  const seen = watch.stop();
+  const counters = server.control.counters();
+
+  expect(refreshSummary(counters), requestTrail(counters)).toEqual({
+    generation: 1 + LIFETIMES,
+    refreshCalls: LIFETIMES,
+    rotations: LIFETIMES,
+    reuseDetections: 0,
+    graceReuses: 0,
+    invalidGrants: 0,
+    unauthorized: 0,
+    revoked: false,
+  });
+  // Idle: the server saw no API request at all, only the login and the refreshes.
+  expect(apiRequests(counters)).toEqual([]);
+
+  expect(seen.map((s) => s.generation)).toEqual([1, 2, 3, 4]);
+  expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
+  for (const tab of tabs) {
+    expect(await brokerEvents(tab, 'logout')).toEqual([]);
+    expect((await brokerEvents(tab, 'refreshed')).map((e) => e.trigger)).toEqual(Array(LIFETIMES).fill('proactive'));
+  }
+});
