@@ -5,6 +5,7 @@ import { Broker } from './broker.js';
 import { forwardWithToken } from './forward.js';
 import { createBrokerApi, serveCall } from './rpc.js';
 import { isInScope, isInterceptable, isLoginRequest } from './scope.js';
+import { skipWaitingUntilActive } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore, DEFAULT_DB_NAME } from './store.js';
@@ -76,9 +77,10 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     event.waitUntil(Promise.all([serveCall(api, event.data.call, port), broker.ready().then(() => broker.refreshIfDue())]));
   };
 
+  let stopSkipping: (() => void) | undefined;
   const onInstall = (event: ExtendableEvent): void => {
     if (options.bypassStaticRequests) addBypassRoutes(event);
-    if (options.skipWaiting) void self.skipWaiting();
+    if (options.skipWaiting) stopSkipping = skipWaitingUntilActive();
   };
 
   self.addEventListener('fetch', onFetch);
@@ -91,6 +93,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);
       self.removeEventListener('install', onInstall);
+      stopSkipping?.();
     },
   };
 }

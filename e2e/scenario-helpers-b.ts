@@ -1,0 +1,200 @@
+// Helpers shared by the worker-killed, logout-broadcast, worker-update, no-leak, restart,
+// bad-token-responses and worker-restart-call specs. Everything here observes from the outside:
+// events the page client emitted, what IndexedDB holds, and page-side request outcomes.
+import type { BrowserContext, Page } from '@playwright/test';
+
+/** One event the page's client emitted, with the page clock (all tabs share one clock). */
+export interface RecordedEvent {
+  type: 'logout' | 'refreshed' | 'session' | 'error' | 'control';
+  /** `Date.now()` in the page when the handler ran. */
+  at: number;
+  reason?: string;
+  code?: string;
+  generation?: number;
+}
+
+/** What the page's IndexedDB holds under db 'sw-token-broker', store 'session', key 'current'. */
+export type StoredSessionView =
+  | { kind: 'no-database' }
+  | { kind: 'no-session' }
+  | { kind: 'session'; generation: unknown; complete: boolean };
+
+type DemoGlobal = {
+  demo: {
+    broker: {
+      on(type: string, handler: (payload: Record<string, unknown>) => void): () => void;
+      status(): Promise<Record<string, unknown>>;
+      refresh(): Promise<Record<string, unknown>>;
+      logout(): Promise<void>;
+      getAccessToken(): Promise<string>;
+    };
+  };
+  __recorded?: RecordedEvent[];
+};
+
+/** Starts recording the client's events in the page; call before the scenario. Idempotent. */
+export async function recordEvents(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as DemoGlobal;
+    if (g.__recorded) return;
+    const recorded: RecordedEvent[] = (g.__recorded = []);
+    for (const type of ['logout', 'refreshed', 'session', 'error', 'control'] as const) {
+      g.demo.broker.on(type, (payload) => {
+        const error = payload.error as { code?: string } | undefined;
+        recorded.push({
+          type,
+          at: Date.now(),
+          ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
+          ...(typeof error?.code === 'string' ? { code: error.code } : {}),
+          ...(typeof payload.generation === 'number' ? { generation: payload.generation } : {}),
+        });
+      });
+    }
+  });
+}
+
+/** The events recorded so far, optionally of one type. */
+export async function recordedEvents(page: Page, type?: RecordedEvent['type']): Promise<RecordedEvent[]> {
+  const all = await page.evaluate(() => (globalThis as unknown as DemoGlobal).__recorded ?? []);
+  return type ? all.filter((e) => e.type === type) : all;
+}
+
+/**
+ * Reads the broker's session record from the page with plain `indexedDB.open`. Never creates
+ * the database: an upgrade (i.e. no database yet) is aborted. Returns no token material.
+ */
+export function readStoredSession(page: Page): Promise<StoredSessionView> {
+  return page.evaluate(
+    () =>
+      new Promise<StoredSessionView>((resolve, reject) => {
+        const request = indexedDB.open('sw-token-broker');
+        let upgraded = false;
+        request.onupgradeneeded = () => {
+          upgraded = true;
+          request.transaction?.abort();
+        };
+        request.onerror = () => (upgraded ? resolve({ kind: 'no-database' }) : reject(request.error));
+        request.onsuccess = () => {
+          const db = request.result;
+          if (!db.objectStoreNames.contains('session')) {
+            db.close();
+            resolve({ kind: 'no-database' });
+            return;
+          }
+          const get = db.transaction('session', 'readonly').objectStore('session').get('current');
+          get.onerror = () => {
+            db.close();
+            reject(get.error);
+          };
+          get.onsuccess = () => {
+            db.close();
+            const value = get.result as Record<string, unknown> | undefined;
+            if (value === undefined) {
+              resolve({ kind: 'no-session' });
+              return;
+            }
+            const str = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+            resolve({
+              kind: 'session',
+              generation: value.generation,
+              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number',
+            });
+          };
+        };
+      }),
+  );
+}
+
+/** Outcome of one page-side `fetch('/api/me')`: the status, or the error's message. */
+export type CallOutcome = { status: number; generation?: number; ms: number } | { error: string; ms: number };
+
+/**
+ * Starts `count` `GET /api/me` fetches in the page without awaiting them; their outcomes land
+ * in `globalThis.__calls[label]`. Use {@link settledCalls} to read them.
+ */
+export async function startCalls(page: Page, label: string, count: number): Promise<void> {
+  await page.evaluate(
+    ({ label, count }) => {
+      const g = globalThis as unknown as { __calls?: Record<string, Array<CallOutcome | null>> };
+      const calls = (g.__calls ??= {});
+      const slots: Array<CallOutcome | null> = (calls[label] = Array.from({ length: count }, () => null));
+      for (let i = 0; i < count; i++) {
+        const start = performance.now();
+        fetch('/api/me', { cache: 'no-store' }).then(
+          async (response) => {
+            const body = (await response.json().catch(() => ({}))) as { generation?: number };
+            slots[i] = { status: response.status, ms: performance.now() - start, ...(typeof body.generation === 'number' ? { generation: body.generation } : {}) };
+          },
+          (error: unknown) => {
+            slots[i] = { error: String(error), ms: performance.now() - start };
+          },
+        );
+      }
+    },
+    { label, count },
+  );
+}
+
+/** The outcomes of a {@link startCalls} batch; null for calls still pending. */
+export function settledCalls(page: Page, label: string): Promise<Array<CallOutcome | null>> {
+  return page.evaluate((label) => {
+    const g = globalThis as unknown as { __calls?: Record<string, Array<CallOutcome | null>> };
+    return g.__calls?.[label] ?? [];
+  }, label);
+}
+
+/** Calls `demo.broker.<method>()` in the page; resolves with `{ ok, value }` or `{ ok: false, code }`. */
+export function brokerCall(
+  page: Page,
+  method: 'status' | 'refresh' | 'logout' | 'getAccessToken',
+): Promise<{ ok: true; value: unknown; ms: number } | { ok: false; name: string; code: string | undefined; message: string; ms: number }> {
+  return page.evaluate(async (method) => {
+    const g = globalThis as unknown as DemoGlobal;
+    const start = performance.now();
+    try {
+      const value = await g.demo.broker[method]();
+      return { ok: true as const, value: method === 'getAccessToken' ? '<token>' : value, ms: performance.now() - start };
+    } catch (error) {
+      const e = error as { name?: string; code?: string; message?: string };
+      return { ok: false as const, name: String(e.name), code: e.code, message: String(e.message), ms: performance.now() - start };
+    }
+  }, method);
+}
+
+/**
+ * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
+ * PITFALLS §2) and resolves once each version that was running has been reported stopped at
+ * least once. Unlike fixtures' `stopServiceWorkers`, it does not require them to stay stopped:
+ * fetch events that were in flight restart the worker at once, which is the point here.
+ */
+export async function killServiceWorkers(context: BrowserContext, page: Page, timeoutMs = 10_000): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const known = new Set<string>();
+  const running = new Set<string>();
+  const stopped = new Set<string>();
+  let stopping = false;
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) {
+      known.add(v.versionId);
+      if (!stopping && v.runningStatus !== 'stopped') running.add(v.versionId);
+      if (stopping && v.runningStatus === 'stopped') stopped.add(v.versionId);
+    }
+  });
+  try {
+    // `enable` is required before `stopAllWorkers`; it also replays the current versions.
+    await cdp.send('ServiceWorker.enable');
+    const deadline = Date.now() + timeoutMs;
+    while (known.size === 0) {
+      if (Date.now() > deadline) throw new Error('killServiceWorkers: no service worker version reported');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stopping = true;
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    while ([...running].some((id) => !stopped.has(id))) {
+      if (Date.now() > deadline) throw new Error('killServiceWorkers: a worker never reported stopped');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}

@@ -1,0 +1,157 @@
+// Scenario 8 (issue 6): a new worker build is deployed while three tabs are busy and a slow
+// refresh is in flight in the old worker. The standalone worker skips waiting, so the new version
+// installs mid-refresh and takes over all tabs (Chromium hands over once the old worker has no
+// event in flight). The session survives, the refresh token is sent once per rotation (the
+// server's reuse grace is off, so a double send would be a reuse detection), nothing reloads.
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { callMe, loginThroughForm, openDemo } from './demo.js';
+import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
+import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+
+const TTL_SECONDS = 3;
+const QUERY = { lead: 1, refreshTimeout: 5 };
+
+/** A demo server whose /sw.js is a temp copy of the built worker that the test can rewrite. */
+const test = base.extend<{ updatable: { server: TestServer; deploy(build: number): Promise<void> } }>({
+  updatable: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'sw-token-broker-update-'));
+    const script = join(dir, 'sw.js');
+    await copyFile(demoSwScript, script);
+    const original = await readFile(script, 'utf8');
+    // A trailing comment is enough for the browser to see a byte-different script: a new version.
+    const deploy = (build: number): Promise<void> => writeFile(script, `${original}\n// deploy ${build}\n`);
+    await deploy(1);
+    const { startServer } = await import('../demo/server/index.js');
+    const server = await startServer({ accessTtlSeconds: TTL_SECONDS, reuseGraceSeconds: 0, testControl: true, staticDir: demoStaticDir, swScript: script });
+    try {
+      await use({ server, deploy });
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+});
+
+/**
+ * Keeps the tab busy: `GET /api/me` (body read) every ~250 ms until `globalThis.__busyStop` is
+ * set; statuses in `__busy`. Not a saturating loop: Chromium hands over to a waiting worker only
+ * at a moment when the old one has no event in flight, so tabs that never pause (or a loaded
+ * CI box where their requests always overlap) hold the new version off indefinitely.
+ */
+function startBusy(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as { __busy: Array<number | string>; __busyStop?: boolean; __busyDone?: Promise<void> };
+    g.__busy = [];
+    g.__busyDone = (async () => {
+      while (!g.__busyStop) {
+        try {
+          const response = await fetch('/api/me', { cache: 'no-store' });
+          await response.arrayBuffer();
+          g.__busy.push(response.status);
+        } catch (error) {
+          g.__busy.push(String(error));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+  });
+}
+
+function stopBusy(page: Page): Promise<Array<number | string>> {
+  return page.evaluate(async () => {
+    const g = globalThis as unknown as { __busy: Array<number | string>; __busyStop?: boolean; __busyDone?: Promise<void> };
+    g.__busyStop = true;
+    await g.__busyDone;
+    return g.__busy;
+  });
+}
+
+function busyCount(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { __busy: unknown[] }).__busy.length);
+}
+
+function controllerChanges(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { __controllerChanges?: number }).__controllerChanges ?? 0);
+}
+
+test('a new worker build mid-refresh: session survives, one refresh per rotation, no reload', async ({ context, updatable }) => {
+  const { server, deploy } = updatable;
+  const loads = new Map<Page, number>();
+  context.on('page', (page) => page.on('load', () => loads.set(page, (loads.get(page) ?? 0) + 1)));
+
+  const tabs = [await openDemo(context, server, QUERY)];
+  await loginThroughForm(tabs[0]!);
+  tabs.push(await openDemo(context, server, QUERY), await openDemo(context, server, QUERY));
+  const checker = await openDemo(context, server, QUERY);
+  const instanceBefore = ((await brokerCall(tabs[0]!, 'status')) as { value: { workerInstance: string } }).value.workerInstance;
+  for (const tab of [...tabs, checker]) {
+    await recordEvents(tab);
+    await tab.evaluate(() => {
+      const g = globalThis as unknown as { __controllerChanges: number };
+      g.__controllerChanges = 0;
+      navigator.serviceWorker.addEventListener('controllerchange', () => g.__controllerChanges++);
+    });
+  }
+  for (const tab of tabs) await startBusy(tab);
+
+  // Hold the next (proactive) refresh in the old worker after the server rotated, then deploy.
+  const rotationsBefore = server.control.counters().rotations;
+  server.control.setRefreshLatency({ afterMs: 1_500 });
+  await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBe(rotationsBefore + 1);
+  await deploy(2);
+  // A fourth, idle tab looks for the update, as a navigation or an app's update check would.
+  // (Called from a tab that fetches without pause, Chromium 156 at times never settles update().)
+  // Chromium may park the new version in `waiting` if a fetch restarts the old worker during the
+  // hand-over; the worker re-asks skipWaiting() until it activates (sw/skip-waiting.ts).
+  const updated = await checker.evaluate(async () => {
+    const registration = (await navigator.serviceWorker.getRegistration())!;
+    const found = new Promise<void>((resolve) => registration.addEventListener('updatefound', () => resolve(), { once: true }));
+    await registration.update();
+    await found;
+    return true;
+  });
+  expect(updated).toBe(true);
+  // The held refresh is still in flight in the old worker; later ones need not be slow.
+  server.control.setRefreshLatency({});
+  for (const tab of [...tabs, checker]) await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);
+  const busyAtUpdate = await Promise.all(tabs.map(busyCount));
+
+  // Stay busy across one more token lifetime under the new worker.
+  const generationAfterUpdate = (await callMe(tabs[2]!, 'fetch')).generation;
+  await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBeGreaterThanOrEqual(rotationsBefore + 2);
+  await expect.poll(async () => (await callMe(tabs[0]!, 'fetch')).generation, { timeout: 10_000 }).toBeGreaterThan(generationAfterUpdate);
+
+  const busy = await Promise.all(tabs.map(stopBusy));
+  for (const [i, outcomes] of busy.entries()) {
+    // Busy before, during and after the hand-over.
+    expect(busyAtUpdate[i]).toBeGreaterThan(0);
+    expect(outcomes.length).toBeGreaterThan(busyAtUpdate[i]!);
+    expect(outcomes.filter((o) => o !== 200), 'busy requests that failed').toEqual([]);
+  }
+
+  const counters = server.control.counters();
+  expect(counters.reuseDetections).toBe(0);
+  expect(counters.invalidGrants).toBe(0);
+  expect(counters.refreshCalls).toBe(counters.rotations);
+  expect(counters.logins).toBe(1);
+  const [family] = Object.values(counters.families);
+  expect(family).toMatchObject({ revoked: false, generation: counters.rotations + 1 });
+
+  // The session survived the update, in the worker and on disk.
+  const status = await brokerCall(tabs[0]!, 'status');
+  expect(status).toMatchObject({ ok: true, value: { loggedIn: true, generation: counters.rotations + 1 } });
+  expect((status as { value: { workerInstance: string } }).value.workerInstance).not.toBe(instanceBefore);
+  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true });
+  for (const tab of [...tabs, checker]) {
+    expect(await recordedEvents(tab, 'logout')).toEqual([]);
+    expect(await controllerChanges(tab)).toBe(1);
+  }
+
+  // No reload loop: each tab loaded once, no tab was opened or navigated by the update.
+  expect(context.pages()).toHaveLength(4);
+  for (const tab of [...tabs, checker]) expect(loads.get(tab)).toBe(1);
+  expect(counters.requests.filter((r) => r.path === '/' || r.path === '/index.html')).toHaveLength(4);
+});
