@@ -2,6 +2,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import config from '../playwright.config.js';
 import { findChromium, missingBrowserMessage } from '../scripts/find-browser.mjs';
 import { sleep, withTimeout } from './stats.js';
+export { stopServiceWorkers } from '../e2e/service-workers.js';
 
 /** Launches Chromium exactly as the e2e tests do: same executable, same flags. */
 export async function launchBrowser(): Promise<Browser> {
@@ -21,28 +22,6 @@ export async function newBenchContext(browser: Browser): Promise<BrowserContext>
   return context;
 }
 
-/**
- * Stops every service worker of the page's context, as the browser does after ~30 s idle
- * (Playwright keeps them alive otherwise, PITFALLS §2). Resolves once none is running.
- */
-export async function stopServiceWorkers(context: BrowserContext, page: Page, timeoutMs = 10_000): Promise<void> {
-  const cdp = await context.newCDPSession(page);
-  const status = new Map<string, string>();
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const version of versions) status.set(version.versionId, version.runningStatus);
-  });
-  try {
-    await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    const deadline = Date.now() + timeoutMs;
-    while ([...status.values()].some((running) => running !== 'stopped')) {
-      if (Date.now() > deadline) throw new Error('service workers still running after stopAllWorkers');
-      await sleep(10);
-    }
-  } finally {
-    await cdp.detach().catch(() => undefined);
-  }
-}
 
 /** A DevTools session on one service worker target. */
 export interface WorkerSession {

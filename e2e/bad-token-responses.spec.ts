@@ -1,21 +1,12 @@
 // Scenario 12 (issue 6): the token endpoint answers 200 with a body the broker must refuse.
 // Each variant in turn: a typed error reaches the page, the previous session stays intact and
 // usable, the worker keeps running, and the next healthy refresh works.
-import type { MalformedVariant } from '../demo/server/index.js';
+import { MALFORMED_VARIANTS } from '../demo/server/index.js';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
-const VARIANTS: MalformedVariant[] = [
-  'not-json',
-  'missing-token',
-  'empty-token',
-  'non-string-token',
-  'header-unsafe',
-  'negative-expires',
-  'absurd-expires',
-  'huge',
-];
+const VARIANTS = MALFORMED_VARIANTS;
 
 type Status = { loggedIn: boolean; generation: number; workerInstance: string };
 

@@ -4,14 +4,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 
 /** One event the page's client emitted, with the page clock (all tabs share one clock). */
-export interface RecordedEvent {
-  type: 'logout' | 'refreshed' | 'session' | 'error' | 'control';
-  /** `Date.now()` in the page when the handler ran. */
-  at: number;
-  reason?: string;
-  code?: string;
-  generation?: number;
-}
+export type { BrokerEvent as RecordedEvent } from './scenario-helpers.js';
 
 /** What the page's IndexedDB holds under db 'sw-token-broker', store 'session', key 'current'. */
 export type StoredSessionView =
@@ -29,35 +22,10 @@ type DemoGlobal = {
       getAccessToken(): Promise<string>;
     };
   };
-  __recorded?: RecordedEvent[];
 };
 
-/** Starts recording the client's events in the page; call before the scenario. Idempotent. */
-export async function recordEvents(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const g = globalThis as unknown as DemoGlobal;
-    if (g.__recorded) return;
-    const recorded: RecordedEvent[] = (g.__recorded = []);
-    for (const type of ['logout', 'refreshed', 'session', 'error', 'control'] as const) {
-      g.demo.broker.on(type, (payload) => {
-        const error = payload.error as { code?: string } | undefined;
-        recorded.push({
-          type,
-          at: Date.now(),
-          ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
-          ...(typeof error?.code === 'string' ? { code: error.code } : {}),
-          ...(typeof payload.generation === 'number' ? { generation: payload.generation } : {}),
-        });
-      });
-    }
-  });
-}
-
-/** The events recorded so far, optionally of one type. */
-export async function recordedEvents(page: Page, type?: RecordedEvent['type']): Promise<RecordedEvent[]> {
-  const all = await page.evaluate(() => (globalThis as unknown as DemoGlobal).__recorded ?? []);
-  return type ? all.filter((e) => e.type === type) : all;
-}
+// One event recorder for every scenario.
+export { recordBrokerEvents as recordEvents, brokerEvents as recordedEvents } from './scenario-helpers.js';
 
 /**
  * Reads the broker's session record from the page with plain `indexedDB.open`. Never creates

@@ -7,7 +7,8 @@ import type { TestServer } from './fixtures.js';
 
 /** An event the page's client emitted, stamped with the page clock (the test process shares it). */
 export interface BrokerEvent {
-  type: 'logout' | 'refreshed' | 'error';
+  type: 'logout' | 'refreshed' | 'session' | 'error' | 'control';
+  /** `Date.now()` in the page when the handler ran. */
   at: number;
   reason?: string;
   trigger?: string;
@@ -41,13 +42,13 @@ type PageGlobal = {
   __storm?: StormResult & { stop: boolean; done: Promise<void> };
 };
 
-/** Starts recording the client's `logout`, `refreshed` and `error` events in the page. */
+/** Starts recording the client's events in the page; call before the scenario. Idempotent. */
 export async function recordBrokerEvents(page: Page): Promise<void> {
   await page.evaluate(() => {
     const g = globalThis as unknown as PageGlobal;
     if (g.__brokerEvents) return;
     const events: BrokerEvent[] = (g.__brokerEvents = []);
-    for (const type of ['logout', 'refreshed', 'error'] as const) {
+    for (const type of ['logout', 'refreshed', 'session', 'error', 'control'] as const) {
       g.demo.broker.on(type, (payload) => {
         const error = payload.error as { code?: unknown } | undefined;
         events.push({

@@ -3,7 +3,8 @@ import type { MalformedVariant, RefreshFault, RefreshLatency } from './types.js'
 /** Upper bound for every artificial wait, so a forgotten setting cannot wedge a test run. */
 export const MAX_DELAY_MS = 60_000;
 
-const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
+/** Every malformed-body fault the server can inject. */
+export const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
   'not-json',
   'missing-token',
   'empty-token',

@@ -6,6 +6,7 @@ import { createState } from './state.js';
 import type { RunningServer, ServerOptions } from './types.js';
 
 export { DEMO_CREDENTIALS } from './routes-auth.js';
+export { MALFORMED_VARIANTS } from './faults.js';
 export type {
   Counters,
   FamilyCounters,
