@@ -1,7 +1,7 @@
 // Helpers shared by the worker-killed, logout-broadcast, worker-update, no-leak, restart,
 // bad-token-responses and worker-restart-call specs. Everything here observes from the outside:
 // events the page client emitted, what IndexedDB holds, and page-side request outcomes.
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 
 /** One event the page's client emitted, with the page clock (all tabs share one clock). */
 export type { BrokerEvent as RecordedEvent } from './scenario-helpers.js';
@@ -129,40 +129,3 @@ export function brokerCall(
   }, method);
 }
 
-/**
- * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
- * PITFALLS §2) and resolves once each version that was running has been reported stopped at
- * least once. Unlike fixtures' `stopServiceWorkers`, it does not require them to stay stopped:
- * fetch events that were in flight restart the worker at once, which is the point here.
- */
-export async function killServiceWorkers(context: BrowserContext, page: Page, timeoutMs = 10_000): Promise<void> {
-  const cdp = await context.newCDPSession(page);
-  const known = new Set<string>();
-  const running = new Set<string>();
-  const stopped = new Set<string>();
-  let stopping = false;
-  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-    for (const v of versions) {
-      known.add(v.versionId);
-      if (!stopping && v.runningStatus !== 'stopped') running.add(v.versionId);
-      if (stopping && v.runningStatus === 'stopped') stopped.add(v.versionId);
-    }
-  });
-  try {
-    // `enable` is required before `stopAllWorkers`; it also replays the current versions.
-    await cdp.send('ServiceWorker.enable');
-    const deadline = Date.now() + timeoutMs;
-    while (known.size === 0) {
-      if (Date.now() > deadline) throw new Error('killServiceWorkers: no service worker version reported');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    stopping = true;
-    await cdp.send('ServiceWorker.stopAllWorkers');
-    while ([...running].some((id) => !stopped.has(id))) {
-      if (Date.now() > deadline) throw new Error('killServiceWorkers: a worker never reported stopped');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  } finally {
-    await cdp.detach().catch(() => undefined);
-  }
-}

@@ -8,8 +8,8 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
-import { expect, test } from './fixtures.js';
-import { brokerCall, killServiceWorkers, readStoredSession, recordedEvents, recordEvents, settledCalls, startCalls, type CallOutcome } from './scenario-helpers-b.js';
+import { expect, stopServiceWorkers, test } from './fixtures.js';
+import { brokerCall, readStoredSession, recordedEvents, recordEvents, settledCalls, startCalls, type CallOutcome } from './scenario-helpers-b.js';
 
 const TTL_SECONDS = 2;
 const SLOW_MS = 4_000;
@@ -52,7 +52,7 @@ async function killMidRefresh(context: BrowserContext, server: TestServer, tabs:
   if (moment === 'after-rotation') await expect.poll(() => server.control.counters().rotations).toBe(1);
   else expect(server.control.counters().rotations).toBe(0);
   for (const [i, tab] of tabs.entries()) expect(await settledCalls(tab, `tab${i}`), 'requests wait on the refresh').toEqual(Array(CALLS_PER_TAB).fill(null));
-  await killServiceWorkers(context, tabs[0]!);
+  await stopServiceWorkers(context, tabs[0]!);
   server.control.setRefreshLatency({});
   return instance;
 }

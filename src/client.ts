@@ -80,7 +80,9 @@ class BrokerClient implements TokenBrokerClient, TokenSource {
 
   private async init(): Promise<void> {
     const o = this.options;
-    this.handle = await registerWorker(o.scriptUrl ?? '/sw.js', o.scope, o.readyTimeoutMs ?? 5000);
+    this.handle = await registerWorker(o.scriptUrl ?? '/sw.js', o.scope, o.readyTimeoutMs ?? 5000, o.worker !== undefined);
+    const handle = this.handle;
+    if (handle) this.cleanups.push(() => handle.dispose());
     if (!this.handle) {
       this.emitter.emit('error', { error: new TokenBrokerError('worker-unavailable', 'service workers are unavailable here') });
       this.emitter.emit('control', { controlled: false });

@@ -4,6 +4,8 @@ export interface WorkerHandle {
   registration: ServiceWorkerRegistration;
   /** The worker to post to: the controller, else the registration's active worker. */
   target(): ServiceWorker | null;
+  /** Stops the timers and listeners registration added. */
+  dispose(): void;
 }
 
 function timeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
@@ -21,16 +23,22 @@ function timeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
  * and waits, bounded, for an active worker. Resolves null where service workers are
  * unsupported or blocked.
  */
-export async function registerWorker(scriptUrl: string, scope: string | undefined, timeoutMs: number): Promise<WorkerHandle | null> {
+export async function registerWorker(
+  scriptUrl: string,
+  scope: string | undefined,
+  timeoutMs: number,
+  nudgeWaiting: boolean,
+): Promise<WorkerHandle | null> {
   const container = globalThis.navigator?.serviceWorker;
   if (!container) return null;
   const workbox = new Workbox(scriptUrl, scope === undefined ? {} : { scope });
   const registration = await workbox.register({ immediate: true }).catch(() => undefined);
   if (!registration) return null;
+  const dispose = nudgeWaiting ? nudgeWaitingWorker(workbox, registration) : () => undefined;
   // `navigator.serviceWorker.ready` resolves for uncontrolled pages too, unlike
   // workbox-window's `controlling` after a hard reload (workbox #2788).
   await timeout(container.ready, timeoutMs, undefined);
-  return { registration, target: () => container.controller ?? registration.active };
+  return { registration, target: () => container.controller ?? registration.active, dispose };
 }
 
 /** Resolves true once the page is controlled, false after `timeoutMs`. */
@@ -45,4 +53,33 @@ export function waitForControl(timeoutMs: number): Promise<boolean> {
 
 export function isControlled(): boolean {
   return globalThis.navigator?.serviceWorker?.controller != null;
+}
+
+/**
+ * Chromium can abandon a `skipWaiting()` hand-over when a busy tab restarts the old worker
+ * mid-way, leaving the new version waiting until every tab closes (e2e/worker-update.spec.ts).
+ * While a version waits, ask it again once a second (each message is an event that also
+ * wakes it), for at most 30 s. Only for the standalone worker, whose policy is to take over.
+ */
+function nudgeWaitingWorker(workbox: Workbox, registration: ServiceWorkerRegistration): () => void {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const stop = (): void => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  const start = (): void => {
+    if (timer !== undefined) return;
+    let left = 30;
+    timer = setInterval(() => {
+      if (!registration.waiting || left-- <= 0) stop();
+      else workbox.messageSkipWaiting();
+    }, 1000);
+    workbox.messageSkipWaiting();
+  };
+  workbox.addEventListener('waiting', start);
+  if (registration.waiting) start();
+  return () => {
+    stop();
+    workbox.removeEventListener('waiting', start);
+  };
 }

@@ -71,6 +71,11 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {
+    // workbox-window's messageSkipWaiting() convention; pages send it while this version waits.
+    if (options.skipWaiting && (event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') {
+      event.waitUntil(self.skipWaiting());
+      return;
+    }
     if (!isEnvelope(event.data)) return;
     const port = event.ports[0];
     if (!port) return;
