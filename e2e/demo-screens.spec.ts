@@ -14,6 +14,13 @@ test('demo panel shows the session, then the refresh and what triggered it', asy
   await expect(page.locator('#login-section')).toBeHidden();
   await page.screenshot({ path: testInfo.outputPath('after-login.png'), fullPage: true });
 
+  // Installable PWA: Chromium finds nothing missing (manifest, icons, worker). Playwright's
+  // contexts are incognito, which Chromium reports too; that one is about the test, not the app.
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
+  await cdp.detach();
+
   await page.click('#call-fetch');
   await expect(page.locator('#log')).toContainText('fetch /api/me: ok (user demo, generation 1)');
 
