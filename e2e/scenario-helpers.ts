@@ -216,6 +216,20 @@ export function refreshSummary(counters: Counters) {
   };
 }
 
+/** The {@link refreshSummary} of a clean run: one rotation per lifetime and nothing else. */
+export function oneRefreshPerLifetime(lifetimes: number): ReturnType<typeof refreshSummary> {
+  return {
+    generation: 1 + lifetimes,
+    refreshCalls: lifetimes,
+    rotations: lifetimes,
+    reuseDetections: 0,
+    graceReuses: 0,
+    invalidGrants: 0,
+    unauthorized: 0,
+    revoked: false,
+  };
+}
+
 /**
  * The server's request log in short form, for failure messages: `R` a refresh call, `.` an
  * authorized 200, and `401(g1)` / `401(-)` a rejected API request with the generation its
