@@ -1,9 +1,5 @@
 import { installTokenBroker } from './install.js';
 
-declare let self: ServiceWorkerGlobalScope;
-
 // Entry of the prebuilt classic `sw.js`: the config arrives from registerTokenBroker()
 // and is persisted, so a restarted worker finds it in IndexedDB.
 installTokenBroker(undefined, { skipWaiting: true, bypassStaticRequests: true });
-export {};
-void self;
