@@ -1,11 +1,12 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import type { Broker } from './broker.js';
-import { isInScope, isLoginRequest } from './scope.js';
+import { routeRequest } from './scope.js';
+import type { ResolvedConfig } from './settings.js';
 import { captureLogin } from './login-capture.js';
 
 /** Builds one attempt: the original request with its buffered body and the given token. */
-export function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
+function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
   const headers = new Headers(request.headers);
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
@@ -30,7 +31,7 @@ export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
  * The outcome when a 401 could not be cured. A dead session returns the server's own
  * 401; a refresh that may pass becomes a 503 with a JSON error body: never a logout.
  */
-export function failureResponse(original: Response, error: TokenBrokerError): Response {
+function failureResponse(original: Response, error: TokenBrokerError): Response {
   if (error.code === 'refresh-rejected' || error.code === 'no-session') {
     const headers = new Headers(original.headers);
     headers.set(ERROR_HEADER, error.code);
@@ -42,20 +43,30 @@ export function failureResponse(original: Response, error: TokenBrokerError): Re
 }
 
 /**
- * Answers one in-scope request: wait for a running or overdue refresh (bounded), send with
- * the current token, and on a 401 refresh once (or not at all if the token already moved
- * on) and replay once.
+ * Answers a request that reached the worker before its config was loaded: load, apply the
+ * routing rule, then capture the login, attach the token, or pass the request through.
  */
 export async function forwardWithToken(broker: Broker, request: Request, waitUntil: (p: Promise<unknown>) => void, fetchFn: typeof fetch): Promise<Response> {
   await broker.ready();
   const config = broker.currentConfig();
-  const url = new URL(request.url);
-  if (!config) return fetchFn(request);
-  if (isLoginRequest(request, url, config)) return captureLogin(broker, request, fetchFn);
-  if (!isInScope(url, config)) return fetchFn(request);
-  // install.ts applies this rule only once the broker is loaded; requests answered before that land here.
-  if (config.respectExistingAuthorization && request.headers.has('authorization')) return fetchFn(request);
+  const route = config ? routeRequest(request, config) : 'pass';
+  if (route === 'login') return captureLogin(broker, request, fetchFn);
+  if (route === 'pass' || !config) return fetchFn(request);
+  return sendWithToken(broker, config, request, waitUntil, fetchFn);
+}
 
+/**
+ * Answers one in-scope request: wait for a running or overdue refresh (bounded), send with
+ * the current token, and on a 401 refresh once (or not at all if the token already moved
+ * on) and replay once.
+ */
+export async function sendWithToken(
+  broker: Broker,
+  config: ResolvedConfig,
+  request: Request,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
   const running = broker.coordinator.running;
   const due = broker.dueIn();
   // Every refresh this request waits for is also held by its event: the request may stop

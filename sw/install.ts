@@ -2,9 +2,10 @@ import { clientsClaim } from 'workbox-core';
 import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
 import { Broker } from './broker.js';
-import { forwardWithToken } from './forward.js';
+import { forwardWithToken, sendWithToken } from './forward.js';
+import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
-import { isInScope, isInterceptable, isLoginRequest } from './scope.js';
+import { isInterceptable, routeRequest } from './scope.js';
 import { skipWaitingUntilActive } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
@@ -56,18 +57,15 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
     if (!isInterceptable(request)) return;
-    if (broker.isLoaded) {
-      const config = broker.currentConfig();
-      const url = new URL(request.url);
-      const mine = config !== null && (isInScope(url, config) || isLoginRequest(request, url, config));
-      if (!mine || (config.respectExistingAuthorization && request.headers.has('authorization'))) {
-        // Not ours: let the browser handle it natively, but still run the cheap proactive check.
-        if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
-        return;
-      }
-    }
-    // Before the first load we cannot tell yet; forwardWithToken re-checks after loading.
-    event.respondWith(forwardWithToken(broker, request, (p) => event.waitUntil(p), fetchFn));
+    const waitUntil = (p: Promise<unknown>): void => event.waitUntil(p);
+    // Before the first load we cannot tell yet: forwardWithToken loads, then routes.
+    if (!broker.isLoaded) return event.respondWith(forwardWithToken(broker, request, waitUntil, fetchFn));
+    const config = broker.currentConfig();
+    const route = config ? routeRequest(request, config) : 'pass';
+    if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
+    else if (route === 'token' && config) event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
+    // Not ours: the browser handles it natively, but the cheap proactive check still runs.
+    else if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {

@@ -30,3 +30,18 @@ export function isInScope(url: URL, config: ResolvedConfig): boolean {
 export function isLoginRequest(request: Request, url: URL, config: ResolvedConfig): boolean {
   return request.method === 'POST' && sameEndpoint(url, config.loginEndpoint);
 }
+
+/** What the broker does with an interceptable request. */
+export type Route = 'login' | 'token' | 'pass';
+
+/**
+ * The one routing rule, used on the hot path and for requests that arrived before the
+ * config was loaded: an app's own `Authorization` wins (if so configured), then login
+ * capture, then the API scope.
+ */
+export function routeRequest(request: Request, config: ResolvedConfig): Route {
+  if (config.respectExistingAuthorization && request.headers.has('authorization')) return 'pass';
+  const url = new URL(request.url);
+  if (isLoginRequest(request, url, config)) return 'login';
+  return isInScope(url, config) ? 'token' : 'pass';
+}
