@@ -3,7 +3,7 @@
 // server counted, and what the page's client emitted or its requests returned.
 import type { Page } from '@playwright/test';
 import type { Counters, FamilyCounters, RequestRecord } from '../demo/server/index.js';
-import type { TestServer } from './fixtures.js';
+import { expect, type TestServer } from './fixtures.js';
 
 /** An event the page's client emitted, stamped with the page clock (the test process shares it). */
 export interface BrokerEvent {
@@ -122,6 +122,23 @@ export function stopStorm(page: Page): Promise<StormResult> {
     await storm.done;
     return { ok: storm.ok, failed: storm.failed, errors: storm.errors };
   });
+}
+
+/**
+ * Time is the subject: lets the tabs' storms run until the server minted the token of lifetime
+ * `lifetimes + 1` (the tokens of lifetimes 1…`lifetimes` were each replaced), then stops them
+ * and checks that every tab completed more than `minOkPerTab` requests and none failed.
+ */
+export async function stormAcrossLifetimes(server: TestServer, tabs: Page[], lifetimes: number, ttlSeconds: number, minOkPerTab: number): Promise<StormResult[]> {
+  await expect
+    .poll(() => onlyFamily(server.control.counters()).generation, { timeout: (lifetimes + 2) * ttlSeconds * 1000, intervals: [50] })
+    .toBeGreaterThanOrEqual(1 + lifetimes);
+  const storms = await Promise.all(tabs.map((tab) => stopStorm(tab)));
+  for (const [i, storm] of storms.entries()) {
+    expect(storm.failed, `tab ${i} failures: ${storm.errors.join('; ')}`).toBe(0);
+    expect(storm.ok, `tab ${i} completed requests`).toBeGreaterThan(minOkPerTab);
+  }
+  return storms;
 }
 
 /** The one token family the server knows (the scenarios log in once). */
