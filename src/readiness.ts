@@ -38,7 +38,12 @@ export async function registerWorker(
   // `navigator.serviceWorker.ready` resolves for uncontrolled pages too, unlike
   // workbox-window's `controlling` after a hard reload (workbox #2788).
   await timeout(container.ready, timeoutMs, undefined);
-  return { registration, target: () => container.controller ?? registration.active, dispose };
+  const target = (): ServiceWorker | null => {
+    // Every call also re-asks a stuck waiting version, for as long as the page talks to the worker.
+    if (nudgeWaiting && registration.waiting) workbox.messageSkipWaiting();
+    return container.controller ?? registration.active;
+  };
+  return { registration, target, dispose };
 }
 
 /** Resolves true once the page is controlled, false after `timeoutMs`. */
@@ -59,7 +64,8 @@ export function isControlled(): boolean {
  * Chromium can abandon a `skipWaiting()` hand-over when a busy tab restarts the old worker
  * mid-way, leaving the new version waiting until every tab closes (e2e/worker-update.spec.ts).
  * While a version waits, ask it again once a second (each message is an event that also
- * wakes it), for at most 30 s. Only for the standalone worker, whose policy is to take over.
+ * wakes it) for 30 s, and then with every call the page makes (see `target`). Only for the
+ * standalone worker, whose policy is to take over.
  */
 function nudgeWaitingWorker(workbox: Workbox, registration: ServiceWorkerRegistration): () => void {
   let timer: ReturnType<typeof setInterval> | undefined;
