@@ -48,28 +48,22 @@ export class TokenBrokerError extends Error {
   readonly retryAfter: number | undefined;
 
   constructor(code: TokenBrokerErrorCode, message?: string, options?: { cause?: unknown; retryAfter?: number }) {
-    super(message ?? code, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Error installs `cause` only when the options carry one.
+    super(message ?? code, options);
     this.code = code;
     this.retryAfter = options?.retryAfter;
-  }
-
-  toJSON(): SerializedError {
-    const out: SerializedError = { code: this.code, message: this.message };
-    if (this.retryAfter !== undefined) out.retryAfter = this.retryAfter;
-    return out;
   }
 }
 
 /** True for a `TokenBrokerError`, also one from another realm (matched by name and code). */
 export function isTokenBrokerError(value: unknown, code?: TokenBrokerErrorCode): value is TokenBrokerError {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { name?: unknown; code?: unknown };
-  if (v.name !== 'TokenBrokerError' || !isErrorCode(v.code)) return false;
-  return code === undefined || v.code === code;
+  // Optional chaining reads a primitive's missing `name` as undefined, so no type checks are needed.
+  const v = value as { name?: unknown; code?: unknown } | null | undefined;
+  return v?.name === 'TokenBrokerError' && isErrorCode(v.code) && (code === undefined || v.code === code);
 }
 
 export function isErrorCode(value: unknown): value is TokenBrokerErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+  return (ERROR_CODES as readonly unknown[]).includes(value);
 }
 
 /** Turns anything thrown into a `TokenBrokerError`, keeping the original as `cause`. */
@@ -82,8 +76,16 @@ export function toTokenBrokerError(value: unknown): TokenBrokerError {
   return new TokenBrokerError('internal', message, { cause: value });
 }
 
+/** The wire shape of an error (postMessage, broadcasts). */
+export function serializeError(error: TokenBrokerError): SerializedError {
+  const out: SerializedError = { code: error.code, message: error.message };
+  if (error.retryAfter !== undefined) out.retryAfter = error.retryAfter;
+  return out;
+}
+
 /** Rebuilds a typed error from its wire shape; unknown codes become `internal`. */
 export function fromSerializedError(value: SerializedError | undefined): TokenBrokerError {
   if (!value || !isErrorCode(value.code)) return new TokenBrokerError('internal', value?.message ?? 'unknown error');
-  return new TokenBrokerError(value.code, value.message, value.retryAfter === undefined ? undefined : { retryAfter: value.retryAfter });
+  // The wire shape carries no `cause`, so only `retryAfter` is taken from it.
+  return new TokenBrokerError(value.code, value.message, value);
 }

@@ -7,16 +7,16 @@ import type { TokenSource } from './token-source.js';
  */
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
-    await source.ready;
     const request = new Request(input, init);
     if (source.controlled() || !source.inScope(request.url) || request.headers.has('authorization')) return fetch(request);
     const info = await source.tokenInfo().catch(() => null);
     if (!info) return fetch(request);
-    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    // Buffered so the 401 replay can send it again; GET and HEAD have no body (null).
+    const body = request.body && (await request.arrayBuffer());
     const send = (token: string): Promise<Response> => {
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
-      return fetch(new Request(request, body === undefined ? { headers } : { headers, body }));
+      return fetch(new Request(request, { headers, body }));
     };
     const response = await send(info.accessToken);
     if (response.status !== 401) return response;

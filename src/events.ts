@@ -18,30 +18,34 @@ export interface TokenBrokerEvents {
 export type EventName = keyof TokenBrokerEvents;
 export type Handler<E extends EventName> = (payload: TokenBrokerEvents[E]) => void;
 
+export interface Emitter {
+  on<E extends EventName>(event: E, handler: Handler<E>): () => void;
+  emit<E extends EventName>(event: E, payload: TokenBrokerEvents[E]): void;
+  clear(): void;
+}
+
 /** A minimal typed emitter; a throwing handler does not stop the others. */
-export class Emitter {
-  private readonly handlers = new Map<EventName, Set<Handler<never>>>();
-
-  on<E extends EventName>(event: E, handler: Handler<E>): () => void {
-    let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
-    set.add(handler as Handler<never>);
-    return () => void set.delete(handler as Handler<never>);
-  }
-
-  emit<E extends EventName>(event: E, payload: TokenBrokerEvents[E]): void {
-    for (const handler of this.handlers.get(event) ?? []) {
-      try {
-        (handler as Handler<E>)(payload);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
+export function createEmitter(): Emitter {
+  const handlers = new Map<EventName, Set<Handler<never>>>();
+  return {
+    on(event, handler) {
+      let set = handlers.get(event);
+      if (!set) handlers.set(event, (set = new Set()));
+      set.add(handler as Handler<never>);
+      return () => void set.delete(handler as Handler<never>);
+    },
+    emit(event, payload) {
+      for (const handler of handlers.get(event) ?? []) {
+        try {
+          (handler as Handler<typeof event>)(payload);
+        } catch (error) {
+          // Report a handler's bug without letting it stop the other handlers.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
       }
-    }
-  }
-
-  clear(): void {
-    this.handlers.clear();
-  }
+    },
+    clear: () => handlers.clear(),
+  };
 }

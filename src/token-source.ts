@@ -1,9 +1,11 @@
 import type { AccessTokenInfo } from '../shared/protocol.js';
 
-/** What the Axios and fetch helpers need from the client on a page the worker does not control. */
+/**
+ * What the Axios and fetch helpers need from the client on a page the worker does not control.
+ * The client exists only once registration, configuration and the claim attempt have finished,
+ * so a request through these helpers can never leave before that readiness gate.
+ */
 export interface TokenSource {
-  /** Registration, configuration and the claim attempt have finished. */
-  readonly ready: Promise<void>;
   controlled(): boolean;
   inScope(url: string): boolean;
   tokenInfo(): Promise<AccessTokenInfo>;

@@ -2,7 +2,7 @@ import { wrap, type Endpoint } from 'comlink';
 import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
 import { ENVELOPE_KEY, type BrokerApi, type BrokerMethod, type Result } from '../shared/protocol.js';
 
-type Args<M extends BrokerMethod> = Parameters<BrokerApi[M]>;
+export type Args<M extends BrokerMethod> = Parameters<BrokerApi[M]>;
 type Value<M extends BrokerMethod> = Awaited<ReturnType<BrokerApi[M]>> extends Result<infer T> ? T : never;
 
 export interface CallOptions {
@@ -19,26 +19,27 @@ export interface CallOptions {
  * later calls (comlink #637, PITFALLS §3).
  */
 function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
-  const { port1, port2 } = new MessageChannel();
-  let sent = false;
+  let { port1, port2 }: { port1: MessagePort; port2?: MessagePort } = new MessageChannel();
   const endpoint: Endpoint = {
     postMessage(message: unknown, transfer: Transferable[] = []) {
       // One call, one message. Comlink posts a RELEASE once the proxy is garbage collected;
       // port2 is gone by then (posting it again throws DataCloneError) and the worker holds nothing to release.
-      if (sent) return;
-      sent = true;
-      worker.postMessage({ [ENVELOPE_KEY]: 1, call: message }, [port2, ...transfer]);
+      if (port2) worker.postMessage({ [ENVELOPE_KEY]: 1, call: message }, [port2, ...transfer]);
+      port2 = undefined;
     },
-    addEventListener: (type: string, listener: EventListenerOrEventListenerObject) => port1.addEventListener(type, listener),
-    removeEventListener: (type: string, listener: EventListenerOrEventListenerObject) => port1.removeEventListener(type, listener),
-    start: () => port1.start(),
+    addEventListener: port1.addEventListener.bind(port1),
+    removeEventListener: port1.removeEventListener.bind(port1),
   };
+  // Started here rather than through the endpoint: Comlink would only call start() again per call.
+  port1.start();
   const remote = wrap<BrokerApi>(endpoint) as unknown as Record<M, (...a: Args<M>) => Promise<Result<Value<M>>>>;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TokenBrokerError('worker-timeout', `the worker did not answer ${method} in ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([remote[method](...args), timeout]).finally(() => {
+  return Promise.race([
+    remote[method](...args),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TokenBrokerError('worker-timeout', `no answer to ${method} in ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]).finally(() => {
     clearTimeout(timer);
     port1.close();
   });
@@ -46,7 +47,6 @@ function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args
 
 /** Calls a broker method, rebuilding errors as `TokenBrokerError`. */
 export async function callWorker<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Value<M>> {
-  const retries = options.retries ?? 1;
   for (let attempt = 0; ; attempt++) {
     const worker = options.target();
     if (!worker) throw new TokenBrokerError('worker-unavailable', 'no service worker is active');
@@ -55,7 +55,7 @@ export async function callWorker<M extends BrokerMethod>(method: M, args: Args<M
       if (result.ok) return result.value;
       throw fromSerializedError(result.error);
     } catch (error) {
-      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || attempt >= retries) throw error;
+      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || attempt >= (options.retries ?? 1)) throw error;
     }
   }
 }

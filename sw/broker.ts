@@ -1,5 +1,5 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { TokenBrokerError } from '../shared/errors.js';
+import { serializeError, TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
@@ -58,7 +58,7 @@ export class Broker {
         this.session = null;
         this.post({ type: 'logout', reason: 'refresh-rejected' });
       },
-      onFailed: (error) => this.post({ type: 'error', error: error.toJSON() }),
+      onFailed: (error) => this.post({ type: 'error', error: serializeError(error) }),
     });
   }
 

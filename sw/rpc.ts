@@ -1,6 +1,6 @@
 import { expose, type Endpoint } from 'comlink';
 import type { DeclarativeConfig } from '../shared/config.js';
-import { toTokenBrokerError } from '../shared/errors.js';
+import { serializeError, toTokenBrokerError } from '../shared/errors.js';
 import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
 import type { Broker } from './broker.js';
 
@@ -10,7 +10,7 @@ function result<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...arg
       return { ok: true, value: await fn(...args) };
     } catch (error) {
       // Comlink keeps only name/message of thrown errors: send a typed result instead.
-      return { ok: false, error: toTokenBrokerError(error).toJSON() };
+      return { ok: false, error: serializeError(toTokenBrokerError(error)) };
     }
   };
 }

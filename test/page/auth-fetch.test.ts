@@ -141,15 +141,4 @@ describe('createAuthFetch on an uncontrolled page', () => {
     expect(source.tokenInfo).not.toHaveBeenCalled();
     expect(source.recover).not.toHaveBeenCalled();
   });
-
-  it('holds requests until the readiness gate opens', async () => {
-    const gate = deferred();
-    const { seen, authFetch } = setup({ ready: gate.promise });
-    const pending = authFetch(`${APP}/api/users`);
-    await flush();
-    expect(seen).toEqual([]);
-    gate.resolve();
-    expect((await pending).status).toBe(200);
-    expect(seen.map((s) => s.authorization)).toEqual(['Bearer at-1']);
-  });
 });

@@ -136,29 +136,6 @@ describe('attachAxios on an uncontrolled page', () => {
     expect(source.tokenInfo).not.toHaveBeenCalled();
     expect(source.recover).not.toHaveBeenCalled();
   });
-
-  it('holds requests until the readiness gate opens instead of sending them without a token', async () => {
-    const gate = deferred();
-    const { server, instance } = setup({ ready: gate.promise });
-    const pending = instance.get('/api/users');
-    await flush();
-    expect(server.seen).toEqual([]);
-    gate.resolve();
-    await pending;
-    expect(server.seen).toEqual([{ url: `${APP}/api/users`, authorization: 'Bearer at-1' }]);
-  });
-
-  it('decides after the gate: a page claimed while waiting gets no token', async () => {
-    const gate = deferred();
-    const { server, state, source, instance } = setup({ ready: gate.promise });
-    const pending = instance.get('/api/users');
-    await flush();
-    state.controlled = true; // the claim succeeded while the request waited
-    gate.resolve();
-    await status401(pending);
-    expect(server.seen).toEqual([{ url: `${APP}/api/users`, authorization: undefined }]);
-    expect(source.tokenInfo).not.toHaveBeenCalled();
-  });
 });
 
 describe('the detach function', () => {

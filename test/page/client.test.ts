@@ -53,6 +53,19 @@ describe('registerTokenBroker without service workers', () => {
     }
   });
 
+  it('reports controlled: false to a control subscriber, once, after subscribing', async () => {
+    const client = await register();
+    const seen: boolean[] = [];
+    client.on('control', ({ controlled }) => seen.push(controlled));
+    expect(seen).toEqual([]); // asynchronously, like any event
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toEqual([false]);
+    const late = vi.fn();
+    client.on('control', late)();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(late).not.toHaveBeenCalled(); // unsubscribed before the replay
+  });
+
   it('lets fetch go out without a token rather than hold it', async () => {
     const sent: Request[] = [];
     vi.stubGlobal('fetch', async (request: Request) => (sent.push(request), new Response('ok')));

@@ -4,6 +4,7 @@ import {
   fromSerializedError,
   isErrorCode,
   isTokenBrokerError,
+  serializeError,
   toTokenBrokerError,
   TokenBrokerError,
   type SerializedError,
@@ -33,20 +34,19 @@ describe('TokenBrokerError', () => {
 
   it('serializes to the wire shape only: code, message and retryAfter when known', () => {
     const error = new TokenBrokerError('refresh-unavailable', 'busy', { cause: new Error('secret detail'), retryAfter: 12 });
-    expect(error.toJSON()).toEqual({ code: 'refresh-unavailable', message: 'busy', retryAfter: 12 });
-    expect(JSON.parse(JSON.stringify(error))).toEqual({ code: 'refresh-unavailable', message: 'busy', retryAfter: 12 });
-    expect(new TokenBrokerError('no-session', 'log in').toJSON()).toEqual({ code: 'no-session', message: 'log in' });
+    expect(serializeError(error)).toEqual({ code: 'refresh-unavailable', message: 'busy', retryAfter: 12 });
+    expect(serializeError(new TokenBrokerError('no-session', 'log in'))).toEqual({ code: 'no-session', message: 'log in' });
   });
 
-  it('round-trips every code through toJSON, a structured clone and fromSerializedError', () => {
+  it('round-trips every code through serializeError, a structured clone and fromSerializedError', () => {
     for (const code of ERROR_CODES) {
       const original = new TokenBrokerError(code, `failed: ${code}`, code === 'refresh-unavailable' ? { retryAfter: 2.5 } : undefined);
-      const rebuilt = fromSerializedError(structuredClone(original.toJSON()));
+      const rebuilt = fromSerializedError(structuredClone(serializeError(original)));
       expect(rebuilt).toBeInstanceOf(TokenBrokerError);
       expect(rebuilt.code).toBe(code);
       expect(rebuilt.message).toBe(`failed: ${code}`);
       expect(rebuilt.retryAfter).toBe(original.retryAfter);
-      expect(rebuilt.toJSON()).toEqual(original.toJSON());
+      expect(serializeError(rebuilt)).toEqual(serializeError(original));
     }
   });
 
@@ -68,9 +68,9 @@ describe('isTokenBrokerError', () => {
     expect(isTokenBrokerError(error, 'worker-unavailable')).toBe(false);
   });
 
-  it('matches an error from another realm: a structured clone of toJSON plus name', () => {
+  it('matches an error from another realm: a structured clone of the wire shape plus name', () => {
     const error = new TokenBrokerError('refresh-rejected', 'dead refresh token');
-    const clone: unknown = structuredClone({ ...error.toJSON(), name: error.name });
+    const clone: unknown = structuredClone({ ...serializeError(error), name: error.name });
     expect(clone).not.toBeInstanceOf(TokenBrokerError);
     expect(isTokenBrokerError(clone)).toBe(true);
     expect(isTokenBrokerError(clone, 'refresh-rejected')).toBe(true);

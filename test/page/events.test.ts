@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TokenBrokerError } from '../../shared/errors.js';
-import { Emitter } from '../../src/events.js';
+import { createEmitter } from '../../src/events.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -8,7 +8,7 @@ afterEach(() => {
 
 describe('Emitter', () => {
   it('calls every handler of an event with its payload, and only those', () => {
-    const emitter = new Emitter();
+    const emitter = createEmitter();
     const logout = vi.fn();
     const logout2 = vi.fn();
     const refreshed = vi.fn();
@@ -27,7 +27,7 @@ describe('Emitter', () => {
   });
 
   it('stops calling a handler after its unsubscribe, and leaves the others subscribed', () => {
-    const emitter = new Emitter();
+    const emitter = createEmitter();
     const gone = vi.fn();
     const stays = vi.fn();
     const off = emitter.on('session', gone);
@@ -41,7 +41,7 @@ describe('Emitter', () => {
   });
 
   it('calls a handler registered twice once (a set), and one unsubscribe removes it', () => {
-    const emitter = new Emitter();
+    const emitter = createEmitter();
     const handler = vi.fn();
     const off = emitter.on('control', handler);
     emitter.on('control', handler);
@@ -55,7 +55,7 @@ describe('Emitter', () => {
   it('keeps going past a throwing handler and reports the error asynchronously instead of swallowing it', () => {
     const reported: Array<() => void> = [];
     vi.stubGlobal('queueMicrotask', (task: () => void) => void reported.push(task));
-    const emitter = new Emitter();
+    const emitter = createEmitter();
     const boom = new Error('handler bug');
     const before = vi.fn();
     const after = vi.fn();
@@ -72,7 +72,7 @@ describe('Emitter', () => {
   });
 
   it('clear() removes every handler', () => {
-    const emitter = new Emitter();
+    const emitter = createEmitter();
     const handler = vi.fn();
     emitter.on('logout', handler);
     emitter.on('refreshed', handler);
@@ -83,6 +83,6 @@ describe('Emitter', () => {
   });
 
   it('emits with no handlers without failing', () => {
-    expect(() => new Emitter().emit('control', { controlled: false })).not.toThrow();
+    expect(() => createEmitter().emit('control', { controlled: false })).not.toThrow();
   });
 });

@@ -19,11 +19,10 @@ export function deferred<T = void>(): Deferred<T> {
  * A TokenSource as the page client would be one: generation N holds token `at-N`, and
  * `recover(seen)` rotates only when `seen` is still the current generation (the worker's rule).
  */
-export function fakeSource(options: { controlled?: boolean; ready?: Promise<void> } = {}) {
+export function fakeSource(options: { controlled?: boolean } = {}) {
   const state = { generation: 1, controlled: options.controlled ?? false, failTokenInfo: false, failRecover: false };
   const info = (): AccessTokenInfo => ({ accessToken: `at-${state.generation}`, generation: state.generation, expiresIn: 60_000 });
   const source = {
-    ready: options.ready ?? Promise.resolve(),
     controlled: () => state.controlled,
     inScope: (url: string) => new URL(url).origin === APP && new URL(url).pathname.startsWith('/api/'),
     tokenInfo: vi.fn(async () => {

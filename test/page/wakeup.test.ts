@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerStatus } from '../../shared/protocol.js';
-import { LEADER_LOCK, WakeScheduler } from '../../src/wakeup.js';
+import { createWakeScheduler, LEADER_LOCK, type WakeScheduler } from '../../src/wakeup.js';
 import { deferred } from './fake-source.js';
 
 function status(refreshDueIn: number | null, loggedIn = true): BrokerStatus {
@@ -46,7 +46,7 @@ function fakeLocks() {
 
 const schedulers: WakeScheduler[] = [];
 function scheduler(wake: () => Promise<BrokerStatus>): WakeScheduler {
-  const s = new WakeScheduler(wake);
+  const s = createWakeScheduler(wake);
   schedulers.push(s);
   return s;
 }
