@@ -1,4 +1,4 @@
-import { registerTokenBroker, type ClientStatus, type TokenBrokerClient } from '../src/index.js';
+import { isTokenBrokerError, registerTokenBroker, type ClientStatus, type TokenBrokerClient } from '../src/index.js';
 import { api, login, meWithAxios, meWithFetch } from './api.js';
 import { demoWorkerConfig } from './config.js';
 import { createPanel } from './panel.js';
@@ -76,4 +76,4 @@ function summarize(value: unknown): string {
   return 'ok';
 }
 
-void start().catch((error: unknown) => panel.log(`startup failed: ${(error as Error).message}`, true));
+void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));

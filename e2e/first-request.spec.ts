@@ -31,3 +31,25 @@ test('a request to another origin carries no Authorization header', async ({ con
   expect(seen.requestsWithAuth).toBe(0);
   expect(seen.requestsWithoutAuth).toBeGreaterThan(0);
 });
+
+test('a refused worker config rejects registration with invalid-config and leaves the stored config and session alone', async ({ context, server }) => {
+  const good = await openDemo(context, server);
+  await loginThroughForm(good);
+
+  // `attempts=0` makes the demo pass maxRefreshAttempts: 0 (demo/config.ts).
+  const bad = await context.newPage();
+  await bad.goto(`${server.url}/?attempts=0`);
+  const events = (): Promise<string[]> => bad.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent ?? ''));
+  await expect.poll(events).toContainEqual(expect.stringContaining('startup failed (invalid-config): maxRefreshAttempts'));
+  expect(await bad.evaluate(() => document.body.dataset.ready)).toBeUndefined();
+
+  // The worker kept the config it had and the session: the other tab is still logged in.
+  server.control.reset();
+  expect(await callMe(good, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
+  const status = await good.evaluate(async () => {
+    const demo = (globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean; configured: boolean }> } } }).demo;
+    return demo.broker.status();
+  });
+  expect(status).toMatchObject({ loggedIn: true, configured: true });
+  expect(server.control.counters()).toMatchObject({ refreshCalls: 0, logins: 0, unauthorized: 0 });
+});

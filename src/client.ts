@@ -79,6 +79,12 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
         callWorker(method, args, { target, timeoutMs: options.callTimeoutMs ?? 10_000, retries: method === 'setSession' ? 0 : 1 });
   const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({ ...(await status), controlled: isControlled() });
 
+  function destroy(): void {
+    destroyed = true;
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    emitter.clear();
+  }
+
   const scheduler = createWakeScheduler(() => call('wake'));
   if (typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(DEFAULT_CHANNEL);
@@ -96,7 +102,8 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   if (handle) {
     target = handle.target;
     cleanups.push(handle.dispose);
-    if (config) await call('configure', config);
+    // A refused config rejects registration; leave nothing behind (channel, timers, listeners).
+    if (config) await call('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
     const container = navigator.serviceWorker;
     container.addEventListener('controllerchange', controlChanged);
     cleanups.push(() => container.removeEventListener('controllerchange', controlChanged));
@@ -141,10 +148,6 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       return detach;
     },
     fetch: createAuthFetch(source),
-    destroy() {
-      destroyed = true;
-      for (const cleanup of cleanups.splice(0)) cleanup();
-      emitter.clear();
-    },
+    destroy,
   };
 }
