@@ -1,6 +1,8 @@
 // Scenario 9 (issue 6): while logged in, requests to another origin, to a look-alike host and
 // to same-origin paths outside the API prefix never carry Authorization. Judged by what the
 // servers recorded, probe by probe (reset, send, wait for arrival, inspect).
+// Also an in-scope request that the server redirects (test-only `/api/redirect`): Authorization
+// is dropped on a hop to another origin and kept on a same-origin hop.
 import type { Page } from '@playwright/test';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
@@ -18,6 +20,40 @@ async function sentWithAuthorization(page: Page, target: TestServer, probe: Prob
   await send(page, probe);
   await expect.poll(() => target.control.counters().requests.filter((r) => r.path === path).length, { message: probe.url }).toBeGreaterThan(0);
   return target.control.counters().requests.filter((r) => r.path === path).some((r) => r.authorization);
+}
+
+type Hop = { method: string; authorization: boolean; status: number };
+
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
+
+/** The hops `server` logged for `path`: method, whether Authorization was present, status. */
+function hopsAt(server: TestServer, path: string): Hop[] {
+  return server.control.counters().requests.filter((r) => r.path === path).map(({ method, authorization, status }) => ({ method, authorization, status }));
+}
+
+/** The test-only `/api/redirect` URL that answers `status` with `Location: to` (demo/server/routes-api.ts). */
+function redirectUrl(to: string, status: number): string {
+  return `/api/redirect?${new URLSearchParams({ to, status: String(status) }).toString()}`;
+}
+
+/**
+ * Resets both servers, has the page send `init` to `/api/redirect` (in scope, so the worker
+ * attaches the token) answering `status` towards `to`, waits until `target` logged the
+ * redirect's destination, and returns both hops as the servers saw them.
+ */
+async function throughRedirect(page: Page, origin: TestServer, target: TestServer, to: string, status: number, init?: RequestInit): Promise<{ first: Hop[]; second: Hop[] }> {
+  const path = new URL(to).pathname;
+  origin.control.reset();
+  target.control.reset();
+  await send(page, { url: redirectUrl(to, status), init });
+  await expect.poll(() => hopsAt(target, path).length, { message: `${status} ${init?.method ?? 'GET'} -> ${to}` }).toBeGreaterThan(0);
+  return { first: hopsAt(origin, '/api/redirect'), second: hopsAt(target, path) };
+}
+
+/** Records one observation in the test's annotations (reports/playwright.json). */
+function observe(label: string, status: number, hops: { first: Hop[]; second: Hop[] }): void {
+  const show = (h: Hop[]): string => h.map((x) => `${x.method} auth=${x.authorization} ${x.status}`).join(', ') || 'none';
+  test.info().annotations.push({ type: 'redirect', description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]` });
 }
 
 test.describe('no token leaks', () => {
@@ -101,6 +137,81 @@ test.describe('no token leaks', () => {
     expect(loaded.filter((r) => r.authorization)).toEqual([]);
 
     // Still logged in: the session was there to leak all along.
+    expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo' });
+  });
+
+  test('an in-scope request redirected to another origin or a look-alike host loses Authorization; a same-origin redirect keeps it', async ({ context, server, foreignServer }) => {
+    const page = await openDemo(context, server);
+    await loginThroughForm(page);
+    const body = 'redirected body';
+    const post = { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } };
+    // What the first hop must look like each time: the worker attached the token (positive control).
+    const firstHop = (method: string, status: number): Hop[] => [{ method, authorization: true, status }];
+
+    // Another origin (another port): GET, and POST with a body (307/308 keep method and body,
+    // 301/302/303 turn a POST into a GET). The foreign server must see exactly the one
+    // redirected request, without Authorization; a kept header would instead have forced a
+    // CORS preflight (OPTIONS) first.
+    const foreign = foreignServer.url;
+    for (const status of REDIRECT_STATUSES) {
+      const hops = await throughRedirect(page, server, foreignServer, `${foreign}/api/me`, status);
+      observe('GET -> foreign', status, hops);
+      expect(hops.first, `GET ${status}`).toEqual(firstHop('GET', status));
+      expect(hops.second, `GET ${status}`).toEqual([{ method: 'GET', authorization: false, status: 401 }]);
+      expect(foreignServer.control.counters().requestsWithAuth, `GET ${status}`).toBe(0);
+    }
+    for (const status of REDIRECT_STATUSES) {
+      const hops = await throughRedirect(page, server, foreignServer, `${foreign}/api/echo`, status, post);
+      observe('POST -> foreign', status, hops);
+      const method = status === 307 || status === 308 ? 'POST' : 'GET';
+      expect(hops.first, `POST ${status}`).toEqual(firstHop('POST', status));
+      expect(hops.second, `POST ${status}`).toEqual([{ method, authorization: false, status: method === 'POST' ? 401 : 405 }]);
+      expect(foreignServer.control.counters().requestsWithAuth, `POST ${status}`).toBe(0);
+    }
+
+    // A look-alike host: the same server under `localhost`, i.e. another origin.
+    const lookAlike = `http://localhost:${server.port}`;
+    expect(new URL(lookAlike).origin).not.toBe(server.url);
+    for (const status of REDIRECT_STATUSES) {
+      const hops = await throughRedirect(page, server, server, `${lookAlike}/api/me`, status);
+      observe('GET -> look-alike', status, hops);
+      expect(hops.first, `look-alike GET ${status}`).toEqual(firstHop('GET', status));
+      expect(hops.second, `look-alike GET ${status}`).toEqual([{ method: 'GET', authorization: false, status: 401 }]);
+    }
+    const lookAlikePost = await throughRedirect(page, server, server, `${lookAlike}/api/echo`, 307, post);
+    observe('POST -> look-alike', 307, lookAlikePost);
+    expect(lookAlikePost.first).toEqual(firstHop('POST', 307));
+    expect(lookAlikePost.second).toEqual([{ method: 'POST', authorization: false, status: 401 }]);
+
+    // Same origin: the redirect is followed inside the worker's fetch, and Fetch strips
+    // Authorization only on a cross-origin hop, so the second hop keeps the token.
+    for (const status of REDIRECT_STATUSES) {
+      server.control.reset();
+      const answer = await page.evaluate(async (url) => {
+        const res = await fetch(url);
+        return { status: res.status, redirected: res.redirected, url: res.url, json: (await res.json()) as unknown };
+      }, redirectUrl(`${server.url}/api/me`, status));
+      const hops = { first: hopsAt(server, '/api/redirect'), second: hopsAt(server, '/api/me') };
+      observe('GET -> same origin', status, hops);
+      expect(answer, `same-origin GET ${status}`).toMatchObject({ status: 200, redirected: true, url: `${server.url}/api/me`, json: { user: 'demo' } });
+      expect(hops.first, `same-origin GET ${status}`).toEqual(firstHop('GET', status));
+      expect(hops.second, `same-origin GET ${status}`).toEqual([{ method: 'GET', authorization: true, status: 200 }]);
+    }
+    for (const status of [307, 308]) {
+      server.control.reset();
+      const answer = await page.evaluate(async ({ url, init }) => {
+        const res = await fetch(url, init);
+        return { status: res.status, redirected: res.redirected, json: (await res.json()) as unknown };
+      }, { url: redirectUrl(`${server.url}/api/echo`, status), init: post });
+      const hops = { first: hopsAt(server, '/api/redirect'), second: hopsAt(server, '/api/echo') };
+      observe('POST -> same origin', status, hops);
+      // The body survived the redirect too: the worker buffered it, so 307/308 can resend it.
+      expect(answer, `same-origin POST ${status}`).toMatchObject({ status: 200, redirected: true, json: { method: 'POST', bytes: body.length, contentType: 'text/plain' } });
+      expect(hops.first, `same-origin POST ${status}`).toEqual(firstHop('POST', status));
+      expect(hops.second, `same-origin POST ${status}`).toEqual([{ method: 'POST', authorization: true, status: 200 }]);
+    }
+
+    // Still logged in: the token was there to leak all along.
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo' });
   });
 });

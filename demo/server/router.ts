@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, sendJson } from './respond.js';
 import { handleLogin, handleRefresh, handleRevoke } from './routes-auth.js';
-import { handleEcho, handleMe, handlePing, handleSlow } from './routes-api.js';
+import { handleEcho, handleMe, handlePing, handleRedirect, handleSlow } from './routes-api.js';
 import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
 import type { ServerState } from './state.js';
 import { serveStatic } from './static.js';
@@ -18,6 +18,14 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/echo': { POST: handleEcho, PUT: handleEcho },
   '/api/slow': { GET: handleSlow },
   '/api/public/ping': { GET: handlePing },
+};
+
+/**
+ * API routes that exist only while the test control surface is on; without it they are
+ * unknown paths (404). `/api/redirect` is an open redirect: never part of the demo proper.
+ */
+const TEST_ONLY_API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  '/api/redirect': { GET: handleRedirect, POST: handleRedirect, PUT: handleRedirect },
 };
 
 function isApiPath(pathname: string): boolean {
@@ -38,6 +46,7 @@ function pathOf(req: IncomingMessage): string {
  * offline requests die before anything is counted; everything else is counted on arrival.
  */
 export function createRequestHandler(state: ServerState, control: TestControl) {
+  const apiRoutes = state.testControl ? { ...API_ROUTES, ...TEST_ONLY_API_ROUTES } : API_ROUTES;
   return (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = pathOf(req);
     const isControl = pathname.startsWith(TEST_PREFIX);
@@ -59,7 +68,7 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
       void guard(serveStatic(state, req, res, pathname), res, false);
       return;
     }
-    const methods = API_ROUTES[pathname];
+    const methods = apiRoutes[pathname];
     const handler = methods?.[req.method ?? ''];
     if (!methods) sendJson(res, 404, { error: 'not_found' });
     else if (!handler) sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: Object.keys(methods).join(', ') });

@@ -60,3 +60,34 @@ export async function handleSlow(state: ServerState, req: IncomingMessage, res: 
   const claims = early ?? requireAuth(state, req, res);
   if (claims) sendJson(res, 200, { ok: true, generation: claims.gen });
 }
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Test only (mounted by the router just when `testControl` is on; an open redirect in the
+ * demo proper would be a defect): answers `?status=` (301|302|303|307|308, default 302) with
+ * `Location: ?to=`, an absolute http(s) URL. Lets e2e tests follow an in-scope request that
+ * the server redirects elsewhere. A request body is read and discarded.
+ */
+export async function handleRedirect(_state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET') await readBody(req);
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const rawStatus = query.get('status') ?? '302';
+  const status = /^\d{3}$/.test(rawStatus) ? Number(rawStatus) : NaN;
+  if (!REDIRECT_STATUSES.has(status)) {
+    sendJson(res, 400, { error: 'invalid_request', error_description: 'status must be one of 301, 302, 303, 307, 308' });
+    return;
+  }
+  const to = query.get('to');
+  let location: URL | null = null;
+  try {
+    location = to === null ? null : new URL(to);
+  } catch {
+    location = null;
+  }
+  if (!location || (location.protocol !== 'http:' && location.protocol !== 'https:')) {
+    sendJson(res, 400, { error: 'invalid_request', error_description: 'to must be an absolute http(s) URL' });
+    return;
+  }
+  sendJson(res, status, { location: location.href }, { Location: location.href });
+}

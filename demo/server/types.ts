@@ -9,7 +9,7 @@ export interface ServerOptions {
   accessTtlSeconds?: number;
   /** How long the direct parent of the active refresh token may still be presented. @default 0 */
   reuseGraceSeconds?: number;
-  /** Expose the `/__test/*` control surface over HTTP. @default false */
+  /** Expose the `/__test/*` control surface over HTTP, and the test-only `/api/redirect` route (an open redirect). @default false */
   testControl?: boolean;
   /** Directory of the built demo; without it every static request is a 404. */
   staticDir?: string;
