@@ -19,7 +19,9 @@ export interface CallOptions {
  * later calls (comlink #637, PITFALLS §3).
  */
 function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
-  let { port1, port2 }: { port1: MessagePort; port2?: MessagePort } = new MessageChannel();
+  const channel = new MessageChannel();
+  const port1 = channel.port1;
+  let port2: MessagePort | undefined = channel.port2;
   const endpoint: Endpoint = {
     postMessage(message: unknown, transfer: Transferable[] = []) {
       // One call, one message. Comlink posts a RELEASE once the proxy is garbage collected;
