@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../demo/server/index.js';
 import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/demo.js';
-import { newBenchContext } from './browser.js';
+import { newBenchContext, stopServiceWorkers } from './browser.js';
 import { isControlled, loginFromPage, registerWorker, type TokenPair } from './page-probes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -78,6 +78,11 @@ export async function openVariant(browser: Browser, site: BenchSite, name: Varia
     await page.goto(`${server.url}/bench.html`);
     await demo.close();
     if (!(await page.evaluate(isControlled))) throw new Error('the broker does not control /bench.html');
+    // The worker started in the demo tab's renderer process. Restart it so it runs next to
+    // /bench.html like the pass-through worker, which registers from that page: a worker in
+    // another process pays cross-process response hand-over on every request (measured: most
+    // of the 500-parallel gap), which would be the bench's layout, not the broker.
+    await stopServiceWorkers(context, page);
   } else {
     page = await context.newPage();
     await page.goto(`${server.url}/bench.html`);

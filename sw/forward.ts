@@ -7,15 +7,20 @@ import { captureLogin } from './login-capture.js';
 
 /** Builds one attempt: the original request with its buffered body and the given token. */
 function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
+  if (body === undefined) {
+    // No body: a plain copy keeps every property (referrer and its policy included) and is the
+    // cheapest way to a request whose headers may be changed (the hot path of every GET).
+    const copy = new Request(request);
+    if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
+    return copy;
+  }
   const headers = new Headers(request.headers);
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
   // integrity, mode and signal; the body comes from our buffer because a body stream can be
   // read only once (PITFALLS §6). A non-empty init resets referrer and referrer policy
   // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
-  const init: RequestInit = { headers, referrer: request.referrer, referrerPolicy: request.referrerPolicy };
-  if (body !== undefined) init.body = body;
-  return new Request(request, init);
+  return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
 }
 
 /** Settles with `promise`, or rejects after `ms` (the promise keeps running). */

@@ -183,6 +183,49 @@ describe('401 replay', () => {
     expect(rig.backend.apiCalls.map((c) => c.request.signal.aborted)).toEqual([true, true]);
   });
 
+  it('preserves the same properties on a request without a body (the GET copy path), and adds only Authorization', async () => {
+    const rig = await expiredRig();
+    const abort = new AbortController();
+    const init: RequestInit = {
+      headers: { 'X-Trace': 't-2' },
+      credentials: 'omit',
+      redirect: 'error',
+      referrer: 'https://app.example/list?page=2',
+      referrerPolicy: 'no-referrer-when-downgrade',
+      keepalive: true,
+      cache: 'reload',
+      mode: 'cors',
+      signal: abort.signal,
+    };
+    await rig.forward(apiRequest('/api/items', init));
+    expect(rig.backend.apiCalls).toHaveLength(2);
+    for (const { request: sent } of rig.backend.apiCalls) {
+      expect({
+        method: sent.method,
+        headers: [...sent.headers.keys()].sort(),
+        credentials: sent.credentials,
+        redirect: sent.redirect,
+        referrer: sent.referrer,
+        referrerPolicy: sent.referrerPolicy,
+        keepalive: sent.keepalive,
+        cache: sent.cache,
+        mode: sent.mode,
+      }).toEqual({
+        method: 'GET',
+        headers: ['authorization', 'x-trace'],
+        credentials: 'omit',
+        redirect: 'error',
+        referrer: 'https://app.example/list?page=2',
+        referrerPolicy: 'no-referrer-when-downgrade',
+        keepalive: true,
+        cache: 'reload',
+        mode: 'cors',
+      });
+    }
+    abort.abort();
+    expect(rig.backend.apiCalls.map((c) => c.request.signal.aborted)).toEqual([true, true]);
+  });
+
   it('returns a second 401 to the page unchanged, after exactly one refresh and one replay', async () => {
     const rig = await expiredRig();
     rig.backend.api = () => new Response('still no', { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
