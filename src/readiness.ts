@@ -33,7 +33,8 @@ export async function registerWorker(scriptUrl: string, scope: string | undefine
   const workbox = new Workbox(scriptUrl, { scope });
   const registration = await workbox.register({ immediate: true }).catch(() => undefined);
   if (!registration) return null;
-  const nudge = (): unknown => nudgeWaiting && registration.waiting && workbox.messageSkipWaiting();
+  const waiting = (): ServiceWorker | null => (nudgeWaiting ? registration.waiting : null);
+  const nudge = (): unknown => waiting() && workbox.messageSkipWaiting();
   let timer: ReturnType<typeof setInterval> | undefined;
   const stop = (): void => clearInterval(timer);
   const start = (): void => {
@@ -54,9 +55,8 @@ export async function registerWorker(scriptUrl: string, scope: string | undefine
       // While a new version waits, calls go to it (a full broker on the same IndexedDB and Web
       // Lock): a call to the old worker can restart it mid hand-over, and Chromium then abandons
       // the hand-over (e2e/worker-update.spec.ts under CPU load: 2 of 32 runs stuck before this).
-      const waiting = nudgeWaiting ? registration.waiting : null;
-      if (waiting) workbox.messageSkipWaiting();
-      return waiting ?? container.controller ?? registration.active;
+      nudge();
+      return waiting() ?? container.controller ?? registration.active;
     },
     dispose() {
       stop();

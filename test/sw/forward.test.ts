@@ -35,6 +35,12 @@ const bytesOf = async (request: Request) => new Uint8Array(await request.clone()
 /** Byte arrays compared as base64: fast for large bodies, still a readable diff. */
 const b64 = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('base64');
 
+
+/** The request properties a forwarded attempt must keep from the page's request. */
+function sentProperties(sent: Request) {
+  const { method, credentials, redirect, referrer, referrerPolicy, keepalive, cache, mode } = sent;
+  return { method, credentials, redirect, referrer, referrerPolicy, keepalive, cache, mode };
+}
 describe('attaching the token', () => {
   it('sends in-scope requests with the current bearer token', async () => {
     const rig = new Rig();
@@ -157,17 +163,7 @@ describe('401 replay', () => {
     await rig.forward(request);
     expect(rig.backend.apiCalls).toHaveLength(2);
     for (const { request: sent } of rig.backend.apiCalls) {
-      expect({
-        method: sent.method,
-        trace: sent.headers.get('x-trace'),
-        credentials: sent.credentials,
-        redirect: sent.redirect,
-        referrer: sent.referrer,
-        referrerPolicy: sent.referrerPolicy,
-        keepalive: sent.keepalive,
-        cache: sent.cache,
-        mode: sent.mode,
-      }).toEqual({
+      expect({ ...sentProperties(sent), trace: sent.headers.get('x-trace') }).toEqual({
         method: 'PATCH',
         trace: 't-1',
         credentials: 'include',
@@ -200,17 +196,7 @@ describe('401 replay', () => {
     await rig.forward(apiRequest('/api/items', init));
     expect(rig.backend.apiCalls).toHaveLength(2);
     for (const { request: sent } of rig.backend.apiCalls) {
-      expect({
-        method: sent.method,
-        headers: [...sent.headers.keys()].sort(),
-        credentials: sent.credentials,
-        redirect: sent.redirect,
-        referrer: sent.referrer,
-        referrerPolicy: sent.referrerPolicy,
-        keepalive: sent.keepalive,
-        cache: sent.cache,
-        mode: sent.mode,
-      }).toEqual({
+      expect({ ...sentProperties(sent), headers: [...sent.headers.keys()].sort() }).toEqual({
         method: 'GET',
         headers: ['authorization', 'x-trace'],
         credentials: 'omit',
