@@ -8,7 +8,11 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedE
 export type RefreshTrigger = 'proactive' | 'unauthorized' | 'explicit';
 
 /** Why a session ended. */
-export type LogoutReason = 'user-logout' | 'refresh-rejected';
+export type LogoutReason =
+  | 'user-logout'
+  | 'refresh-rejected'
+  /** The stored session was deleted, cleared or corrupted outside the broker (storage cleared, quota eviction). */
+  | 'storage-lost';
 
 /** Tokens a page hands over after its own login. The worker keeps the refresh token to itself. */
 export interface SessionTokens {
@@ -36,6 +40,8 @@ export interface BrokerStatus {
 export interface AccessTokenInfo {
   accessToken: string;
   generation: number;
+  /** The login lineage the token belongs to (an opaque id, not a secret); pass it back in `RefreshRequest.seenSession`. */
+  session: string;
   expiresIn: number;
 }
 
@@ -43,6 +49,8 @@ export interface RefreshRequest {
   trigger: RefreshTrigger;
   /** Generation of the token the caller saw rejected; an older one means "already refreshed". */
   seenGeneration?: number;
+  /** Login lineage of that token (`AccessTokenInfo.session`): a caller of an ended login gets `session-changed`, never another login's token. */
+  seenSession?: string;
 }
 
 /**

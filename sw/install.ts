@@ -77,7 +77,10 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     if (!isEnvelope(event.data)) return;
     const port = event.ports[0];
     if (!port) return;
-    event.waitUntil(Promise.all([serveCall(api, event.data.call, port), broker.ready().then(() => broker.refreshIfDue())]));
+    // Held until every refresh and revocation the call started has finished, not just until the
+    // reply: a caller may stop waiting for a refresh long before its answer arrives.
+    const served = serveCall(api, event.data.call, port).then(() => broker.settled());
+    event.waitUntil(Promise.all([served, broker.ready().then(() => broker.refreshIfDue())]));
   };
 
   let stopSkipping: (() => void) | undefined;

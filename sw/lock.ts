@@ -10,6 +10,11 @@ export const LOCK_NAME = 'sw-token-broker:refresh';
  * version, PITFALLS §4) with an acquisition timeout. Without `navigator.locks`,
  * callers rely on the in-worker single flight alone.
  */
+/** True where `navigator.locks` exists, i.e. the lock excludes every context of the origin. */
+export function hasWebLocks(): boolean {
+  return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks !== undefined;
+}
+
 export function createWebLock(timeoutMs: () => number, name: string = LOCK_NAME): LockFn {
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;

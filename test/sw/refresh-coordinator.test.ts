@@ -160,12 +160,13 @@ describe('failure rules', () => {
     expect(rig.backend.committed).toHaveLength(1);
   });
 
-  it('a hanging token endpoint times out after refreshTimeout, keeping the session', async () => {
-    const rig = new Rig({ config: { refreshTimeoutSeconds: 0.05, maxRefreshAttempts: 2 } });
+  it('a token endpoint that never answers is cut off at the hard cap, keeping the session', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 2 }, hardCapMs: 50 });
     await rig.login();
     const before = await rig.stored();
     rig.backend.replies.push('hang', 'hang');
-    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'refresh timed out' });
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer to the refresh within the hard cap' });
+    // Each request was abandoned (answer lost) before the next one carried the token again.
     expect(rig.backend.refreshCount).toBe(2);
     expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
     expect(await rig.stored()).toEqual(before);
@@ -201,10 +202,74 @@ describe('failure rules', () => {
       lock: () => Promise.reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock')),
       config: { maxRefreshAttempts: 2 },
     });
-    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login' });
+    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login', lineage: 'l1' });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
     expect(rig.backend.refreshCount).toBe(0);
     expect(await rig.stored()).not.toBeNull();
     expect(rig.bus.of('logout')).toEqual([]);
+  });
+});
+
+describe('a refresh token is sent again only when its request can no longer be answered', () => {
+  it('callers stop waiting at the timeout; the request runs on and its late answer is stored once', async () => {
+    const rig = new Rig({ hardCapMs: 10_000 });
+    await rig.login();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    await expect(rig.broker.refreshWithin(20, 'explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    // Later callers join the same request instead of sending the token again.
+    await expect(rig.broker.refreshWithin(20, 'unauthorized', 1)).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(1);
+    expect((await rig.stored())?.inflight).toMatchObject({ instance: rig.broker.instance });
+    g.open();
+    await rig.broker.settled();
+    expect(await rig.stored()).toMatchObject({ generation: 2, refreshToken: rig.backend.refreshToken });
+    expect((await rig.stored())?.inflight).toBeUndefined();
+    expect(rig.bus.of('refreshed')).toHaveLength(1);
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.backend.reuses).toEqual([]);
+  });
+
+  it('another worker version sharing the lock does not send while the first request is out', async () => {
+    const rig = new Rig({ hardCapMs: 10_000 });
+    await rig.login();
+    const other = rig.newBroker({ isolated: true });
+    await other.ready();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const first = rig.broker.refresh('explicit');
+    await until(() => rig.backend.refreshCount === 1);
+    const second = other.refresh('unauthorized', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rig.backend.refreshCount).toBe(1);
+    g.open();
+    await Promise.all([first, second]);
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(other.currentSession()).toMatchObject({ generation: 2 });
+  });
+
+  const deadAttempt = async (rig: Rig, ageMs: number) => {
+    await rig.login();
+    const stored = (await rig.stored())!;
+    await rig.store.write({ ...stored, inflight: { id: 'dead:1', startedAt: rig.clock.now() - ageMs, instance: 'dead' } });
+    return rig.newBroker();
+  };
+
+  it('a restarted worker with a shared lock resends: the old request can no longer be answered', async () => {
+    const rig = new Rig();
+    const restarted = await deadAttempt(rig, 1000);
+    await restarted.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(1);
+    expect((await rig.stored())?.inflight).toBeUndefined();
+  });
+
+  it('without Web Locks, a younger record from another worker blocks the send; one older than the hard cap does not', async () => {
+    const rig = new Rig({ lock: noLock, hardCapMs: 60_000 });
+    const restarted = await deadAttempt(rig, 1000);
+    await expect(restarted.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(0);
+    rig.clock.t += 60_000; // the record is now older than the hard cap
+    await restarted.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(1);
   });
 });

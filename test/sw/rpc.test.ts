@@ -129,7 +129,7 @@ describe('serveCall', () => {
     const listeners = new Set<(e: MessageEvent) => void>();
     const remote = wrap<BrokerApi>(endpoint);
     const result = await within(remote.getAccessToken() as Promise<Result<unknown>>, 2_000);
-    expect(result).toEqual({ ok: true, value: { accessToken: 'at-1', generation: 1, expiresIn: 3600_000 } });
+    expect(result).toEqual({ ok: true, value: { accessToken: 'at-1', generation: 1, session: expect.any(String), expiresIn: 3600_000 } });
     for (const p of ports) p.close();
   });
 });
