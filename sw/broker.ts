@@ -282,7 +282,7 @@ export class Broker {
   }
 
   /** A refresh for callers with a deadline: they get `refresh-unavailable` after `waitMs`, the refresh itself runs on. */
-  async refreshWithin(waitMs: number, trigger: RefreshTrigger, seen?: SeenSession): Promise<StoredSession> {
+  async refreshWithin(waitMs: number, trigger: RefreshTrigger, seen?: SeenSession | number): Promise<StoredSession> {
     return bounded(this.refresh(trigger, seen), waitMs);
   }
 
