@@ -10,7 +10,8 @@ export type { BrokerEvent as RecordedEvent } from './scenario-helpers.js';
 export type StoredSessionView =
   | { kind: 'no-database' }
   | { kind: 'no-session' }
-  | { kind: 'session'; generation: unknown; complete: boolean };
+  /** `inflight`: a refresh request carrying the stored refresh token is recorded as unanswered. */
+  | { kind: 'session'; generation: unknown; complete: boolean; inflight: boolean };
 
 type DemoGlobal = {
   demo: {
@@ -65,7 +66,8 @@ export function readStoredSession(page: Page): Promise<StoredSessionView> {
             resolve({
               kind: 'session',
               generation: value.generation,
-              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number',
+              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number' && str(value.lineage),
+              inflight: value.inflight !== undefined,
             });
           };
         };

@@ -46,7 +46,7 @@ interface Backoff {
   backoffUntil: number;
   /** The server's `Retry-After`: kept until it passes or the lineage ends. */
   retryAfterUntil: number;
-  /** Last failure code reported to tabs, so a run of equal failures is reported once. */
+  /** Last failure code reported to tabs, so a run of `offline` failures is reported once. */
   reported: string | null;
 }
 
@@ -112,8 +112,9 @@ export class RefreshCoordinator {
     return this.backoff;
   }
 
+  /** Tells the tabs; `offline` once per transition (until the network is seen again), every other failure each time. */
   private report(state: Backoff, error: TokenBrokerError): void {
-    if (state.reported === error.code) return;
+    if (error.code === 'offline' && state.reported === 'offline') return;
     state.reported = error.code;
     this.deps.onFailed(error);
   }
@@ -224,10 +225,11 @@ export class RefreshCoordinator {
     }
     const { inflight: _done, ...answered } = marked;
     if (outcome.kind === 'rejected') {
-      const after = await store.update((current) => (ours(current) ? null : undefined));
-      // Someone stored another session meanwhile (a login): that one wins.
-      if (after) return { kind: 'session', session: after, adopted: true };
-      return outcome;
+      let cleared = false;
+      const after = await store.update((current) => (ours(current) ? ((cleared = true), null) : undefined));
+      if (cleared) return outcome;
+      // The session ended or was replaced while the request was out: the rejection ends nothing.
+      return after ? { kind: 'session', session: after, adopted: true } : { kind: 'no-session' };
     }
     await store.update((current) => (ours(current) ? answered : undefined)).catch(() => undefined);
     return outcome;

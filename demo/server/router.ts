@@ -76,6 +76,11 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
   };
 }
 
+/** Which session (token family) and generation a valid bearer token belonged to on arrival. */
+function claimsOf(claims: { gen: number; fam: string } | null): Pick<RequestRecord, 'generation' | 'family'> {
+  return { generation: claims?.gen ?? null, family: claims?.fam ?? null };
+}
+
 function record(state: ServerState, req: IncomingMessage, res: ServerResponse, path: string): void {
   const header = req.headers.authorization;
   const authorization = header !== undefined;
@@ -84,7 +89,7 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
     method: req.method ?? '',
     path,
     authorization,
-    generation: authorization ? (authenticate(state, header)?.gen ?? null) : null,
+    ...claimsOf(authorization ? authenticate(state, header) : null),
     status: 0,
   };
   state.counters.logRequest(entry);
