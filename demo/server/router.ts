@@ -16,7 +16,7 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/auth/revoke': { POST: handleRevoke },
   '/api/me': { GET: handleMe },
   '/api/echo': { POST: handleEcho, PUT: handleEcho },
-  '/api/slow': { GET: handleSlow },
+  '/api/slow': { GET: handleSlow, POST: handleSlow },
   '/api/public/ping': { GET: handlePing },
 };
 

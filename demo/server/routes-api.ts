@@ -53,6 +53,11 @@ export async function handleSlow(state: ServerState, req: IncomingMessage, res: 
   const requested = Number(query.get('ms') ?? SLOW_DEFAULT_MS);
   const ms = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), SLOW_MAX_MS) : SLOW_DEFAULT_MS;
   const atEnd = query.get('validate') === 'end';
+  // A held POST (a payment, say) is read first, as a real server would before holding it.
+  if (req.method === 'POST' && (await readBody(req)) === null) {
+    sendJson(res, 413, { error: 'payload_too_large' });
+    return;
+  }
 
   const early = atEnd ? null : requireAuth(state, req, res);
   if (!atEnd && !early) return;
