@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, sendJson } from './respond.js';
 import { handleLogin, handleRefresh, handleRevoke } from './routes-auth.js';
-import { handleEcho, handleMe, handlePing, handleRedirect, handleSlow } from './routes-api.js';
+import { handleEcho, handleMe, handlePing, handleForbidden, handleRedirect, handleSlow } from './routes-api.js';
 import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
 import type { ServerState } from './state.js';
 import { serveStatic } from './static.js';
@@ -26,6 +26,7 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
  */
 const TEST_ONLY_API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/redirect': { GET: handleRedirect, POST: handleRedirect, PUT: handleRedirect },
+  '/api/forbidden': { GET: handleForbidden },
 };
 
 function isApiPath(pathname: string): boolean {

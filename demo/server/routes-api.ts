@@ -66,6 +66,15 @@ export async function handleSlow(state: ServerState, req: IncomingMessage, res: 
   if (claims) sendJson(res, 200, { ok: true, generation: claims.gen });
 }
 
+/**
+ * Test only: answers 401 to every request, valid token or not, like an API that says 401 where
+ * 403 belongs. A refresh can never cure it.
+ */
+export function handleForbidden(state: ServerState, _req: IncomingMessage, res: ServerResponse): void {
+  state.counters.bump('unauthorized');
+  sendJson(res, 401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+}
+
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
