@@ -89,9 +89,13 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     if (options.skipWaiting) stopSkipping = skipWaitingUntilActive();
   };
 
+  // The browser says the network is back: our own backoff is over.
+  const onOnline = (): void => broker.coordinator.networkBack();
+
   self.addEventListener('fetch', onFetch);
   self.addEventListener('message', onMessage);
   self.addEventListener('install', onInstall);
+  self.addEventListener('online', onOnline);
   clientsClaim();
   return {
     broker,
@@ -99,6 +103,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);
       self.removeEventListener('install', onInstall);
+      self.removeEventListener('online', onOnline);
       stopSkipping?.();
     },
   };

@@ -10,8 +10,8 @@ export type AttemptOutcome =
   | { kind: 'ok'; tokens: SalvagedTokens; receivedAt: number; serverDate: number | undefined; flaw?: TokenBrokerError }
   /** The server definitively refused the refresh token. */
   | { kind: 'rejected'; status: number }
-  /** May pass: network, lost answer, 408, 429, 5xx, unexpected status. */
-  | { kind: 'transient'; error: TokenBrokerError; retryAfterMs: number | undefined }
+  /** May pass: network, lost answer, 408, 429, 5xx, unexpected status. `unreachable`: no response at all. */
+  | { kind: 'transient'; error: TokenBrokerError; retryAfterMs: number | undefined; unreachable?: boolean }
   /** 2xx with a body we refuse to store and no refresh token to keep. */
   | { kind: 'invalid'; error: TokenBrokerError };
 
@@ -34,7 +34,7 @@ export async function attemptRefresh(refreshToken: string, config: ResolvedConfi
     response = await deps.fetch(new Request(buildRefreshRequest(refreshToken, config), { signal }));
   } catch (cause) {
     const message = signal.aborted ? 'no answer to the refresh within the hard cap' : 'network error during refresh';
-    return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', message, { cause }), retryAfterMs: undefined };
+    return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', message, { cause }), retryAfterMs: undefined, unreachable: true };
   }
   const receivedAt = deps.now();
   try {

@@ -32,6 +32,14 @@ export interface CoordinatorDeps {
   onOrphaned: (refreshToken: string) => void;
 }
 
+/**
+ * Longest wait between attempts when the token endpoint could not be reached at all. A server
+ * that is down cannot be overloaded by a probe a second, and a longer backoff only delays
+ * recovery: with a dead upstream the browser still believes it is online, so nothing else
+ * tells the worker the server is back.
+ */
+export const UNREACHABLE_RETRY_MS = 1000;
+
 type LockedOutcome =
   | { kind: 'session'; session: StoredSession; adopted: boolean; flaw?: TokenBrokerError }
   | { kind: 'no-session' }
@@ -76,6 +84,8 @@ const sameSession = (a: StoredSession | null, b: StoredSession): boolean => a?.l
  */
 export class RefreshCoordinator {
   private readonly inflight = new Map<string, Promise<StoredSession>>();
+  /** Backoff sleeps to cut short when the network is seen again. */
+  private readonly sleepers = new Set<() => void>();
   private backoff: Backoff = { lineage: '', failures: 0, backoffUntil: 0, retryAfterUntil: 0, reported: null };
 
   constructor(private readonly deps: CoordinatorDeps) {}
@@ -105,6 +115,22 @@ export class RefreshCoordinator {
     this.backoff.failures = 0;
     this.backoff.backoffUntil = 0;
     this.backoff.reported = null;
+    for (const wake of this.sleepers) wake();
+  }
+
+  /** Sleeps until the backoff (ours or the server's) is over; `networkBack()` ends ours early. */
+  private async waitOut(state: Backoff, maxMs: number): Promise<void> {
+    for (;;) {
+      const wait = Math.max(state.backoffUntil, state.retryAfterUntil) - this.deps.now();
+      if (wait <= 0) return;
+      if (wait > maxMs) {
+        // Cooling down after a Retry-After longer than we would ever sleep in one event.
+        throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', { retryAfter: wait / 1000 });
+      }
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => this.sleepers.add((wake = resolve)));
+      await Promise.race([this.deps.sleep(wait), woken]).finally(() => this.sleepers.delete(wake));
+    }
   }
 
   private stateFor(lineage: string): Backoff {
@@ -134,12 +160,7 @@ export class RefreshCoordinator {
   private async loop(seen: StoredSession, trigger: RefreshTrigger, state: Backoff): Promise<StoredSession> {
     const config = this.deps.config();
     for (let attempt = 1; ; attempt++) {
-      const wait = Math.max(state.backoffUntil, state.retryAfterUntil) - this.deps.now();
-      if (wait > config.backoff.maxMs) {
-        // Cooling down after a Retry-After longer than we would ever sleep in one event.
-        throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', { retryAfter: wait / 1000 });
-      }
-      if (wait > 0) await this.deps.sleep(wait);
+      await this.waitOut(state, config.backoff.maxMs);
       if (!this.deps.isOnline()) throw new TokenBrokerError('offline', 'the browser is offline');
       let outcome: LockedOutcome;
       try {
@@ -171,17 +192,18 @@ export class RefreshCoordinator {
           this.backOff(state, undefined);
           throw outcome.error;
         case 'transient':
-          this.backOff(state, outcome.retryAfterMs);
+          this.backOff(state, outcome.retryAfterMs, outcome.unreachable);
           if (!this.deps.isOnline()) throw new TokenBrokerError('offline', 'the browser is offline', { cause: outcome.error });
           if (attempt >= config.maxRefreshAttempts) throw outcome.error;
       }
     }
   }
 
-  private backOff(state: Backoff, retryAfterMs: number | undefined): void {
+  private backOff(state: Backoff, retryAfterMs: number | undefined, unreachable = false): void {
     state.failures++;
     const now = this.deps.now();
-    state.backoffUntil = now + backoffDelay(state.failures, this.deps.config().backoff, this.deps.random);
+    const delay = backoffDelay(state.failures, this.deps.config().backoff, this.deps.random);
+    state.backoffUntil = now + (unreachable ? Math.min(delay, UNREACHABLE_RETRY_MS) : delay);
     if (retryAfterMs !== undefined) state.retryAfterUntil = now + retryAfterMs;
   }
 

@@ -229,7 +229,7 @@ export interface RigOptions {
   fetch?: typeof fetch;
   /** Whether `lock` stands for an origin-wide Web Lock. @default true (false with `noLock`) */
   lockIsShared?: boolean;
-  /** Real milliseconds an unanswered refresh request may run before it counts as lost. @default 300 */
+  /** Real milliseconds an unanswered refresh request may run before it counts as lost. @default 5000 */
   hardCapMs?: number;
 }
 
@@ -263,7 +263,7 @@ export class Rig {
       config: { ...CONFIG, ...options.config },
       lock: options.lock ?? this.mutex.lock,
       lockIsShared: options.lockIsShared ?? options.lock !== noLock,
-      hardCapMs: options.hardCapMs ?? 300,
+      hardCapMs: options.hardCapMs ?? 5_000,
       now: this.clock.now,
       sleep: this.clock.sleep,
       random: this.clock.random,

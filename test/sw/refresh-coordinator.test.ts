@@ -273,3 +273,47 @@ describe('a refresh token is sent again only when its request can no longer be a
     expect(rig.backend.refreshCount).toBe(1);
   });
 });
+
+describe('backoff belongs to a login lineage, and the network coming back ends it', () => {
+  it('a long Retry-After cooldown does not outlive the session: a new login refreshes at once', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.backend.replies.push({ status: 429, headers: { 'Retry-After': '600' } });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable', retryAfter: 600 });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(1); // cooling down: no network call
+    await rig.broker.logout();
+    await rig.login();
+    await rig.broker.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(2);
+  });
+
+  it('evidence that the network is back (a response through the worker) ends our own backoff, not a server Retry-After', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 1, backoff: { initialSeconds: 20, maxSeconds: 30 } } });
+    await rig.login();
+    rig.backend.replies.push('network');
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    rig.broker.coordinator.networkBack();
+    const sleeps = rig.clock.sleeps.length;
+    await rig.broker.refresh('explicit');
+    expect(rig.clock.sleeps.length).toBe(sleeps); // no backoff sleep before the second attempt
+    rig.backend.replies.push({ status: 503, headers: { 'Retry-After': '25' } });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    rig.broker.coordinator.networkBack();
+    await rig.broker.refresh('explicit');
+    expect(rig.clock.sleeps.at(-1)).toBeGreaterThanOrEqual(25_000);
+  });
+
+  it('offline is reported once per transition, not once per failed refresh', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.online = false;
+    for (let i = 0; i < 5; i++) await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'offline' }) }]);
+    rig.online = true;
+    rig.broker.coordinator.networkBack();
+    rig.online = false;
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.bus.of('error')).toHaveLength(2);
+  });
+});
