@@ -90,21 +90,23 @@ describe('re-read under the lock', () => {
   });
 
   it('a reuse rejection re-reads IndexedDB: a newer session written meanwhile wins, nothing is cleared', async () => {
-    // Two contexts without a shared lock: the other one rotates while ours is in flight.
+    // A context that neither shares our lock nor honours the in-flight record (a 0.1 worker
+    // version during an update) rotates while our request is out.
     const rig = new Rig({ lock: noLock });
     await rig.login();
-    const restarted = rig.newBroker();
-    await restarted.ready();
     const g = gate();
     rig.backend.gate = g.promise;
-    const ours = restarted.refresh('unauthorized', 1);
+    const ours = rig.broker.refresh('unauthorized', 1);
     await until(() => rig.backend.refreshCount === 1);
-    rig.backend.gate = undefined;
-    await rig.broker.refresh('explicit'); // rotates rt-1 → rt-2 and stores generation 2
+    const stored = (await rig.stored())!;
+    rig.backend.committed.push(rig.backend.refreshToken); // the old version spent rt-1…
+    const next = rig.backend.issue();
+    const { inflight: _ignored, ...plain } = stored;
+    await rig.store.write({ ...plain, ...next, generation: 2, trigger: 'proactive' }); // …and stored rt-2
     g.open(); // now ours is answered: rt-1 was already used → invalid_grant
     const adopted = await within(ours);
     expect(rig.backend.reuses).toEqual(['rt-1']);
-    expect(adopted).toMatchObject({ generation: 2 });
+    expect(adopted).toMatchObject({ generation: 2, refreshToken: next.refreshToken });
     expect(await rig.stored()).toMatchObject({ generation: 2 });
     expect(rig.bus.of('logout')).toEqual([]);
   });
