@@ -68,6 +68,8 @@ export interface BrokerApi {
   wake(): Promise<Result<BrokerStatus>>;
   /** Takes control of uncontrolled pages (first visit, hard reload). */
   claim(): Promise<Result<BrokerStatus>>;
+  /** The page aborted the request it tagged with `REQUEST_ID_HEADER: id`. */
+  abort(id: string): Promise<Result<null>>;
 }
 
 export type BrokerMethod = keyof BrokerApi;
@@ -92,6 +94,12 @@ export function isEnvelope(data: unknown): data is Envelope {
 }
 
 export const DEFAULT_CHANNEL = 'sw-token-broker';
+
+/**
+ * Request header `broker.fetch` tags a request with, so the page can announce its abort
+ * (`BrokerApi.abort`); the worker removes it before the request goes out.
+ */
+export const REQUEST_ID_HEADER = 'x-token-broker-request';
 
 /** Response header naming the error code on responses the worker made up itself (503) or marked (401). */
 export const ERROR_HEADER = 'x-token-broker-error';

@@ -122,6 +122,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     controlled: isControlled,
     inScope: createPageScope(options.scopeHint ?? config),
     tokenInfo: () => call('getAccessToken', {}),
+    abort: (id) => void call('abort', id).catch(() => undefined),
     // Passing the generation the caller saw makes a retried call harmless: it cannot refresh twice.
     recover: (seenGeneration) => call('refresh', { trigger: 'unauthorized', seenGeneration }).then(() => call('getAccessToken', {})),
   };

@@ -2,6 +2,7 @@ import type { DeclarativeConfig } from '../shared/config.js';
 import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, LogoutReason, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
+import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
@@ -46,6 +47,8 @@ export interface SeenSession {
 export class Broker {
   readonly coordinator: RefreshCoordinator;
   readonly unauthorized: UnauthorizedPolicy;
+  /** Aborts pages announce for requests this worker holds. */
+  readonly aborts = new AbortRegistry();
   readonly now: () => number;
   readonly instance = Math.random().toString(36).slice(2, 10);
   private session: StoredSession | null = null;

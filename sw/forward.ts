@@ -89,11 +89,27 @@ export async function forwardWithToken(broker: Broker, request: Request, waitUnt
 export async function sendWithToken(
   broker: Broker,
   config: ResolvedConfig,
-  request: Request,
+  tagged: Request,
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  const { signal } = request;
+  const { request, signal, release } = broker.aborts.track(tagged);
+  try {
+    return await answerInScope(broker, config, request, signal, waitUntil, fetchFn);
+  } finally {
+    release();
+  }
+}
+
+/** `sendWithToken` for a request whose abort signal is known. */
+async function answerInScope(
+  broker: Broker,
+  config: ResolvedConfig,
+  request: Request,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
   try {

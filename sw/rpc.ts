@@ -43,6 +43,10 @@ export function createBrokerApi(broker: Broker, claim: () => Promise<void>): Bro
       await broker.refreshIfDue();
       return broker.status();
     }),
+    abort: result(async (id: string) => {
+      if (typeof id === 'string' && id.length <= 64) broker.aborts.abort(id);
+      return null;
+    }),
     claim: result(async () => {
       await claim();
       await broker.ready();

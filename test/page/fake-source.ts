@@ -29,6 +29,7 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
       if (state.failTokenInfo) throw new Error('no session');
       return info();
     }),
+    abort: vi.fn((_id: string) => undefined),
     recover: vi.fn(async (seen: number) => {
       if (state.failRecover) throw new Error('refresh failed');
       if (seen === state.generation) state.generation++;

@@ -87,3 +87,32 @@ describe('storage faults end the session cleanly', () => {
     expect(rig.backend.refreshes.map((r) => r.refreshToken)).toEqual(['rt-1', after.refreshToken]);
   });
 });
+
+describe('aborts the page announces (Chromium does not abort the FetchEvent request)', () => {
+  const tagged = (id: string) => apiRequest('/api/pay', { method: 'POST', body: 'x', headers: { 'x-token-broker-request': id } });
+
+  it('a tagged request aborted by message while it waits for a refresh is never sent; the tag never leaves the worker', async () => {
+    const rig = new Rig({ hardCapMs: 10_000 });
+    await rig.login();
+    rig.clock.t += 3600_000;
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const res = rig.forward(tagged('req-1'));
+    await until(() => rig.backend.refreshCount === 1);
+    rig.broker.aborts.abort('req-1');
+    expect((await res).type).toBe('error');
+    g.open();
+    await rig.broker.settled();
+    expect(rig.backend.apiCalls).toEqual([]);
+    await rig.forward(tagged('req-2'));
+    expect(rig.backend.apiCalls.map((c) => c.request.headers.has('x-token-broker-request'))).toEqual([false]);
+  });
+
+  it('an abort that overtakes its request is remembered briefly', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.broker.aborts.abort('early');
+    expect((await rig.forward(tagged('early'))).type).toBe('error');
+    expect(rig.backend.apiCalls).toEqual([]);
+  });
+});
