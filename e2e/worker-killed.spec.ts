@@ -12,7 +12,7 @@ import { expect, stopServiceWorkers, test } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents, settledCalls, startCalls, type CallOutcome } from './scenario-helpers-b.js';
 
 const TTL_SECONDS = 2;
-const SLOW_MS = 4_000;
+const SLOW_MS = 6_000;
 const CALLS_PER_TAB = 4;
 // lead 0: the refresh falls due at expiry. The callers' 1 s refresh timeout is shorter than the
 // slow endpoint: callers stop waiting, the request itself is not cut off (issue 22).

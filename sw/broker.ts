@@ -13,7 +13,7 @@ import { newLineage } from './session-record.js';
 import { declarativePart, resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
-import { UnauthorizedPolicy } from './unauthorized-policy.js';
+import { UNAUTHORIZED_MESSAGES, UnauthorizedPolicy } from './unauthorized-policy.js';
 
 /** How long a refresh request may stay unanswered before its answer counts as lost (see refresh-attempt.ts). */
 export const REFRESH_HARD_CAP_MS = 120_000;
@@ -56,8 +56,6 @@ export class Broker {
   private loading: Promise<void> | null = null;
   private loaded = false;
   private readonly lock: LockFn;
-  /** The lineage whose exhausted 401 budget the tabs were told of. */
-  private budgetReported: string | null = null;
   /** Work that must finish before the worker may stop (revocations). */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -265,23 +263,18 @@ export class Broker {
     if (seen && seen.generation < s.generation) return s;
     if (trigger === 'unauthorized') {
       const decision = this.unauthorized.decide(s);
-      if (decision !== 'refresh') throw this.unauthorizedError(decision);
+      if (decision !== 'refresh') {
+        const error = new TokenBrokerError(decision, UNAUTHORIZED_MESSAGES[decision]);
+        // The app hears of an exhausted budget once per lineage; an uncured 401 is the app's own answer.
+        if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage)) this.post({ type: 'error', error: serializeError(error) });
+        throw error;
+      }
     }
     return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
       // IndexedDB lost the session without a logout this worker heard of.
       if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage) this.ended('storage-lost');
       throw error;
     });
-  }
-
-  private unauthorizedError(code: 'unauthorized-after-refresh' | 'refresh-budget-exceeded'): TokenBrokerError {
-    const error = new TokenBrokerError(code, code === 'refresh-budget-exceeded' ? 'too many 401-triggered refreshes in the last minute' : 'a refresh did not cure this 401');
-    // The app hears of an exhausted budget once per lineage and window; an uncured 401 is the app's own answer.
-    if (code === 'refresh-budget-exceeded' && this.budgetReported !== this.session?.lineage) {
-      this.budgetReported = this.session?.lineage ?? null;
-      this.post({ type: 'error', error: serializeError(error) });
-    }
-    return error;
   }
 
   /** A refresh for callers with a deadline: they get `refresh-unavailable` after `waitMs`, the refresh itself runs on. */

@@ -6,6 +6,11 @@ export const UNAUTHORIZED_REFRESH_BUDGET = { max: 3, windowMs: 60_000 } as const
 /** What to do with a 401 for a token the broker still holds. */
 export type UnauthorizedDecision = 'refresh' | 'unauthorized-after-refresh' | 'refresh-budget-exceeded';
 
+export const UNAUTHORIZED_MESSAGES: Record<Exclude<UnauthorizedDecision, 'refresh'>, string> = {
+  'unauthorized-after-refresh': 'a refresh did not cure this 401',
+  'refresh-budget-exceeded': 'too many 401-triggered refreshes in the last minute',
+};
+
 /**
  * One owner for "does this 401 buy a refresh". A refresh triggered by a 401 whose replay got
  * 401 again proves the token is not the cause (a 401 where 403 belongs, a lost permission), so
@@ -17,6 +22,7 @@ export type UnauthorizedDecision = 'refresh' | 'unauthorized-after-refresh' | 'r
 export class UnauthorizedPolicy {
   private uncured: { lineage: string; generation: number } | null = null;
   private spent: { lineage: string; at: number[] } = { lineage: '', at: [] };
+  private reported: string | null = null;
 
   constructor(private readonly now: () => number) {}
 
@@ -24,6 +30,13 @@ export class UnauthorizedPolicy {
     const u = this.uncured;
     if (u && u.lineage === sent.lineage && sent.generation >= u.generation) return 'unauthorized-after-refresh';
     return this.recent(sent.lineage).length >= UNAUTHORIZED_REFRESH_BUDGET.max ? 'refresh-budget-exceeded' : 'refresh';
+  }
+
+  /** True the first time this lineage's exhausted budget is reported (tell the app once). */
+  firstReport(lineage: string): boolean {
+    if (this.reported === lineage) return false;
+    this.reported = lineage;
+    return true;
   }
 
   /** A 401 made the broker send a refresh for this lineage. */
