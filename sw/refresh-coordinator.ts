@@ -230,11 +230,22 @@ export class RefreshCoordinator {
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
     const inflight: InflightAttempt = { id: `${this.deps.instance}:${this.deps.now()}:${this.deps.random()}`, startedAt: this.deps.now(), instance: this.deps.instance };
-    const marked = await store.update((current) => (current !== null && sameSession(current, read) ? { ...base, inflight } : undefined));
+    const unchanged = (current: StoredSession | null): current is StoredSession => current !== null && sameSession(current, read);
+    let marked: StoredSession | null;
+    let ours: (current: StoredSession | null) => boolean = (current) => current?.inflight?.id === inflight.id;
+    try {
+      marked = await store.update((current) => (unchanged(current) ? { ...base, inflight } : undefined));
+    } catch (cause) {
+      if (toTokenBrokerError(cause).code !== 'storage-failed') throw cause;
+      // IndexedDB refuses writes (quota): refresh anyway rather than let the session expire;
+      // the answer is stored if the record is still the one we read, else kept in memory.
+      this.deps.onFailed(new TokenBrokerError('storage-failed', 'the refresh could not be recorded in IndexedDB', { cause }));
+      marked = { ...base, inflight };
+      ours = unchanged;
+    }
     if (marked?.inflight?.id !== inflight.id) return marked ? { kind: 'session', session: marked, adopted: true } : { kind: 'no-session' };
 
     const outcome = await this.deps.attempt(base.refreshToken);
-    const ours = (current: StoredSession | null): boolean => current?.inflight?.id === inflight.id;
     if (outcome.kind === 'ok') {
       const next = rotatedSession(base, outcome, trigger);
       const saved = await this.write((current) => (ours(current) ? next : undefined), next);
