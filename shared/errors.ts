@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'invalid-config',
   /** The client was destroyed. */
   'destroyed',
+  /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
+  'config-conflict',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

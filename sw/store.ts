@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DeclarativeConfig } from '../shared/config.js';
+import { brokerNames } from '../shared/names.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
 
 /** The session as the worker keeps it. Never leaves the worker. */
@@ -29,7 +30,7 @@ export interface SessionStore {
   writeConfig(config: DeclarativeConfig): Promise<void>;
 }
 
-export const DEFAULT_DB_NAME = 'sw-token-broker';
+export const DEFAULT_DB_NAME = brokerNames().db;
 
 /** Opens (lazily, once) the broker's database through idb. */
 export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
