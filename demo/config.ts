@@ -23,3 +23,12 @@ export function demoWorkerConfig(search: string): DeclarativeConfig {
   if (attempts !== undefined) config.maxRefreshAttempts = attempts;
   return config;
 }
+
+/**
+ * The demo as one of several apps on this origin: under `/apps/<name>/` it registers its own
+ * broker (its own name, so its own database, channel and locks) with that scope.
+ */
+export function demoApp(pathname: string): { name?: string; scope?: string } {
+  const name = /^\/apps\/([^/]+)\/$/.exec(pathname)?.[1];
+  return name ? { name, scope: `/apps/${name}/` } : {};
+}
