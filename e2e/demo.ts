@@ -1,8 +1,11 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 
-/** Demo query parameters that shorten the worker's timings (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts). */
-export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll', number>>;
+/** Demo query parameters that shorten the worker's timings or play another deployment's config (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts). */
+export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture', number>> & {
+  /** A path the worker config excludes from the token. */
+  exclude?: string;
+};
 
 /**
  * Opens the demo in a new tab and waits until its client is registered. `app` opens it as another
