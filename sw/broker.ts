@@ -4,7 +4,7 @@ import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, RefreshTrigger, S
 import type { Broadcaster } from './broadcast.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
 import { createWebLock, type LockFn } from './lock.js';
-import { configVersionOf, decideConfig } from './config-owner.js';
+import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
@@ -144,15 +144,17 @@ export class Broker {
     if (this.deps.config) return this.status(); // installTokenBroker's own config wins
     const plain = declarativePart(config);
     const resolved = resolveConfig(plain, this.deps.origin);
-    const saved = await this.deps.store.readConfig();
-    const stored = saved && { version: configVersionOf(saved), config: resolveConfig(saved, this.deps.origin) };
-    const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
-    if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
-    if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
-    this.config = resolved;
-    // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
-    if (decision.kind === 'accept' && stored) this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
-    return this.status();
+    return oneAtATime(this, async () => {
+      const saved = await this.deps.store.readConfig();
+      const stored = saved && { version: configVersionOf(saved), config: resolveConfig(saved, this.deps.origin) };
+      const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
+      if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
+      if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
+      this.config = resolved;
+      // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
+      if (decision.kind === 'accept' && stored) this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
+      return this.status();
+    });
   }
 
   /** Stores tokens from the app's login. Waits for a running refresh so it cannot overwrite them. */

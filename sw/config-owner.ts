@@ -75,3 +75,15 @@ export function decideConfig(stored: VersionedConfig | null, incoming: Versioned
   }
   return { kind: 'accept' };
 }
+
+const queues = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs `fn` after every earlier `oneAtATime` call for the same `owner` settled. Two tabs
+ * configuring at once must not both decide against the same stored config and both "win".
+ */
+export function oneAtATime<T>(owner: object, fn: () => Promise<T>): Promise<T> {
+  const run = (queues.get(owner) ?? Promise.resolve()).then(fn);
+  queues.set(owner, run.catch(() => undefined));
+  return run;
+}

@@ -107,6 +107,14 @@ describe('Broker.configure (standalone worker)', () => {
     expect(bus.of('error')).toHaveLength(1);
   });
 
+  it('two tabs configuring at once: one decision at a time, so the older config loses', async () => {
+    const { db, broker } = setup();
+    const results = await Promise.allSettled([broker.configure({ ...BASE, configVersion: 2 }), broker.configure({ ...BASE, configVersion: 1 })]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(await db.store.readConfig()).toMatchObject({ configVersion: 2 });
+    expect(db.counts.writeConfig).toBe(1);
+  });
+
   it('after its storage was lost, the first config is accepted without telling anyone', async () => {
     const { db, bus, broker } = setup();
     await broker.configure({ ...BASE, configVersion: 4 });
