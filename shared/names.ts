@@ -36,7 +36,7 @@ export function isValidBrokerName(name: unknown): name is string {
  */
 export function brokerNames(name: string = DEFAULT_BROKER_NAME): BrokerNames {
   if (!isValidBrokerName(name)) {
-    throw new TokenBrokerError('invalid-config', 'name must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
+    throw new TokenBrokerError('invalid-config', `name must match ${String(VALID_NAME)}`);
   }
   return { name, db: name, channel: name, refreshLock: `${name}:refresh`, leaderLock: `${name}:leader` };
 }

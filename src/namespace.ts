@@ -9,5 +9,5 @@ export function scriptUrlFor(scriptUrl: string, name: string): string {
   if (name === DEFAULT_BROKER_NAME) return scriptUrl;
   const url = new URL(scriptUrl, location.href);
   url.searchParams.set(NAME_PARAM, name);
-  return url.origin === location.origin ? `${url.pathname}${url.search}${url.hash}` : url.href;
+  return url.href;
 }
