@@ -1,7 +1,10 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 
-/** Demo query parameters that shorten the worker's timings or play another deployment's config (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts). */
+/**
+ * Demo query parameters that shorten the worker's timings or play another deployment's config
+ * (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts).
+ */
 export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture', number>> & {
   /** A path the worker config excludes from the token. */
   exclude?: string;

@@ -152,7 +152,9 @@ export class Broker {
       if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
       this.config = resolved;
       // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
-      if (decision.kind === 'accept' && stored) this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
+      if (decision.kind === 'accept' && stored) {
+        this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
+      }
       return this.status();
     });
   }

@@ -47,7 +47,8 @@ export function weakenings(current: ResolvedConfig, next: ResolvedConfig): strin
 /** Everything a declarative config decides, in a comparable form (defaults applied, URLs absolute). */
 function fingerprint(c: ResolvedConfig): string {
   const { hooks: _hooks, allowedOrigins, tokenEndpoint, loginEndpoint, revocationEndpoint, ...rest } = c;
-  const plain = { ...rest, allowedOrigins: [...allowedOrigins].sort(), tokenEndpoint: href(tokenEndpoint), loginEndpoint: href(loginEndpoint), revocationEndpoint: href(revocationEndpoint) };
+  const urls = { tokenEndpoint: href(tokenEndpoint), loginEndpoint: href(loginEndpoint), revocationEndpoint: href(revocationEndpoint) };
+  const plain = { ...rest, ...urls, allowedOrigins: [...allowedOrigins].sort() };
   return JSON.stringify(Object.entries(plain).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
