@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'refresh-budget-exceeded',
   /** The client was destroyed. */
   'destroyed',
+  /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
+  'config-conflict',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

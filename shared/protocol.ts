@@ -1,5 +1,6 @@
 import type { SerializedError } from './errors.js';
 import type { DeclarativeConfig } from './config.js';
+import { brokerNames } from './names.js';
 
 /** What crosses the worker boundary: a value or a serialized error, never a throw. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
@@ -93,7 +94,7 @@ export function isEnvelope(data: unknown): data is Envelope {
   return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[ENVELOPE_KEY] === 1;
 }
 
-export const DEFAULT_CHANNEL = 'sw-token-broker';
+export const DEFAULT_CHANNEL = brokerNames().channel;
 
 /**
  * Request header `broker.fetch` tags a request with, so the page can announce its abort

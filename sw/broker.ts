@@ -6,6 +6,7 @@ import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
+import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
@@ -31,6 +32,8 @@ export interface BrokerDeps {
   lockIsShared?: boolean;
   /** @default REFRESH_HARD_CAP_MS */
   hardCapMs?: number;
+  /** Name of the refresh Web Lock when `lock` is not given (one per broker name). @default LOCK_NAME */
+  lockName?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -62,7 +65,7 @@ export class Broker {
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.config = deps.config ? resolveConfig(deps.config, deps.origin) : null;
-    this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000);
+    this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
     this.unauthorized = new UnauthorizedPolicy(this.now);
     const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
     this.coordinator = new RefreshCoordinator({
@@ -219,9 +222,19 @@ export class Broker {
     if (this.deps.config) return this.status(); // installTokenBroker's own config wins
     const plain = declarativePart(config);
     const resolved = resolveConfig(plain, this.deps.origin);
-    if (JSON.stringify(plain) !== JSON.stringify(await this.deps.store.readConfig())) await this.deps.store.writeConfig(plain);
-    this.config = resolved;
-    return this.status();
+    return oneAtATime(this, async () => {
+      const saved = await this.deps.store.readConfig();
+      const stored = saved && { version: configVersionOf(saved), config: resolveConfig(saved, this.deps.origin) };
+      const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
+      if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
+      if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
+      this.config = resolved;
+      // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
+      if (decision.kind === 'accept' && stored) {
+        this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
+      }
+      return this.status();
+    });
   }
 
   /**

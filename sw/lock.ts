@@ -1,9 +1,10 @@
 import { TokenBrokerError } from '../shared/errors.js';
+import { brokerNames } from '../shared/names.js';
 
 /** Runs `fn` while holding the broker's exclusive lock. Injectable for tests. */
 export type LockFn = <T>(fn: () => Promise<T>) => Promise<T>;
 
-export const LOCK_NAME = 'sw-token-broker:refresh';
+export const LOCK_NAME = brokerNames().refreshLock;
 
 /**
  * An origin-wide Web Lock (shared by pages, this worker and an old or new worker

@@ -2,6 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { readSession, type StoredSession } from './session-record.js';
+import { brokerNames } from '../shared/names.js';
 
 export type { InflightAttempt, StoredSession } from './session-record.js';
 
@@ -33,7 +34,7 @@ export interface SessionStore {
   writeConfig(config: DeclarativeConfig): Promise<void>;
 }
 
-export const DEFAULT_DB_NAME = 'sw-token-broker';
+export const DEFAULT_DB_NAME = brokerNames().db;
 
 /** Opens (lazily, once) the broker's database through idb. */
 export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
