@@ -56,7 +56,7 @@ test('after IndexedDB is cleared and the worker restarted, the tabs restore its 
     expect(await tab.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     expect(await brokerCall(tab, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, configured: true, generation: 1 } });
   }
-  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 1, complete: true });
+  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
 });
 
 test('with storage lost and no tab to restore the config, a response carrying a refresh token is withheld', async ({ context, server }) => {

@@ -45,7 +45,7 @@ test('two apps on one origin: logout, refresh events and storage stay with their
   await a.evaluate(() => (globalThis as unknown as { demo: { broker: { logout(): Promise<void> } } }).demo.broker.logout());
   await expect.poll(() => recordedEvents(a, 'logout')).toHaveLength(1);
   expect(await readStoredSession(a, 'a')).toEqual({ kind: 'no-session' });
-  expect(await readStoredSession(b, 'b')).toEqual({ kind: 'session', generation: 1, complete: true });
+  expect(await readStoredSession(b, 'b')).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
   // The default broker's database was never created: nothing is shared by name.
   expect(await readStoredSession(b)).toEqual({ kind: 'no-database' });
 
