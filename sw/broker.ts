@@ -38,6 +38,8 @@ export interface BrokerDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   isOnline?: () => boolean;
+  /** Deletes what belongs to the user (the app's API caches); runs before `logout` is broadcast. */
+  clearUserData?: () => Promise<void>;
 }
 
 /** The token a caller saw: its generation, and its login lineage when the caller knows it. */
@@ -156,9 +158,24 @@ export class Broker {
     }
   }
 
-  private ended(reason: LogoutReason): void {
+  /**
+   * The session is over. The user's cached data is gone before any tab hears `logout`, so a
+   * tab reacting to it (showing the login, the next user signing in) never reads it. The
+   * deletion is held by `settled()`, and `logout()` waits for it.
+   */
+  private ended(reason: LogoutReason): Promise<void> {
     this.session = null;
-    this.post({ type: 'logout', reason });
+    const clear = this.deps.clearUserData;
+    if (!clear) {
+      this.post({ type: 'logout', reason });
+      return Promise.resolve();
+    }
+    const done = clear()
+      .catch(() => undefined)
+      .then(() => this.post({ type: 'logout', reason }))
+      .finally(() => this.background.delete(done));
+    this.background.add(done);
+    return done;
   }
 
   private revoke(refreshToken: string): void {
@@ -339,8 +356,9 @@ export class Broker {
       })
       .catch(() => undefined);
     const tokens = new Set([(stored as StoredSession | null)?.refreshToken, this.session?.refreshToken]);
-    this.ended('user-logout');
+    const announced = this.ended('user-logout');
     for (const token of tokens) if (token) this.revoke(token);
+    await announced;
     await this.settledRevocations();
     return this.status();
   }

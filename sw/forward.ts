@@ -110,19 +110,63 @@ async function answerInScope(
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
+  const prepared = await prepareAttempt(broker, config, request, signal, waitUntil);
+  if ('answer' in prepared) return prepared.answer;
+  const first = await send(fetchFn, prepared.attempt);
+  return cureUnauthorized(broker, config, prepared, first, signal, waitUntil, fetchFn);
+}
+
+/** A request ready for its first send, with what its 401 cure needs. */
+export interface PreparedAttempt {
+  /** The request without its token (its body already read into `body`). */
+  request: Request;
+  body: ArrayBuffer | undefined;
+  /** The session whose token `attempt` carries (null: sent without one). */
+  sent: StoredSession | null;
+  /** What to send first. */
+  attempt: Request;
+}
+
+/**
+ * The first half of `sendWithToken`, shared with the Workbox plugin: wait for a running or
+ * overdue refresh (bounded), then build the first attempt with the current token, or the
+ * answer to give without sending (aborted, or its login ended meanwhile).
+ */
+export async function prepareAttempt(
+  broker: Broker,
+  config: ResolvedConfig,
+  request: Request,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
   try {
     if (owner) await waitForRefresh(broker, config, owner, signal, waitUntil);
   } catch (error) {
-    if (error instanceof Aborted) return Response.error();
+    if (error instanceof Aborted) return { answer: Response.error() };
   }
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
-  if (owner && sent?.lineage !== owner.lineage) return sessionChanged();
+  if (owner && sent?.lineage !== owner.lineage) return { answer: sessionChanged() };
   // Aborted while waiting: never sent.
-  if (signal.aborted) return Response.error();
-  const first = await send(fetchFn, withToken(request, body, sent?.accessToken ?? null));
+  if (signal.aborted) return { answer: Response.error() };
+  return { request, body, sent, attempt: withToken(request, body, sent?.accessToken ?? null) };
+}
+
+/**
+ * The second half, shared with the Workbox plugin: given the first attempt's response, on a
+ * 401 refresh once (or not at all if the token already moved on) and replay once.
+ */
+export async function cureUnauthorized(
+  broker: Broker,
+  config: ResolvedConfig,
+  { request, body, sent }: PreparedAttempt,
+  first: Response,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
   if (first.type !== 'error') broker.coordinator.networkBack();
   if (first.status !== 401 || !sent) return first;
 

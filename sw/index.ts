@@ -1,5 +1,6 @@
 export { installTokenBroker } from './install.js';
 export type { InstallOptions, InstalledBroker } from './install.js';
+export { tokenBrokerPlugin } from './workbox-plugin.js';
 export type { TokenBrokerConfig, TokenEndpointHooks, ResolvedConfig } from './settings.js';
 export type { TokenFields } from './token-response.js';
 export type { Broker } from './broker.js';

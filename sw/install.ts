@@ -11,6 +11,8 @@ import { skipWaitingUntilActive } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore } from './store.js';
+import { deleteCaches } from './user-caches.js';
+import { watchForShadowedRoutes } from './shadow-watch.js';
 import { createConfigWait, withholdRefreshTokens } from './unconfigured.js';
 
 declare let self: ServiceWorkerGlobalScope;
@@ -29,12 +31,36 @@ export interface InstallOptions {
    * static routing where supported. Leave off if other handlers in your worker serve them (precaching). @default false
    */
   bypassStaticRequests?: boolean;
+  /**
+   * Who answers API requests (the `apiPaths` scope). `'builtin'`: the broker's own `fetch`
+   * listener answers them first, so a Workbox route for the same request never runs (a warning
+   * names the first one it shadowed). `'workbox'`: the broker leaves them to your Workbox routes,
+   * which must add `tokenBrokerPlugin(installed)`; an API request no route answers goes out
+   * without a token. Login capture stays with the broker either way. @default 'builtin'
+   */
+  routes?: 'builtin' | 'workbox';
+  /**
+   * Call workbox-core's `clientsClaim()`: a new version takes control of open, uncontrolled
+   * tabs as soon as it activates. Pass false for prompt-style updates that want a tab to stay
+   * with the version it loaded; pages still ask the worker to claim them on a first visit and
+   * after a hard reload (`registerTokenBroker`). @default true
+   */
+  clientsClaim?: boolean;
+  /**
+   * Caches (`CacheStorage` names, e.g. a `NetworkFirst` route's `cacheName`) that hold one
+   * user's API data. They are deleted when the session ends (logout, a definitively rejected
+   * refresh, storage lost), before any tab hears `logout`. CacheStorage is shared by every tab
+   * of the origin, so one deletion empties them for all. @default []
+   */
+  apiCacheNames?: string[];
 }
 
 /** What `installTokenBroker` returns. */
 export interface InstalledBroker {
   /** The broker, for apps that want to call it from their own handlers. */
   broker: Broker;
+  /** Who answers API requests (`InstallOptions.routes`). */
+  readonly routes: 'builtin' | 'workbox';
   /** Removes the listeners this call added. */
   uninstall(): void;
 }
@@ -51,6 +77,7 @@ export interface InstalledBroker {
  */
 export function installTokenBroker(config?: TokenBrokerConfig, options: InstallOptions = {}): InstalledBroker {
   const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
+  const routes = options.routes ?? 'builtin';
   const names = brokerNames(options.dbName);
   const broadcaster = createBroadcaster(names.channel);
   const broker = new Broker({
@@ -59,6 +86,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,
+    ...(options.apiCacheNames?.length ? { clearUserData: () => deleteCaches(options.apiCacheNames ?? []) } : {}),
     ...(config ? { config } : {}),
   });
   const api = createBrokerApi(broker, () => self.clients.claim());
@@ -83,11 +111,19 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     if (!isInterceptable(request)) return;
     const waitUntil = (p: Promise<unknown>): void => event.waitUntil(p);
     const config = broker.currentConfig();
+    // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
+    if (routes === 'workbox' && config && routeRequest(request, config) === 'token') {
+      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+      return;
+    }
     if (!broker.isLoaded || (awaitConfig && !config)) return event.respondWith(beforeConfig(request, waitUntil));
     const route = config ? routeRequest(request, config) : 'pass';
     if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
-    else if (route === 'token' && config) event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
-    // Not ours: the browser handles it natively, but the cheap proactive check still runs.
+    else if (route === 'token' && config && routes === 'builtin') {
+      event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
+      watchForShadowedRoutes(event);
+    }
+    // Not ours (or a Workbox route's): answered elsewhere, but the cheap proactive check still runs.
     else if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
   };
 
@@ -119,9 +155,10 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
   self.addEventListener('message', onMessage);
   self.addEventListener('install', onInstall);
   self.addEventListener('online', onOnline);
-  clientsClaim();
+  if (options.clientsClaim !== false) clientsClaim();
   return {
     broker,
+    routes,
     uninstall() {
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);

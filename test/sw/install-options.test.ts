@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { installTokenBroker, type InstalledBroker, type InstallOptions } from '../../sw/install.js';
+import { resetWarnings } from '../../sw/warn-once.js';
+import { tokenBrokerPlugin } from '../../sw/workbox-plugin.js';
+import { apiRequest, CONFIG, FakeBackend } from './harness.js';
+import { dispatchFetch, FakeExtendableEvent, fakeWorkerScope } from './worker-scope.js';
+
+// workbox-core reads `self` while it is imported; each test then stubs its own scope.
+vi.hoisted(() => {
+  Object.assign(globalThis, { self: globalThis, __WB_DISABLE_DEV_LOGS: true });
+});
+
+let installed: InstalledBroker | undefined;
+afterEach(() => {
+  installed?.uninstall();
+  installed = undefined;
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  resetWarnings();
+});
+
+function setup(options: InstallOptions = {}) {
+  const backend = new FakeBackend();
+  const scope = fakeWorkerScope(backend);
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  installed = installTokenBroker(CONFIG, { dbName: `opt-${crypto.randomUUID()}`, ...options });
+  return { backend, scope, warn, installed };
+}
+
+/** A later fetch listener that wants to answer API requests, as a Workbox route would. */
+function addLaterRoute(scope: ReturnType<typeof fakeWorkerScope>): { refused: unknown[] } {
+  const refused: unknown[] = [];
+  scope.addEventListener('fetch', (event) => {
+    try {
+      (event as FetchEvent).respondWith(new Response('from the app route'));
+    } catch (error) {
+      refused.push(error);
+    }
+  });
+  return { refused };
+}
+
+describe("routes: 'builtin' (the default)", () => {
+  it('answers API requests itself and names the first shadowed route once', async () => {
+    const { scope, warn, installed } = setup();
+    await installed.broker.ready();
+    const later = addLaterRoute(scope);
+    const first = dispatchFetch(scope, apiRequest('/api/todos'));
+    dispatchFetch(scope, apiRequest('/api/other'));
+    expect(await first.responded!.then((r) => r.headers.get('x-token-broker-error'))).toBe(null); // the server's own 401 (not logged in)
+    expect(later.refused).toHaveLength(2); // the browser refuses the second respondWith, as before
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('/api/todos');
+    expect(String(warn.mock.calls[0]?.[0])).toContain("routes: 'workbox'");
+  });
+
+  it('warns when a tokenBrokerPlugin is made for it, since its routes would never run', () => {
+    const { warn, installed } = setup();
+    tokenBrokerPlugin(installed);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain("routes: 'workbox'");
+  });
+});
+
+describe("routes: 'workbox'", () => {
+  it('leaves API requests to later routes, before and after loading, but still captures the login', async () => {
+    const { scope, warn, installed } = setup({ routes: 'workbox' });
+    const later = addLaterRoute(scope);
+    const early = dispatchFetch(scope, apiRequest('/api/todos'));
+    expect(await early.responded!.then((r) => r.text())).toBe('from the app route');
+    await installed.broker.ready();
+    const loaded = dispatchFetch(scope, apiRequest('/api/todos'));
+    expect(await loaded.responded!.then((r) => r.text())).toBe('from the app route');
+    const login = dispatchFetch(scope, apiRequest('/api/auth/login', { method: 'POST', body: '{}' }));
+    expect((await login.responded!).status).toBe(200);
+    expect(later.refused).toHaveLength(1); // only the login, which the broker answered
+    expect((await installed.broker.status()).loggedIn).toBe(true);
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('clientsClaim', () => {
+  it('claims clients on activate by default, and not when turned off', async () => {
+    for (const [option, claims] of [[undefined, 1], [false, 0]] as const) {
+      const { scope } = setup(option === undefined ? {} : { clientsClaim: option });
+      const activate = new FakeExtendableEvent('activate');
+      scope.dispatchEvent(activate);
+      await Promise.all(activate.waited);
+      expect(scope.clients.claim).toHaveBeenCalledTimes(claims);
+      installed?.uninstall();
+      installed = undefined;
+      vi.unstubAllGlobals();
+    }
+  });
+});
