@@ -11,7 +11,9 @@ import { scriptUrlFor } from './namespace.js';
 import { createPageScope } from './scope.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
+import { watchUpdates, type UpdateControl } from './updates.js';
 import { createWakeScheduler } from './wakeup.js';
+import type { Workbox } from 'workbox-window';
 
 /** Options of `registerTokenBroker`. */
 export interface RegisterOptions {
@@ -36,6 +38,12 @@ export interface RegisterOptions {
   readyTimeoutMs?: number;
   /** Let one tab wake the worker when a proactive refresh falls due. @default true */
   proactiveWakeUps?: boolean;
+  /**
+   * Your app's own workbox-window `Workbox` for this worker, not yet registered: the client
+   * registers it, so the page has one registration and one workbox-window, and your listeners
+   * on it keep working. @default a Workbox of its own for `scriptUrl`
+   */
+  workbox?: Workbox;
 }
 
 /** What `status()` reports: the worker's view plus this page's. */
@@ -61,6 +69,13 @@ export interface TokenBrokerClient {
   attachAxios(instance: AxiosLike): () => void;
   /** `fetch` that also attaches the token when this page is not controlled. */
   fetch: typeof fetch;
+  /**
+   * Lets a waiting new worker version (`update-waiting`) take over: workbox-window's
+   * `messageSkipWaiting()`. Resolves true once it controls this page, false if none waits or it
+   * did not take over within `readyTimeoutMs`. The page keeps running the code it loaded: reload
+   * when it suits the user. The session survives the update.
+   */
+  applyUpdate(): Promise<boolean>;
   /** Removes every listener, interceptor and timer this client added. */
   destroy(): void;
 }
@@ -113,10 +128,13 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     cleanups.push(() => channel.close());
   }
 
-  const handle = await registerWorker(scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name), options.scope, readyTimeoutMs, config !== undefined);
+  const handle = await registerWorker(scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name), options.scope, readyTimeoutMs, config !== undefined, options.workbox);
+  let updates: UpdateControl | undefined;
   if (handle) {
     target = handle.target;
     cleanups.push(handle.dispose);
+    updates = watchUpdates(handle.workbox, handle.registration, navigator.serviceWorker, () => emitter.emit('update-waiting', {}));
+    cleanups.push(updates.dispose);
     // A refused config rejects registration; leave nothing behind (channel, timers, listeners).
     if (config) await send('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
     const container = navigator.serviceWorker;
@@ -153,6 +171,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       let live = true;
       // The startup decision was made before the app could subscribe: replay it once, asynchronously like any event.
       if (event === 'control') queueMicrotask(() => live && !destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }));
+      if (event === 'update-waiting' && updates?.waiting()) queueMicrotask(() => live && !destroyed && (handler as Handler<'update-waiting'>)({}));
       return () => {
         live = false;
         off();
@@ -164,6 +183,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       return detach;
     },
     fetch: createAuthFetch(source),
+    applyUpdate: async () => (destroyed || !updates ? false : updates.apply(readyTimeoutMs)),
     destroy,
   };
 }

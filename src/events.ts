@@ -13,6 +13,8 @@ export interface TokenBrokerEvents {
   error: { error: TokenBrokerError };
   /** Whether a service worker controls this page; a new subscriber first gets the current state. */
   control: { controlled: boolean };
+  /** A new worker version is installed and waits; `applyUpdate()` lets it take over. A new subscriber hears of one already waiting. */
+  'update-waiting': Record<string, never>;
 }
 
 export type EventName = keyof TokenBrokerEvents;

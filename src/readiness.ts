@@ -1,6 +1,9 @@
 import { Workbox } from 'workbox-window';
 
 export interface WorkerHandle {
+  /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
+  workbox: Workbox;
+  registration: ServiceWorkerRegistration;
   /** The worker to post to: the controller, else the registration's active worker. */
   target(): ServiceWorker | null;
   /** Stops the timers and listeners registration added. */
@@ -27,11 +30,22 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
  * wakes it) for 30 s, and then with every call the page makes, which the waiting version
  * answers itself (see `target`).
  */
-export async function registerWorker(scriptUrl: string, scope: string | undefined, timeoutMs: number, nudgeWaiting: boolean): Promise<WorkerHandle | null> {
+export async function registerWorker(
+  scriptUrl: string,
+  scope: string | undefined,
+  timeoutMs: number,
+  nudgeWaiting: boolean,
+  own?: Workbox,
+): Promise<WorkerHandle | null> {
   const container = globalThis.navigator?.serviceWorker;
   if (!container) return null;
-  const workbox = new Workbox(scriptUrl, { scope });
-  const registration = await workbox.register({ immediate: true }).catch(() => undefined);
+  const workbox = own ?? new Workbox(scriptUrl, { scope });
+  // The app's instance should come unregistered. One it registered already answers `register()`
+  // with undefined in development builds (workbox-window refuses to register twice): then find
+  // the registration it made.
+  const registration =
+    (await workbox.register({ immediate: true }).catch(() => undefined)) ??
+    (own ? await container.getRegistration(scope ?? new URL(scriptUrl, globalThis.location?.href).href).catch(() => undefined) : undefined);
   if (!registration) return null;
   const waiting = (): ServiceWorker | null => (nudgeWaiting ? registration.waiting : null);
   const nudge = (): unknown => waiting() && workbox.messageSkipWaiting();
@@ -51,6 +65,8 @@ export async function registerWorker(scriptUrl: string, scope: string | undefine
   // workbox-window's `controlling` after a hard reload (workbox #2788).
   await within(container.ready, timeoutMs, undefined);
   return {
+    workbox,
+    registration,
     target: () => {
       // While a new version waits, calls go to it (a full broker on the same IndexedDB and Web
       // Lock): a call to the old worker can restart it mid hand-over, and Chromium then abandons

@@ -24,7 +24,7 @@ export interface InstallOptions {
    * value as `registerTokenBroker({ name })`. @default 'sw-token-broker'
    */
   dbName?: string;
-  /** Call `skipWaiting()` on install so a new version takes over at once. @default false */
+  /** Call `skipWaiting()` on install so a new version takes over at once. Without it a version waits until a page calls `applyUpdate()` (a `SKIP_WAITING` message) or every tab closes. @default false */
   skipWaiting?: boolean;
   /**
    * Let navigations and non-fetch requests (scripts, styles, images) bypass this worker through
@@ -128,8 +128,9 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {
-    // workbox-window's messageSkipWaiting() convention; pages send it while this version waits.
-    if (options.skipWaiting && (event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') {
+    // workbox-window's messageSkipWaiting() convention: a page's `applyUpdate()` (or the
+    // standalone client's nudge) asks the waiting version to take over, whatever `skipWaiting` says.
+    if ((event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') {
       event.waitUntil(self.skipWaiting());
       return;
     }

@@ -93,3 +93,13 @@ describe('clientsClaim', () => {
     }
   });
 });
+
+describe('updates', () => {
+  it("honours workbox-window's SKIP_WAITING message without the skipWaiting option (applyUpdate)", async () => {
+    const { scope } = setup();
+    const waited: Array<Promise<unknown>> = [];
+    scope.dispatchEvent(Object.assign(new Event('message'), { data: { type: 'SKIP_WAITING' }, ports: [], waitUntil: (p: Promise<unknown>) => void waited.push(p) }));
+    await Promise.all(waited);
+    expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
+  });
+});

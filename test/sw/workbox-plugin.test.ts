@@ -4,6 +4,8 @@ import { NetworkFirst } from 'workbox-strategies';
 import { installTokenBroker, type InstalledBroker, type InstallOptions } from '../../sw/install.js';
 import { resetWarnings } from '../../sw/warn-once.js';
 import { tokenBrokerPlugin } from '../../sw/workbox-plugin.js';
+import { brokerNames } from '../../shared/names.js';
+import { createIdbStore } from '../../sw/store.js';
 import { apiRequest, CONFIG, FakeBackend, gate, until } from './harness.js';
 import { dispatchFetch, fakeWorkerScope } from './worker-scope.js';
 
@@ -26,7 +28,8 @@ async function setup(options: InstallOptions = {}) {
   const backend = new FakeBackend();
   const scope = fakeWorkerScope(backend);
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-  installed = installTokenBroker(CONFIG, { dbName: `wb-${crypto.randomUUID()}`, routes: 'workbox', apiCacheNames: ['api'], ...options });
+  const dbName = `wb-${crypto.randomUUID()}`;
+  installed = installTokenBroker(CONFIG, { dbName, routes: 'workbox', apiCacheNames: ['api'], ...options });
   const router = new Router();
   router.registerRoute(
     new (await import('workbox-routing')).Route(({ url }) => url.pathname.startsWith('/api/todos'), new NetworkFirst({ cacheName: 'api', plugins: [tokenBrokerPlugin(installed)] })),
@@ -40,7 +43,7 @@ async function setup(options: InstallOptions = {}) {
     return response;
   };
   const login = async (): Promise<void> => void (await installed!.broker.setSession({ ...backend.issue(), expiresIn: 3600 }));
-  return { backend, scope, warn, broker: installed.broker, get, login };
+  return { backend, scope, warn, broker: installed.broker, get, login, dbName };
 }
 
 describe('tokenBrokerPlugin on a NetworkFirst route', () => {
@@ -128,6 +131,18 @@ describe('cached API data belongs to one user', () => {
     const response = await get();
     expect(response.headers.get('x-token-broker-error')).toBe('refresh-rejected');
     await installed!.broker.settled();
+    expect(await scope.caches.has('api')).toBe(false);
+  });
+
+  it('and so does a session lost from storage (site data cleared)', async () => {
+    const { backend, scope, get, login, broker, dbName } = await setup();
+    await login();
+    backend.api = () => Response.json({ todos: ['user 1'] });
+    await get();
+    await createIdbStore(brokerNames(dbName).db).clear();
+    await broker.sync();
+    await broker.settled();
+    expect(broker.currentSession()).toBe(null);
     expect(await scope.caches.has('api')).toBe(false);
   });
 });
