@@ -1,5 +1,5 @@
 export { installTokenBroker } from './install.js';
-export type { InstallOptions, InstalledBroker } from './install.js';
+export type { ApiRoutes, InstallOptions, InstalledBroker } from './install.js';
 export { tokenBrokerPlugin } from './workbox-plugin.js';
 export type { TokenBrokerConfig, TokenEndpointHooks, ResolvedConfig } from './settings.js';
 export type { TokenFields } from './token-response.js';

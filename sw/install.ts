@@ -9,6 +9,7 @@ import { createBrokerApi, serveCall } from './rpc.js';
 import { isInterceptable, routeRequest } from './scope.js';
 import { skipWaitingUntilActive } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
+import { leftToWorkbox } from './api-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore } from './store.js';
 import { deleteCaches } from './user-caches.js';
@@ -16,6 +17,9 @@ import { watchForShadowedRoutes } from './shadow-watch.js';
 import { createConfigWait, withholdRefreshTokens } from './unconfigured.js';
 
 declare let self: ServiceWorkerGlobalScope;
+
+/** Who answers API requests: the broker's listener, Workbox routes, or Workbox under some path prefixes. */
+export type ApiRoutes = 'builtin' | 'workbox' | { workbox: string[] };
 
 export interface InstallOptions {
   /**
@@ -34,11 +38,13 @@ export interface InstallOptions {
   /**
    * Who answers API requests (the `apiPaths` scope). `'builtin'`: the broker's own `fetch`
    * listener answers them first, so a Workbox route for the same request never runs (a warning
-   * names the first one it shadowed). `'workbox'`: the broker leaves them to your Workbox routes,
-   * which must add `tokenBrokerPlugin(installed)`; an API request no route answers goes out
-   * without a token. Login capture stays with the broker either way. @default 'builtin'
+   * names the first one it shadowed). `{ workbox: ['/api/todos'] }`: requests under these path
+   * prefixes are left to your Workbox routes, the rest stay built-in. `'workbox'`: all are left
+   * to your routes, and an API request no route answers goes out without a token. Routes that
+   * get API requests add `tokenBrokerPlugin(installed)`. Login capture stays with the broker.
+   * @default 'builtin'
    */
-  routes?: 'builtin' | 'workbox';
+  routes?: ApiRoutes;
   /**
    * Call workbox-core's `clientsClaim()`: a new version takes control of open, uncontrolled
    * tabs as soon as it activates. Pass false for prompt-style updates that want a tab to stay
@@ -60,7 +66,7 @@ export interface InstalledBroker {
   /** The broker, for apps that want to call it from their own handlers. */
   broker: Broker;
   /** Who answers API requests (`InstallOptions.routes`). */
-  readonly routes: 'builtin' | 'workbox';
+  readonly routes: ApiRoutes;
   /** Removes the listeners this call added. */
   uninstall(): void;
 }
@@ -112,14 +118,14 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     const waitUntil = (p: Promise<unknown>): void => event.waitUntil(p);
     const config = broker.currentConfig();
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
-    if (routes === 'workbox' && config && routeRequest(request, config) === 'token') {
+    if (config && leftToWorkbox(routes, request) && routeRequest(request, config) === 'token') {
       if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
       return;
     }
     if (!broker.isLoaded || (awaitConfig && !config)) return event.respondWith(beforeConfig(request, waitUntil));
     const route = config ? routeRequest(request, config) : 'pass';
     if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
-    else if (route === 'token' && config && routes === 'builtin') {
+    else if (route === 'token' && config) {
       event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
       watchForShadowedRoutes(event);
     }

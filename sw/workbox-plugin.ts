@@ -22,7 +22,8 @@ const ATTEMPT = 'swTokenBrokerAttempt';
  * the broker's token, with the built-in listener's guarantees: it waits for a running refresh,
  * sends with the current token, and cures a 401 with one refresh through the one single
  * flight and one replay, never under another login. Install the broker with
- * `routes: 'workbox'` so its own listener leaves API requests to your routes.
+ * `routes: 'workbox'` (or `{ workbox: [paths] }`) so its own listener leaves those API requests
+ * to your routes.
  *
  * A request whose login ended before it could be sent fails like a network error (the
  * strategy may then answer from its cache, which logout emptied if you named it in
@@ -36,7 +37,10 @@ const ATTEMPT = 'swTokenBrokerAttempt';
 export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
   const { broker } = installed;
   if (installed.routes === 'builtin') {
-    warnOnce('plugin-shadowed', "sw-token-broker: tokenBrokerPlugin is used, but installTokenBroker's own listener answers API requests first (routes: 'builtin'); pass { routes: 'workbox' }");
+    warnOnce(
+      'plugin-shadowed',
+      "sw-token-broker: tokenBrokerPlugin is used, but installTokenBroker's own listener answers API requests first (routes: 'builtin'); pass { routes: 'workbox' } or { routes: { workbox: [paths] } }",
+    );
   }
   const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
   return {

@@ -103,3 +103,17 @@ describe('updates', () => {
     expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('routes: { workbox: paths }', () => {
+  it('leaves only requests under those prefixes to later routes; the rest get the token from the broker', async () => {
+    const { scope, installed, backend } = setup({ routes: { workbox: ['/api/todos'] } });
+    await installed.broker.setSession({ ...backend.issue(), expiresIn: 3600 });
+    const later = addLaterRoute(scope);
+    const left = dispatchFetch(scope, apiRequest('/api/todos/7'));
+    expect(await left.responded!.then((r) => r.text())).toBe('from the app route');
+    const kept = dispatchFetch(scope, apiRequest('/api/todosx'));
+    expect((await kept.responded!).status).toBe(200);
+    expect(backend.apiCalls.map((c) => [new URL(c.request.url).pathname, c.auth])).toEqual([['/api/todosx', `Bearer ${backend.accessToken}`]]);
+    expect(later.refused).toHaveLength(1);
+  });
+});
