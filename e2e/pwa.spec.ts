@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { expect, test as base, waitForController, type TestServer } from './fixtures.js';
+
+// The reference PWA (examples/pwa, vite-plugin-pwa injectManifest) served by the demo server,
+// whose routes are its API. "Offline" is the server dropping every connection (PITFALLS §11),
+// so the app shell and API data can only come from the worker's caches.
+const pwaDir = fileURLToPath(new URL('../dist/examples/pwa', import.meta.url));
+
+const test = base.extend<{ server: TestServer }>({
+  server: async ({ serverOptions }, use) => {
+    if (!existsSync(`${pwaDir}/sw.js`)) throw new Error(`Missing build output ${pwaDir}: run \`npm run build\` first.`);
+    const { startServer } = await import('../demo/server/index.js');
+    const server = await startServer({ ...serverOptions, testControl: true, staticDir: pwaDir });
+    try {
+      await use(server);
+    } finally {
+      await server.close();
+    }
+  },
+});
+
+const out = (page: Page) => page.locator('#out');
+
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForController(page);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+}
+
+const meRequests = (server: TestServer) => server.control.counters().requests.filter((r) => r.path === '/api/me');
+const apiCaches = (page: Page) => page.evaluate(async () => (await caches.keys()).filter((name) => name === 'api-data'));
+
+test('the app shell and API data come from the caches offline; online, API data is fresh and sent with a token', async ({ page, server }) => {
+  await open(page, `${server.url}/`);
+  await page.click('#login');
+  await expect(out(page)).toHaveText('logged in');
+  await page.click('#load');
+  await expect(out(page)).toContainText('200 {"user":"demo"');
+  expect(meRequests(server).map((r) => [r.authorization, r.status])).toEqual([[true, 200]]);
+
+  server.control.setOffline(true);
+  // A deep link too: the navigation route answers it with the precached shell.
+  await open(page, `${server.url}/some/deep/link`);
+  await expect(page.locator('#shell')).toHaveText('App shell');
+  await page.click('#load');
+  await expect(out(page)).toContainText('200 {"user":"demo"');
+
+  server.control.setOffline(false);
+  server.control.reset();
+  await page.click('#load');
+  await expect.poll(() => meRequests(server).map((r) => [r.authorization, r.status])).toEqual([[true, 200]]);
+  await expect(out(page)).toContainText('200 {"user":"demo"');
+});
+
+test('logout in one tab empties the API cache for every tab, before they hear of it', async ({ page, context, server }) => {
+  await open(page, `${server.url}/`);
+  await page.click('#login');
+  await expect(out(page)).toHaveText('logged in');
+  await page.click('#load');
+  await expect(out(page)).toContainText('200 {"user":"demo"');
+  expect(await apiCaches(page)).toEqual(['api-data']);
+
+  const other = await context.newPage();
+  await open(other, `${server.url}/`);
+  // What the other tab finds in CacheStorage the moment it hears `logout`.
+  await other.evaluate(() => {
+    const channel = new BroadcastChannel('sw-token-broker');
+    channel.onmessage = async ({ data }) => {
+      if (data.type === 'logout') document.body.dataset.cachesAtLogout = JSON.stringify((await caches.keys()).filter((n) => n === 'api-data'));
+    };
+  });
+  await page.click('#logout');
+  await expect(other.locator('body')).toHaveAttribute('data-caches-at-logout', '[]');
+  await expect(other.locator('#out')).toHaveText('logged out (user-logout)');
+  expect(await apiCaches(page)).toEqual([]);
+
+  // Offline, the next user finds nothing of the last one's data.
+  server.control.setOffline(true);
+  await other.click('#load');
+  await expect(other.locator('#out')).toHaveText('offline, nothing cached');
+});
