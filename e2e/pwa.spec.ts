@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { appendFile, cp } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { expect, test as base, waitForController, type TestServer } from './fixtures.js';
@@ -80,4 +81,71 @@ test('logout in one tab empties the API cache for every tab, before they hear of
   server.control.setOffline(true);
   await other.click('#load');
   await expect(other.locator('#out')).toHaveText('offline, nothing cached');
+});
+
+test('a new build waits, is announced, and takes over when the app applies it: no logout, no uninvited reload', async ({ page, serverOptions }, testInfo) => {
+  // A copy of the build whose sw.js the test changes, as a deployment would.
+  const dir = testInfo.outputPath('pwa');
+  await cp(pwaDir, dir, { recursive: true });
+  const { startServer } = await import('../demo/server/index.js');
+  const server = await startServer({ ...serverOptions, testControl: true, staticDir: dir });
+  try {
+    await open(page, `${server.url}/`);
+    await page.click('#login');
+    await expect(out(page)).toHaveText('logged in');
+    await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
+
+    await appendFile(`${dir}/sw.js`, '\n// build 2\n');
+    await page.evaluate(async () => void (await (await navigator.serviceWorker.getRegistration())?.update()));
+    await expect(page.locator('#update')).toBeVisible();
+    // Announced, not applied: the page was not reloaded and the old version still controls it.
+    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting !== null)).toBe(true);
+
+    const reloaded = page.waitForEvent('load');
+    await page.click('#update');
+    await reloaded;
+    await waitForController(page);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null)).toBe(null);
+    await page.click('#load');
+    await expect(out(page)).toContainText('200 {"user":"demo"');
+    const counters = server.control.counters();
+    expect(counters.logins).toBe(1);
+    expect(counters.requests.filter((r) => r.path === '/api/me').map((r) => r.authorization)).toEqual([true]);
+  } finally {
+    await server.close();
+  }
+});
+
+test.describe('a storm across two tabs', () => {
+  test.use({ serverOptions: { accessTtlSeconds: 3 } });
+
+  test('through the Workbox route still gives one refresh per token lifetime', async ({ page, context, server }) => {
+    await open(page, `${server.url}/`);
+    await page.click('#login');
+    await expect(out(page)).toHaveText('logged in');
+    const other = await context.newPage();
+    await open(other, `${server.url}/`);
+    // Time is the subject: each tab keeps 5 requests in flight for 7 s, a little over two token lifetimes.
+    const storm = (tab: Page) =>
+      tab.evaluate(async () => {
+        const statuses: number[] = [];
+        const until = Date.now() + 7_000;
+        await Promise.all(
+          Array.from({ length: 5 }, async () => {
+            while (Date.now() < until) statuses.push((await fetch('/api/me')).status);
+          }),
+        );
+        return statuses;
+      });
+    const [a, b] = await Promise.all([storm(page), storm(other)]);
+    expect(new Set([...a, ...b])).toEqual(new Set([200]));
+    const counters = server.control.counters();
+    expect(counters.reuseDetections).toBe(0);
+    expect(counters.invalidGrants).toBe(0);
+    expect(counters.refreshCalls).toBe(counters.rotations);
+    // 7 s of 3 s tokens: two or three rotations, never one per request or per tab.
+    expect(counters.rotations).toBeGreaterThanOrEqual(2);
+    expect(counters.rotations).toBeLessThanOrEqual(4);
+  });
 });
