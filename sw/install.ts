@@ -65,6 +65,12 @@ export interface InstallOptions {
 export interface InstalledBroker {
   /** The broker, for apps that want to call it from their own handlers. */
   broker: Broker;
+  /**
+   * Sends a request the way the built-in listener would (the token attached, a 401 cured once,
+   * the login captured), for code that sends outside a fetch event: a background-sync queue's
+   * `onSync` replaying what it stored, say. `event` keeps the worker alive for the refresh.
+   */
+  fetch(request: Request, event?: ExtendableEvent): Promise<Response>;
   /** Who answers API requests (`InstallOptions.routes`). */
   readonly routes: ApiRoutes;
   /** Removes the listeners this call added. */
@@ -166,6 +172,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
   return {
     broker,
     routes,
+    fetch: (request, event) => forwardWithToken(broker, request, (p) => holdOpen(event, p), fetchFn),
     uninstall() {
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);
@@ -174,4 +181,13 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       stopSkipping?.();
     },
   };
+}
+
+/** `event.waitUntil(p)`, tolerant of no event and of one that has already finished (the work runs on). */
+function holdOpen(event: ExtendableEvent | undefined, p: Promise<unknown>): void {
+  try {
+    event?.waitUntil(p);
+  } catch {
+    // InvalidStateError: the event is over; nothing to extend.
+  }
 }

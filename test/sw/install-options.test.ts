@@ -117,3 +117,16 @@ describe('routes: { workbox: paths }', () => {
     expect(later.refused).toHaveLength(1);
   });
 });
+
+describe('installed.fetch', () => {
+  it('sends outside a fetch event (a sync queue replaying a POST) with the token, curing a 401 once with the body intact', async () => {
+    const { installed, backend } = setup({ routes: 'workbox' });
+    await installed.broker.setSession({ ...backend.issue(), expiresIn: 3600 });
+    backend.accessToken = 'at-rejected-early';
+    const response = await installed.fetch(apiRequest('/api/queue', { method: 'POST', body: 'payload' }));
+    expect(response.status).toBe(200);
+    expect(backend.refreshCount).toBe(1);
+    expect(backend.apiCalls.map((c) => new TextDecoder().decode(c.body))).toEqual(['payload', 'payload']);
+    expect(backend.apiCalls[1]?.auth).toBe(`Bearer ${backend.accessToken}`);
+  });
+});
