@@ -56,7 +56,8 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
       if ('answer' in prepared) {
         tracked.release();
         // requestWillFetch cannot answer: fail like the network, never send under another login.
-        throw new TokenBrokerError('session-changed', 'the request was not sent: its login ended or it was aborted');
+        if (prepared.answer.type === 'error') throw new DOMException('the request was aborted', 'AbortError');
+        throw new TokenBrokerError('session-changed', 'the request was not sent: the login it belonged to has ended');
       }
       const attempt: Attempt = { prepared, signal: tracked.signal, release: tracked.release, waitUntil };
       state[ATTEMPT] = attempt;

@@ -104,6 +104,23 @@ describe('tokenBrokerPlugin on a NetworkFirst route', () => {
   });
 });
 
+describe('a request of an ended login', () => {
+  it('is never sent: the plugin fails it like the network while it waited for a refresh', async () => {
+    const { backend, scope, login, broker } = await setup();
+    await login();
+    const open = gate();
+    backend.gate = open.promise;
+    const refresh = broker.refresh('explicit').catch(() => undefined);
+    await until(() => backend.refreshCount === 1);
+    const event = dispatchFetch(scope, apiRequest('/api/todos'));
+    await broker.logout();
+    open.open();
+    await expect(event.responded!).rejects.toThrow();
+    await refresh;
+    expect(backend.apiCalls).toEqual([]);
+  });
+});
+
 describe('cached API data belongs to one user', () => {
   it('logout deletes the API caches before any tab hears logout', async () => {
     const { backend, scope, get, login, broker } = await setup();
