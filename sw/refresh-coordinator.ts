@@ -187,7 +187,7 @@ export class RefreshCoordinator {
         case 'lost':
           throw new TokenBrokerError('storage-lost', 'the stored session was corrupt and has been removed');
         case 'rejected':
-          throw new TokenBrokerError('refresh-rejected', `token endpoint rejected the refresh token (${outcome.status})`);
+          throw new TokenBrokerError('refresh-rejected', `token endpoint ${this.deps.config().tokenEndpoint.pathname} rejected the refresh token (${outcome.status})`);
         case 'invalid':
           this.backOff(state, undefined);
           throw outcome.error;

@@ -167,7 +167,7 @@ describe('failure rules', () => {
     await rig.login();
     const before = await rig.stored();
     rig.backend.replies.push('hang', 'hang');
-    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer to the refresh within the hard cap' });
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer from https://app.example/api/auth/refresh within the hard cap' });
     // Each request was abandoned (answer lost) before the next one carried the token again.
     expect(rig.backend.refreshCount).toBe(2);
     expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
