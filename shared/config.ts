@@ -45,6 +45,8 @@ export interface DeclarativeConfig {
   respectExistingAuthorization?: boolean;
   /** Login endpoint whose successful response the worker captures (the page gets it without the refresh token). */
   loginEndpoint?: string;
+  /** Log one line per decision to the worker's console (`console.debug`), never token material. @default false */
+  debug?: boolean;
   /** Endpoint called with the refresh token on logout (RFC 7009 form body `token=…`). */
   revocationEndpoint?: string;
 }

@@ -4,6 +4,7 @@ import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, LogoutReason, Ref
 import type { Broadcaster } from './broadcast.js';
 import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
+import { createDebugLog, type DebugLog } from './debug-log.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
 import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
@@ -50,6 +51,8 @@ export interface SeenSession {
 export class Broker {
   readonly coordinator: RefreshCoordinator;
   readonly unauthorized: UnauthorizedPolicy;
+  /** One line per decision when the config says `debug: true`. */
+  readonly debug: DebugLog = createDebugLog(() => this.config?.debug === true);
   /** Aborts pages announce for requests this worker holds. */
   readonly aborts = new AbortRegistry();
   readonly now: () => number;
@@ -82,6 +85,7 @@ export class Broker {
       isOnline: deps.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       onSession: (session, adopted) => {
         this.session = session;
+        this.debug(adopted ? 'refresh adopted a stored session' : 'refresh stored', { trigger: session.trigger, generation: session.generation });
         this.unauthorized.recordNewToken(session);
         if (adopted) return;
         if (session.trigger === 'unauthorized') this.unauthorized.recordRefresh(session.lineage);
@@ -157,6 +161,7 @@ export class Broker {
   }
 
   private ended(reason: LogoutReason): void {
+    this.debug('session ended', { reason });
     this.session = null;
     this.post({ type: 'logout', reason });
   }
@@ -277,13 +282,16 @@ export class Broker {
     if (trigger === 'unauthorized') {
       const decision = this.unauthorized.decide(s);
       if (decision !== 'refresh') {
+        this.debug('401 not refreshed', { reason: decision, generation: s.generation });
         const error = new TokenBrokerError(decision, UNAUTHORIZED_MESSAGES[decision]);
         // The app hears of an exhausted budget once per lineage; an uncured 401 is the app's own answer.
         if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage)) this.post({ type: 'error', error: serializeError(error) });
         throw error;
       }
     }
+    this.debug(this.coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', { trigger, generation: s.generation });
     return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
+      this.debug('refresh failed', { trigger, code: (error as TokenBrokerError).code });
       // IndexedDB lost the session without a logout this worker heard of.
       if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage) this.ended('storage-lost');
       throw error;

@@ -2,6 +2,7 @@ import { toTokenBrokerError, type TokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
+import { pathOf } from './debug-log.js';
 import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
@@ -119,9 +120,17 @@ async function answerInScope(
   }
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
-  if (owner && sent?.lineage !== owner.lineage) return sessionChanged();
+  const where = { method: request.method, path: pathOf(request.url) };
+  if (owner && sent?.lineage !== owner.lineage) {
+    broker.debug('request not sent: its login ended', where);
+    return sessionChanged();
+  }
   // Aborted while waiting: never sent.
-  if (signal.aborted) return Response.error();
+  if (signal.aborted) {
+    broker.debug('request not sent: aborted', where);
+    return Response.error();
+  }
+  broker.debug(sent ? 'request sent with token' : 'request sent without token: no session', { ...where, generation: sent?.generation });
   const first = await send(fetchFn, withToken(request, body, sent?.accessToken ?? null));
   if (first.type !== 'error') broker.coordinator.networkBack();
   if (first.status !== 401 || !sent) return first;
@@ -147,6 +156,7 @@ async function answerInScope(
   // One aborted in flight is not replayed.
   if (signal.aborted) return Response.error();
   await first.body?.cancel();
+  broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', { ...where, generation: current.generation });
   const replay = await send(fetchFn, withToken(request, body, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;

@@ -2,6 +2,7 @@ import { clientsClaim } from 'workbox-core';
 import { brokerNames } from '../shared/names.js';
 import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
+import { passReason, pathOf } from './debug-log.js';
 import { Broker } from './broker.js';
 import { forwardWithToken, sendWithToken } from './forward.js';
 import { captureLogin } from './login-capture.js';
@@ -87,8 +88,11 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     const route = config ? routeRequest(request, config) : 'pass';
     if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
     else if (route === 'token' && config) event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
-    // Not ours: the browser handles it natively, but the cheap proactive check still runs.
-    else if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+    else {
+      // Not ours: the browser handles it natively, but the cheap proactive check still runs.
+      if (config?.debug) broker.debug('request not touched', { method: request.method, path: pathOf(request.url), reason: passReason(request, config) });
+      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+    }
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {

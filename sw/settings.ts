@@ -35,6 +35,7 @@ export interface ResolvedConfig {
   maxRefreshAttempts: number;
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
+  debug: boolean;
   hooks: TokenEndpointHooks;
 }
 
@@ -97,6 +98,7 @@ export function resolveConfig(config: TokenBrokerConfig, origin: string): Resolv
     maxRefreshAttempts: attempts,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
+    debug: config.debug === true,
     hooks: { buildRequest: config.buildRequest, parseResponse: config.parseResponse, isDefinitiveRejection: config.isDefinitiveRejection },
   };
 }
