@@ -97,7 +97,7 @@ export class Broker {
     });
   }
 
-  /** One lazy gate for every handler: loads config and session once per worker start (PITFALLS §4). */
+  /** One lazy gate for every handler: loads config and session once per worker start (docs/platform-facts.md §4). */
   ready(): Promise<void> {
     if (this.loaded) return Promise.resolve();
     return (this.loading ??= this.load().catch((e: unknown) => {

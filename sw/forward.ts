@@ -21,7 +21,7 @@ function withToken(request: Request, body: ArrayBuffer | undefined, token: strin
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
   // integrity, mode and signal; the body comes from our buffer because a body stream can be
-  // read only once (PITFALLS §6). A non-empty init resets referrer and referrer policy
+  // read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer policy
   // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
   return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
 }
