@@ -113,11 +113,7 @@ async function answerInScope(
 ): Promise<Response> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  try {
-    if (owner) await waitForRefresh(broker, config, owner, signal, waitUntil);
-  } catch (error) {
-    if (error instanceof Aborted) return Response.error();
-  }
+  if (owner && !(await waitForRefresh(broker, config, owner, signal, waitUntil))) return Response.error();
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
   const where = { method: request.method, path: pathOf(request.url) };
@@ -162,24 +158,27 @@ async function answerInScope(
   return replay;
 }
 
-/** Waits (bounded, abortable) for a running or overdue refresh of the request's session. */
-async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
-  const running = broker.coordinator.running(owner.lineage);
-  // Every refresh this request waits for is also held by its event: the request may stop
-  // waiting, but the worker must stay alive until the rotated token is stored.
-  if (running) {
-    waitUntil(running.catch(() => undefined));
-    await bounded(running, config.requestWaitMs, signal).catch(rethrowAbort);
-    return;
+/**
+ * Waits (bounded, abortable) for a running refresh of the request's session, or for an overdue
+ * one it starts (only when the token has expired: in the lead window it goes out at once).
+ * Resolves false if the request was aborted meanwhile.
+ */
+async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
+  let refresh = broker.coordinator.running(owner.lineage);
+  let wait = refresh !== null;
+  if (!refresh && (broker.dueIn() ?? 1) <= 0) {
+    refresh = broker.refresh('proactive');
+    wait = (broker.status().expiresIn ?? 1) <= 0;
   }
-  const due = broker.dueIn();
-  if (due === null || due > 0) return;
-  const refresh = broker.refresh('proactive');
+  if (!refresh) return true;
+  // The event holds every refresh this request waits for or starts: the request may stop
+  // waiting, but the worker must stay alive until the rotated token is stored.
   waitUntil(refresh.catch(() => undefined));
-  const expiresIn = broker.status().expiresIn;
-  if (expiresIn !== null && expiresIn <= 0) await bounded(refresh, config.requestWaitMs, signal).catch(rethrowAbort);
-}
-
-function rethrowAbort(error: unknown): void {
-  if (error instanceof Aborted) throw error;
+  if (!wait) return true;
+  try {
+    await bounded(refresh, config.requestWaitMs, signal);
+  } catch (error) {
+    return !(error instanceof Aborted);
+  }
+  return true;
 }
