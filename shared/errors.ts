@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'invalid-config',
   /** The client was destroyed. */
   'destroyed',
+  /** The worker at `scriptUrl` does not answer the broker's protocol (a foreign or incompatible worker). */
+  'protocol-mismatch',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

@@ -1,4 +1,5 @@
 import type { AccessTokenInfo } from '../shared/protocol.js';
+import type { PageRoute, WireRequest, WireRequestHead, WireResponse } from '../shared/wire.js';
 
 /**
  * What the Axios and fetch helpers need from the client on a page the worker does not control.
@@ -7,8 +8,13 @@ import type { AccessTokenInfo } from '../shared/protocol.js';
  */
 export interface TokenSource {
   controlled(): boolean;
-  inScope(url: string): boolean;
-  tokenInfo(): Promise<AccessTokenInfo>;
+  /** The worker's decision for this request (its own routing rule), with the token to attach. */
+  route(request: WireRequestHead): Promise<PageRoute>;
+  /** Sends a login request through the worker's login capture; the answer holds no refresh token. */
+  captureLogin(request: WireRequest): Promise<WireResponse>;
   /** Refreshes through the worker's lock unless the token already moved past `seenGeneration`. */
   recover(seenGeneration: number): Promise<AccessTokenInfo>;
 }
+
+/** What a helper does when the worker cannot be asked: send the request as it is. */
+export const PASS: PageRoute = { route: 'pass' };

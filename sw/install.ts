@@ -52,7 +52,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     fetch: fetchFn,
     ...(config ? { config } : {}),
   });
-  const api = createBrokerApi(broker, () => self.clients.claim());
+  const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
 
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
