@@ -76,4 +76,9 @@ function summarize(value: unknown): string {
   return 'ok';
 }
 
-void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));
+// `?manual=1`: register nothing; tests call `demoLib.registerTokenBroker` themselves with other options.
+if (new URLSearchParams(location.search).get('manual') === '1') {
+  Object.assign(globalThis, { demoLib: { registerTokenBroker, demoWorkerConfig, api } });
+} else {
+  void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));
+}

@@ -83,32 +83,41 @@ function candidates(options: CallOptions): ServiceWorker[] {
 }
 
 /** The first of `workers` that speaks our protocol. All are asked at once: a foreign worker first in line costs one handshake timeout. */
-async function firstSpeaking(workers: ServiceWorker[], ms: number): Promise<ServiceWorker | undefined> {
+async function firstSpeaking(workers: ServiceWorker[], ms: number): Promise<ServiceWorker> {
   const answers = workers.map((worker) => handshake(worker, ms));
-  for (const [i, answer] of answers.entries()) if (await answer) return workers[i];
-  return undefined;
+  for (const [i, answer] of answers.entries()) if (await answer) return workers[i]!;
+  throw new Error('none');
 }
 
 /**
- * The worker to call. When no candidate answers quickly, the registration is asked for a newer
- * version meanwhile (an origin switching from another worker to the broker): once the
- * handshakes fail, a new installing or waiting version gets its own. A worker that is not a
- * broker fails the call with `protocol-mismatch` after one handshake timeout.
+ * The worker to call. When the first candidate is not known to speak the protocol and does not
+ * answer at once, the registration is asked for a newer version meanwhile (an origin switching
+ * from another worker to the broker: `register()` with an unchanged URL does not look for one),
+ * and whichever speaks first is used: the new broker does not wait for the old worker's timeout.
+ * A worker that is not a broker fails the call with `protocol-mismatch` after one handshake.
  */
 async function pick(options: CallOptions): Promise<ServiceWorker> {
   const workers = candidates(options);
   if (workers.length === 0) throw new TokenBrokerError('worker-unavailable', 'no service worker is active');
+  if (speaking.has(workers[0]!)) return workers[0]!;
   const ms = options.handshakeMs ?? HANDSHAKE_TIMEOUT_MS;
-  let updated: Promise<unknown> | undefined;
-  const timer = setTimeout(() => (updated = options.update?.().catch(() => undefined)), Math.min(250, ms / 4));
-  const found = await firstSpeaking(workers, ms).finally(() => clearTimeout(timer));
-  if (found) return found;
-  await (updated ?? options.update?.().catch(() => undefined));
-  const newer = candidates(options).filter((w) => !workers.includes(w));
-  const late = newer.length > 0 ? await firstSpeaking(newer, ms) : undefined;
-  if (late) return late;
-  const scripts = [...new Set(workers.map((w) => w.scriptURL))].join(', ');
-  throw new TokenBrokerError('protocol-mismatch', `the service worker ${scripts} does not speak the sw-token-broker protocol (version ${PROTOCOL_VERSION})`);
+  const current = firstSpeaking(workers, ms);
+  // A broker answers within milliseconds; only a slow answer is worth a look for a newer version.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const newer = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms / 10);
+    current.catch(() => resolve());
+  })
+    .then(() => options.update?.().catch(() => undefined))
+    .then(() => firstSpeaking(candidates(options).filter((w) => !workers.includes(w)), ms));
+  try {
+    return await Promise.any([current, newer]);
+  } catch {
+    const scripts = [...new Set(workers.map((w) => w.scriptURL))].join(', ');
+    throw new TokenBrokerError('protocol-mismatch', `the service worker ${scripts} does not speak the sw-token-broker protocol (version ${PROTOCOL_VERSION})`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One attempt, sent again after `resendAfterMs` (to whichever worker is current then) if unanswered. */
