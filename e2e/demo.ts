@@ -1,8 +1,8 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 
-/** Demo query parameters that shorten the worker's timings (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts). */
-export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll', number>>;
+/** Demo query parameters that shorten the worker's timings (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts); `respectAuth: 0` sets `respectExistingAuthorization: false`. */
+export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'respectAuth', number>>;
 
 /** Opens the demo in a new tab and waits until its client is registered. */
 export async function openDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
