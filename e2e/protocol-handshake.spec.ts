@@ -22,6 +22,9 @@ async function openManual(page: Page, server: TestServer): Promise<void> {
 
 test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming the script, after one short handshake', async ({ page, server }) => {
   await openManual(page, server);
+  // The origin already runs a worker that is not the broker, at the script URL the app registers.
+  await page.evaluate(async () => void (await navigator.serviceWorker.register('/__test/plain-sw.js', { scope: '/' })));
+  await waitForController(page);
   const outcome = await page.evaluate(async () => {
     type Lib = { registerTokenBroker(o: object): Promise<{ status(): Promise<unknown> }>; demoWorkerConfig(q: string): object };
     const lib = (globalThis as unknown as { demoLib: Lib }).demoLib;
@@ -35,34 +38,26 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
         return { ok: false, code: e.code, message: e.message, ms: performance.now() - t0 };
       }
     };
-    // As an app that owns its worker registers (no `worker` config). The page is not controlled
-    // yet, so registration's first call is `claim`: it fails the handshake and registration goes on.
+    // The standalone setup: registration's first call (`configure`) meets the foreign worker.
+    const configured = await measure(() => lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/', worker: lib.demoWorkerConfig('') }));
+    // An app that owns its worker (no `worker` config): the controlled page's registration sends
+    // no call, the first call fails, and so does the next one, at once (the verdict is remembered).
     let client: { status(): Promise<unknown> } | undefined;
     const registration = await measure(async () => (client = await lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/' })));
-    const controlled = navigator.serviceWorker.controller !== null;
-    const t0 = performance.now();
-    const claim = await client!.status().then(
-      () => ({ ok: true, ms: 0 }),
-      (e: { code?: string; message?: string }) => ({ ok: false, code: e.code, message: e.message, ms: performance.now() - t0 }),
-    );
-    // With a config for the standalone worker, registration's `configure` call fails the same way.
-    const configured = await measure(() => lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/', worker: lib.demoWorkerConfig('') }));
-    return { registration, controlled, status: claim, configured };
+    const status = await measure(() => client!.status());
+    return { configured, registration, status };
   });
-  console.log(
-    `foreign worker: registration (claim failed the handshake) ${outcome.registration.ms.toFixed(0)} ms, then status() ${outcome.status.ms.toFixed(0)} ms, registration with config ${outcome.configured.ms.toFixed(0)} ms`,
-  );
+  console.log(`foreign worker: registration with config failed after ${outcome.configured.ms.toFixed(0)} ms, a later status() after ${outcome.status.ms.toFixed(0)} ms`);
   expect(outcome.registration.ok).toBe(true);
-  expect(outcome.controlled).toBe(true); // the plain worker claimed the page itself
-  for (const o of [outcome.status, outcome.configured] as Outcome[]) {
+  for (const o of [outcome.configured, outcome.status] as Outcome[]) {
     expect(o).toMatchObject({ ok: false, code: 'protocol-mismatch' });
     expect(o.message).toContain('/__test/plain-sw.js');
   }
-  // One handshake (1 s) instead of a call timeout and its retry (2 × 10 s) per call; the
-  // verdict is remembered, so later calls fail at once.
-  expect(outcome.registration.ms).toBeLessThan(5_000);
+  // One handshake (1 s) instead of the call timeout and its retry (2 × 10 s); loose bounds
+  // for a loaded machine, the figures are logged.
+  expect(outcome.configured.ms).toBeGreaterThanOrEqual(900); // it did wait for an answer
+  expect(outcome.configured.ms).toBeLessThan(3_000);
   expect(outcome.status.ms).toBeLessThan(1_000);
-  expect(outcome.configured.ms).toBeLessThan(5_000);
   expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
 });
 
