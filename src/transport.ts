@@ -64,17 +64,29 @@ const speaking = new WeakSet<ServiceWorker>();
 const refused = new WeakMap<ServiceWorker, number>();
 const REFUSAL_MEMORY_MS = 30_000;
 
+/** Handshakes in flight, so concurrent first calls share one `hello`. */
+const asking = new WeakMap<ServiceWorker, Promise<boolean>>();
+
 function handshake(worker: ServiceWorker, ms: number): Promise<boolean> {
   if (speaking.has(worker)) return Promise.resolve(true);
   if (Date.now() - (refused.get(worker) ?? -Infinity) < REFUSAL_MEMORY_MS) return Promise.resolve(false);
-  return callOnce(worker, 'hello', [], ms).then(
-    (reply) => reply.ok && reply.value.protocol === PROTOCOL_VERSION,
-    () => false,
-  ).then((ok) => {
-    if (ok) speaking.add(worker);
-    else refused.set(worker, Date.now());
-    return ok;
-  });
+  let answer = asking.get(worker);
+  if (!answer) {
+    answer = callOnce(worker, 'hello', [], ms)
+      .then(
+        (reply) => reply.ok && reply.value.protocol === PROTOCOL_VERSION,
+        () => false,
+      )
+      .then((ok) => {
+        asking.delete(worker);
+        if (ok) speaking.add(worker);
+        // A version still installing may only be slow to start: judged again on the next call.
+        else if (worker.state === 'activated') refused.set(worker, Date.now());
+        return ok;
+      });
+    asking.set(worker, answer);
+  }
+  return answer;
 }
 
 function candidates(options: CallOptions): ServiceWorker[] {

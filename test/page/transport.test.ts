@@ -275,6 +275,14 @@ describe('the version handshake', () => {
     expect(plain.posts).toHaveLength(1);
   });
 
+  it('sends one hello for concurrent first calls, and none once the worker answered', async () => {
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    await Promise.all([callWorker('status', [], on(w)), callWorker('status', [], on(w)), callWorker('status', [], on(w))]);
+    await callWorker('status', [], on(w));
+    expect(w.posts.length - calls(w).length).toBe(1);
+    expect(calls(w)).toHaveLength(4);
+  });
+
   it('goes to the next candidate that speaks the protocol when the first does not (an old plain worker, a new broker version)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const plain = foreignWorker(`${TOKEN_ENDPOINT}/../plain.js`);
