@@ -19,7 +19,7 @@ export interface RegisterOptions {
   scriptUrl?: string;
   /** Registration scope. @default the script's directory */
   scope?: string;
-  /** Config for the prebuilt standalone `sw.js`. Omit it when your worker calls `installTokenBroker(config)`; then pass `scopeHint` so uncontrolled pages know which requests need the token. */
+  /** Config for the prebuilt standalone `sw.js`. Omit it when your worker calls `installTokenBroker(config)`. */
   worker?: DeclarativeConfig;
   /**
    * @deprecated Ignored: on a page it does not control, the worker itself decides which requests
