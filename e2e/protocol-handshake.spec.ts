@@ -53,10 +53,12 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
     expect(o).toMatchObject({ ok: false, code: 'protocol-mismatch' });
     expect(o.message).toContain('/__test/plain-sw.js');
   }
-  // One handshake (1 s) instead of the call timeout and its retry (2 × 10 s); loose bounds
-  // for a loaded machine, the figures are logged.
+  // One handshake (1 s) and the registration's check for a newer version, instead of the call
+  // timeout and its retry (2 × 10 s). The check is usually done by then (1.0 s measured), but
+  // Chromium's first update check of a fresh registration took up to 5.3 s on this loaded
+  // machine, so the bound is loose and the figure is logged.
   expect(outcome.configured.ms).toBeGreaterThanOrEqual(900); // it did wait for an answer
-  expect(outcome.configured.ms).toBeLessThan(3_000);
+  expect(outcome.configured.ms).toBeLessThan(8_000);
   expect(outcome.status.ms).toBeLessThan(1_000);
   expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
 });
