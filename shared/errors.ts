@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'destroyed',
   /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
   'config-conflict',
+  /** The worker at `scriptUrl` does not answer the broker's protocol (a foreign or incompatible worker). */
+  'protocol-mismatch',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

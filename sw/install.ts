@@ -62,7 +62,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     lockName: names.refreshLock,
     ...(config ? { config } : {}),
   });
-  const api = createBrokerApi(broker, () => self.clients.claim());
+  const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
   // Only a worker whose config comes from pages can be without one (see unconfigured.ts).
   const awaitConfig = config
     ? null
