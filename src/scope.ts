@@ -1,5 +1,5 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { matchesPathPrefix } from '../shared/paths.js';
+import { isTokenPath } from '../shared/paths.js';
 
 /** The page's copy of the worker's scope rule, for requests the worker cannot see (uncontrolled page). */
 export function createPageScope(config: Partial<DeclarativeConfig> | undefined): (url: string) => boolean {
@@ -8,10 +8,13 @@ export function createPageScope(config: Partial<DeclarativeConfig> | undefined):
   const origins = [location.origin, ...(config?.allowedOrigins ?? []).map((o) => at(o).origin)];
   // The broker's own endpoints never get the token. Compared on origin + path like the worker
   // (sw/scope.ts): an endpoint configured with `?grant_type=…` is still that endpoint.
-  const own = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].map((u) => u && at(u).origin + at(u).pathname);
-  const under = (path: string, prefixes: string[] = []): boolean => prefixes.some((p) => matchesPathPrefix(path, p));
+  const own = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].filter((u): u is string => !!u).map((u) => at(u));
+  const apiPaths = config?.apiPaths ?? ['/api/'];
+  const excludePaths = config?.excludePaths ?? [];
   return (raw) => {
     const { origin, pathname } = at(raw, location.href);
-    return origins.includes(origin) && !own.includes(origin + pathname) && under(pathname, config?.apiPaths ?? ['/api/']) && !under(pathname, config?.excludePaths);
+    const endpoints = own.filter((u) => u.origin === origin).map((u) => u.pathname);
+    // The same path rule as the worker (shared/paths.ts): every reading in scope, none excluded.
+    return origins.includes(origin) && isTokenPath(pathname, { apiPaths, excludePaths, endpoints });
   };
 }

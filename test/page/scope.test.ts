@@ -104,6 +104,7 @@ describe('createPageScope', () => {
     const path = fc.constantFrom(
       '/api/auth/refresh', '/api/auth/login', '/v1/revoke', '/api/public', '/api/publicity', '/api', '/api/', '/apix', '/v1', '/v10',
       '/', '', '/api/users', '/API/users', '/api/%2e%2e/public', '/api/../v1', '/api//users', '/v1/./revoke', '/some/api/auth/refresh',
+      '/api//public', '/api/%70ublic', '/api/public;x', '/api%2Fpublic', '/api/PUBLIC', '/api/auth//login', '/api/auth/%72efresh', '/api;x/users', '/api/x%5C..%5C..%5Cv1',
     );
     const tail = fc.constantFrom('', '/', '/x', '/..');
     const suffix = fc.constantFrom('', '?grant_type=refresh_token', '#x', '?a=/api/');
