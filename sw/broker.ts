@@ -3,6 +3,7 @@ import { serializeError, TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
+import type { ConfigLimits } from './config-rules.js';
 import { createWebLock, type LockFn } from './lock.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
@@ -24,6 +25,8 @@ export interface BrokerDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   isOnline?: () => boolean;
+  /** Bounds of the timing options; tests on a virtual clock relax them. @default DEFAULT_LIMITS */
+  limits?: ConfigLimits;
 }
 
 /** The worker's state: the cached session, the config and the one refresh coordinator. */
@@ -39,7 +42,7 @@ export class Broker {
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
-    this.config = deps.config ? resolveConfig(deps.config, deps.origin) : null;
+    this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
     this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000);
     this.coordinator = new RefreshCoordinator({
       store: deps.store,
@@ -78,7 +81,7 @@ export class Broker {
   private async load(): Promise<void> {
     if (!this.deps.config) {
       const saved = await this.deps.store.readConfig();
-      if (saved) this.config = resolveConfig(saved, this.deps.origin);
+      if (saved) this.config = resolveConfig(saved, this.deps.origin, this.deps.limits);
     }
     this.session = await this.deps.store.read();
     this.deps.broadcaster.listen((m) => void this.onBroadcast(m));
@@ -139,8 +142,9 @@ export class Broker {
   async configure(config: DeclarativeConfig): Promise<BrokerStatus> {
     await this.ready();
     if (this.deps.config) return this.status(); // installTokenBroker's own config wins
+    // Checked as sent, before JSON would turn NaN and Infinity into null.
+    const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
-    const resolved = resolveConfig(plain, this.deps.origin);
     if (JSON.stringify(plain) !== JSON.stringify(await this.deps.store.readConfig())) await this.deps.store.writeConfig(plain);
     this.config = resolved;
     return this.status();
