@@ -27,6 +27,12 @@ describe('createPageScope', () => {
     expect(inScope(`${APP}/`)).toBe(false);
   });
 
+  it('gives no token anywhere for a hint it cannot read (when in doubt, no token)', () => {
+    for (const hint of [{ apiPaths: '/api/' }, { excludePaths: [3] }, { allowedOrigins: ['http://[::1'] }, { tokenEndpoint: 5 }] as unknown[]) {
+      expect(createPageScope(hint as Partial<DeclarativeConfig>)(`${APP}/api/users`), JSON.stringify(hint)).toBe(false);
+    }
+  });
+
   it('uses the configured API prefixes, each on a "/" boundary', () => {
     const inScope = createPageScope({ apiPaths: ['/v1', '/graphql/'] });
     expect(inScope(`${APP}/v1/items`)).toBe(true);
