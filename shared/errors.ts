@@ -27,6 +27,11 @@ export const ERROR_CODES = [
   'invalid-config',
   /** The client was destroyed. */
   'destroyed',
+  /**
+   * A 2xx answer from the login endpoint could not be captured (no usable refresh token, or
+   * storage failed). The page got it without refresh-token material (or a 503); nothing was stored.
+   */
+  'login-not-captured',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

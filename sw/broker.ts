@@ -100,6 +100,11 @@ export class Broker {
     this.deps.broadcaster.post(message);
   }
 
+  /** Tells every tab about a failure no caller can be rejected with (a login answer not captured). */
+  reportError(error: TokenBrokerError): void {
+    this.post({ type: 'error', error: serializeError(error) });
+  }
+
   currentConfig(): ResolvedConfig | null {
     return this.config;
   }
