@@ -21,5 +21,9 @@ export function demoWorkerConfig(search: string): DeclarativeConfig {
   if (backoff !== undefined) config.backoff = { initialSeconds: backoff, maxSeconds: Math.max(backoff, 2) };
   const attempts = num('attempts');
   if (attempts !== undefined) config.maxRefreshAttempts = attempts;
+  // Tests: `?worker=<JSON>` is merged over the config unchecked, so the worker's own validation
+  // is what judges it (e2e/config-matrix.spec.ts, e2e/path-normalisation.spec.ts).
+  const overrides = q.get('worker');
+  if (overrides !== null) Object.assign(config, JSON.parse(overrides) as Partial<DeclarativeConfig>);
   return config;
 }
