@@ -18,72 +18,40 @@ export function matchesPathPrefix(path: string, prefix: string): boolean {
 }
 
 const PERCENT = /%([0-9A-Fa-f]{2})/g;
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
-/** `%70` becomes `p` (RFC 3986 §6.2.2.2); every other escape keeps its byte with upper-case hex. */
-function decodeUnreserved(segment: string): string {
-  return segment.replace(PERCENT, (_, hex: string) => {
+/** `%70` becomes `p` (RFC 3986 §6.2.2.2); `all` decodes every ASCII escape (`%2F` too). Other escapes get upper-case hex. */
+const decode = (text: string, all: boolean): string =>
+  text.replace(PERCENT, (_, hex: string) => {
     const char = String.fromCharCode(parseInt(hex, 16));
-    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+    return (all ? char < '\x80' : /[\w.~-]/.test(char)) ? char : `%${hex.toUpperCase()}`;
   });
-}
 
-/** Decodes every ASCII escape, up to three rounds (`%252F` → `%2F` → `/`); non-ASCII bytes stay encoded. */
-function decodeAscii(path: string): string {
-  let out = path;
-  for (let round = 0; round < 3; round++) {
-    const next = out.replace(PERCENT, (whole, hex: string) => (parseInt(hex, 16) < 0x80 ? String.fromCharCode(parseInt(hex, 16)) : whole));
-    if (next === out) break;
-    out = next;
-  }
-  return out.replace(/\\/g, '/');
-}
-
-/** How one server might read a path. */
-interface Reading {
-  /** Drop `;params` from every segment. */
-  stripParams: boolean;
-  /** Decode reserved escapes too: `%2F` and `%5C` become separators, `%25` decodes again. */
-  decodeAll: boolean;
-}
-
-/** One reading of `path`: escapes as the reading says, `//` collapsed, `.` and `..` resolved. */
-function normalise(path: string, reading: Reading): string {
-  const source = reading.decodeAll ? decodeAscii(path) : path;
-  const segments = source.split('/').slice(1);
+/** One reading: bit 1 strips `;params`, bit 2 decodes reserved escapes (three rounds, `\` as `/`). */
+function normalise(path: string, reading: number): string {
+  if (reading & 2) for (let round = 0; round < 3; round++) path = decode(path, true).replace(/\\/g, '/');
   const out: string[] = [];
   let directory = false;
-  segments.forEach((raw, i) => {
-    const last = i === segments.length - 1;
-    const semicolon = raw.indexOf(';');
-    const segment = decodeUnreserved(reading.stripParams && semicolon >= 0 ? raw.slice(0, semicolon) : raw);
-    directory = last && (segment === '' || segment === '.' || segment === '..');
-    if (segment === '' || segment === '.') return;
+  for (const raw of path.split('/').slice(1)) {
+    const segment = decode(reading & 1 ? raw.split(';')[0]! : raw, false);
+    directory = segment === '' || segment === '.' || segment === '..';
     if (segment === '..') out.pop();
-    else out.push(segment);
-  });
-  if (out.length === 0) return '/';
-  return `/${out.join('/')}${directory ? '/' : ''}`;
+    else if (!directory) out.push(segment);
+  }
+  return out.length ? `/${out.join('/')}${directory ? '/' : ''}` : '/';
 }
-
-const READINGS: readonly Reading[] = [
-  { stripParams: false, decodeAll: false },
-  { stripParams: true, decodeAll: false },
-  { stripParams: false, decodeAll: true },
-  { stripParams: true, decodeAll: true },
-];
 
 /** Every distinct path a server might route `pathname` (a parsed URL's) to; the first is the normal form. */
 export function pathReadings(pathname: string): string[] {
-  return [...new Set(READINGS.map((r) => normalise(pathname, r)))];
+  return [...new Set([0, 1, 2, 3].map((r) => normalise(pathname, r)))];
 }
 
 /** The normal form of a path: unreserved escapes decoded, `//` collapsed, dot segments resolved. */
 export function normalisePath(pathname: string): string {
-  return normalise(pathname, READINGS[0]!);
+  return normalise(pathname, 0);
 }
 
-const loose = (path: string): string => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+// Endpoints are compared loosely: a server may ignore case and a trailing slash.
+const loose = (path: string): string => path.replace(/(.)\/$/, '$1').toLowerCase();
 
 /** What decides whether a path on a trusted origin gets the token. */
 export interface PathRule {
@@ -94,16 +62,16 @@ export interface PathRule {
 }
 
 /** True when any reading of `pathname` is one of `endpoints` (case and a trailing `/` ignored). */
-export function isEndpointPath(pathname: string, endpoints: readonly string[]): boolean {
-  const targets = endpoints.map(loose);
-  return pathReadings(pathname).some((r) => targets.includes(loose(r)));
+export function isEndpointPath(pathname: string, endpoints: readonly string[], readings = pathReadings(pathname)): boolean {
+  return readings.some((r) => endpoints.some((e) => loose(e) === loose(r)));
 }
 
 /** The token rule for a path on a trusted origin (see the top of this file). */
 export function isTokenPath(pathname: string, rule: PathRule): boolean {
   const readings = pathReadings(pathname);
-  const excludes = rule.excludePaths.map((p) => p.toLowerCase());
-  if (readings.some((r) => excludes.some((p) => matchesPathPrefix(r.toLowerCase(), p)))) return false;
-  if (isEndpointPath(pathname, rule.endpoints)) return false;
-  return readings.every((r) => rule.apiPaths.some((p) => matchesPathPrefix(r, p)));
+  return (
+    !readings.some((r) => rule.excludePaths.some((p) => matchesPathPrefix(r.toLowerCase(), p.toLowerCase()))) &&
+    !isEndpointPath(pathname, rule.endpoints, readings) &&
+    readings.every((r) => rule.apiPaths.some((p) => matchesPathPrefix(r, p)))
+  );
 }
