@@ -8,7 +8,7 @@ import { createWebLock, type LockFn } from './lock.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
-import { declarativePart, resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
+import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
 
@@ -81,7 +81,8 @@ export class Broker {
   private async load(): Promise<void> {
     if (!this.deps.config) {
       const saved = await this.deps.store.readConfig();
-      if (saved) this.config = resolveConfig(saved, this.deps.origin, this.deps.limits);
+      // A config an older version stored may fail today's rules: start unconfigured, never wedged.
+      if (saved) this.config = safeResolve(saved, this.deps.origin, this.deps.limits);
     }
     this.session = await this.deps.store.read();
     this.deps.broadcaster.listen((m) => void this.onBroadcast(m));

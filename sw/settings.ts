@@ -91,6 +91,15 @@ export function resolveConfig(config: TokenBrokerConfig, origin: string, limits:
   };
 }
 
+/** `resolveConfig`, or null for a config that fails the rules (e.g. one stored by an older version). */
+export function safeResolve(config: TokenBrokerConfig, origin: string, limits?: ConfigLimits): ResolvedConfig | null {
+  try {
+    return resolveConfig(config, origin, limits);
+  } catch {
+    return null;
+  }
+}
+
 /** The plain-data part of a config, safe to persist and to compare. */
 export function declarativePart(config: TokenBrokerConfig): DeclarativeConfig {
   const { buildRequest: _b, parseResponse: _p, isDefinitiveRejection: _i, ...rest } = config;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { isTokenBrokerError } from '../../shared/errors.js';
 import { DEFAULT_LIMITS } from '../../sw/config-rules.js';
 import { declarativePart, resolveConfig, type TokenBrokerConfig } from '../../sw/settings.js';
-import { Bus, countingStore, ORIGIN } from './harness.js';
 import { Broker } from '../../sw/broker.js';
+import { Bus, countingStore, ORIGIN } from './harness.js';
 
 const BASE = { tokenEndpoint: '/api/auth/refresh' };
 
@@ -164,6 +164,18 @@ describe('the standalone worker stores nothing it refuses', () => {
     // NaN is judged as sent, not after JSON turned it into null.
     await expect(broker.configure({ ...BASE, refreshTimeoutSeconds: NaN })).rejects.toThrow(/refreshTimeoutSeconds.*NaN/);
     expect(counts.writeConfig).toBe(1);
+    expect(await store.readConfig()).toEqual({ tokenEndpoint: '/api/auth/refresh' });
+  });
+
+  it('a stored config that fails the rules (written by an older version) leaves the worker unconfigured, not wedged', async () => {
+    const { store } = countingStore();
+    await store.writeConfig({ tokenEndpoint: '/api/auth/refresh', refreshTimeoutSeconds: 0.2 });
+    const broker = new Broker({ origin: ORIGIN, store, broadcaster: new Bus().endpoint(), fetch: fetch, lock: (fn) => fn() });
+    await broker.ready();
+    expect(broker.status().configured).toBe(false);
+    // The page's next registration configures it again.
+    await broker.configure({ tokenEndpoint: '/api/auth/refresh' });
+    expect(broker.status().configured).toBe(true);
     expect(await store.readConfig()).toEqual({ tokenEndpoint: '/api/auth/refresh' });
   });
 
