@@ -42,6 +42,8 @@ function normalise(path: string, reading: number): string {
 
 /** Every distinct path a server might route `pathname` (a parsed URL's) to; the first is the normal form. */
 export function pathReadings(pathname: string): string[] {
+  // The hot path: without escapes, params or empty segments a parsed path has one reading, itself.
+  if (!/[%;\\]|\/\/|\/\.\.?(\/|$)/.test(pathname) && pathname !== '') return [pathname];
   return [...new Set([0, 1, 2, 3].map((r) => normalise(pathname, r)))];
 }
 
