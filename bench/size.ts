@@ -23,8 +23,8 @@ export async function measureSize(): Promise<{ rows: Row[]; details: SizeRow[] }
     id: `5${'ab'[i] ?? i}`,
     measure: LABELS[s.name] ?? s.name,
     value: s.gzip / 1024,
-    target: { op: '<=', limit: s.target / 1024, unit: 'kB' },
-    detail: `${(s.minified / 1024).toFixed(2)} kB minified, ${s.gzip} B gzip`,
+    target: { op: '<=', limit: s.target / 1024, unit: 'KiB' },
+    detail: `${(s.minified / 1024).toFixed(2)} KiB minified, ${s.gzip} B gzip`,
   }));
   return { rows, details: sizes };
 }

@@ -1,12 +1,12 @@
 import { isTokenBrokerError, registerTokenBroker, type ClientStatus, type TokenBrokerClient } from '../src/index.js';
 import { api, login, meWithAxios, meWithFetch } from './api.js';
-import { demoWorkerConfig } from './config.js';
+import { demoApp, demoWorkerConfig } from './config.js';
 import { createPanel } from './panel.js';
 
 const panel = createPanel();
 
 async function start(): Promise<void> {
-  const broker = await registerTokenBroker({ worker: demoWorkerConfig(location.search) });
+  const broker = await registerTokenBroker({ worker: demoWorkerConfig(location.search), ...demoApp(location.pathname) });
   // Only does something while this page is not controlled (e.g. after a hard reload).
   broker.attachAxios(api);
   wire(broker);

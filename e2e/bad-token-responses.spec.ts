@@ -28,7 +28,7 @@ for (const variant of VARIANTS) {
     expect(server.control.counters()).toMatchObject({ refreshCalls: 1, rotations: 0 });
 
     // The previous session is untouched: stored, reported and still accepted by the server.
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true });
+    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
     expect(await brokerCall(page, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1, workerInstance: instance } });
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
 
@@ -37,7 +37,7 @@ for (const variant of VARIANTS) {
     expect(healed, JSON.stringify(healed)).toMatchObject({ ok: true, value: { loggedIn: true, generation: 2 } });
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
     expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 2 });
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true });
+    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
 
     const counters = server.control.counters();
     expect(counters).toMatchObject({ refreshCalls: 2, rotations: 1, reuseDetections: 0, invalidGrants: 0, unauthorized: 0 });
@@ -66,5 +66,5 @@ test('all malformed answers in a row on one session, then a healthy refresh', as
   expect(await brokerCall(page, 'refresh')).toMatchObject({ ok: true, value: { generation: 2 } });
   expect(await callMe(page, 'fetch')).toMatchObject({ generation: 2 });
   expect(server.control.counters()).toMatchObject({ refreshCalls: VARIANTS.length + 1, rotations: 1, reuseDetections: 0, unauthorized: 0 });
-  expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true });
+  expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
 });

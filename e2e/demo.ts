@@ -1,14 +1,23 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 
-/** Demo query parameters that shorten the worker's timings (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts). */
-export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll', number>>;
+/**
+ * Demo query parameters that shorten the worker's timings or play another deployment's config
+ * (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts).
+ */
+export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture', number>> & {
+  /** A path the worker config excludes from the token. */
+  exclude?: string;
+};
 
-/** Opens the demo in a new tab and waits until its client is registered. */
-export async function openDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
+/**
+ * Opens the demo in a new tab and waits until its client is registered. `app` opens it as another
+ * app on the same origin (`/apps/<app>/`: its own broker name and registration scope).
+ */
+export async function openDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}, app?: string): Promise<Page> {
   const page = await context.newPage();
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-  await page.goto(`${server.url}/${search ? `?${search}` : ''}`);
+  await page.goto(`${server.url}/${app ? `apps/${app}/` : ''}${search ? `?${search}` : ''}`);
   await page.waitForSelector('body[data-ready="true"]');
   return page;
 }

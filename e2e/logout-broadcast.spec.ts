@@ -14,7 +14,7 @@ test('logout in tab A: B and C told within 500 ms, no session stored, next call 
     expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
     await recordEvents(tab);
   }
-  expect(await readStoredSession(a)).toEqual({ kind: 'session', generation: 1, complete: true });
+  expect(await readStoredSession(a)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
 
   // The timestamp is taken in tab A right before the call; every tab shares one clock (Date.now).
   const loggedOutAt = await a.evaluate(async () => {

@@ -54,7 +54,7 @@ persistent.describe('restart', () => {
 
     const second = await open();
     const page = await openDemo(second, server);
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true });
+    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
     expect(await brokerCall(page, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
     expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 1 });

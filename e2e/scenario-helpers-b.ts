@@ -6,11 +6,12 @@ import type { Page } from '@playwright/test';
 /** One event the page's client emitted, with the page clock (all tabs share one clock). */
 export type { BrokerEvent as RecordedEvent } from './scenario-helpers.js';
 
-/** What the page's IndexedDB holds under db 'sw-token-broker', store 'session', key 'current'. */
+/** What the page's IndexedDB holds under db 'sw-token-broker' (or another broker's), store 'session', key 'current'. */
 export type StoredSessionView =
   | { kind: 'no-database' }
   | { kind: 'no-session' }
-  | { kind: 'session'; generation: unknown; complete: boolean };
+  /** `inflight`: a refresh request carrying the stored refresh token is recorded as unanswered. */
+  | { kind: 'session'; generation: unknown; complete: boolean; inflight: boolean };
 
 type DemoGlobal = {
   demo: {
@@ -31,11 +32,11 @@ export { recordBrokerEvents as recordEvents, brokerEvents as recordedEvents } fr
  * Reads the broker's session record from the page with plain `indexedDB.open`. Never creates
  * the database: an upgrade (i.e. no database yet) is aborted. Returns no token material.
  */
-export function readStoredSession(page: Page): Promise<StoredSessionView> {
+export function readStoredSession(page: Page, dbName = 'sw-token-broker'): Promise<StoredSessionView> {
   return page.evaluate(
-    () =>
+    (dbName) =>
       new Promise<StoredSessionView>((resolve, reject) => {
-        const request = indexedDB.open('sw-token-broker');
+        const request = indexedDB.open(dbName);
         let upgraded = false;
         request.onupgradeneeded = () => {
           upgraded = true;
@@ -65,11 +66,13 @@ export function readStoredSession(page: Page): Promise<StoredSessionView> {
             resolve({
               kind: 'session',
               generation: value.generation,
-              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number',
+              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number' && str(value.lineage),
+              inflight: value.inflight !== undefined,
             });
           };
         };
       }),
+    dbName,
   );
 }
 

@@ -12,10 +12,11 @@ import { expect, stopServiceWorkers, test } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents, settledCalls, startCalls, type CallOutcome } from './scenario-helpers-b.js';
 
 const TTL_SECONDS = 2;
-const SLOW_MS = 4_000;
+const SLOW_MS = 6_000;
 const CALLS_PER_TAB = 4;
-// lead 0: the refresh falls due at expiry. A 5 s attempt timeout outlives the slow endpoint.
-const QUERY = { lead: 0, refreshTimeout: 5, backoff: 0.2 };
+// lead 0: the refresh falls due at expiry. The callers' 1 s refresh timeout is shorter than the
+// slow endpoint: callers stop waiting, the request itself is not cut off (issue 22).
+const QUERY = { lead: 0, refreshTimeout: 1, backoff: 0.2 };
 
 /**
  * Three logged-in tabs recording events; the refresh endpoint is slow at `moment` from now on.
@@ -52,6 +53,8 @@ async function killMidRefresh(context: BrowserContext, server: TestServer, tabs:
   if (moment === 'after-rotation') await expect.poll(() => server.control.counters().rotations).toBe(1);
   else expect(server.control.counters().rotations).toBe(0);
   for (const [i, tab] of tabs.entries()) expect(await settledCalls(tab, `tab${i}`), 'requests wait on the refresh').toEqual(Array(CALLS_PER_TAB).fill(null));
+  // The unanswered request is recorded where a restarted worker (or another version) will see it.
+  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: true });
   await stopServiceWorkers(context, tabs[0]!);
   server.control.setRefreshLatency({});
   return instance;
@@ -91,7 +94,7 @@ test.describe('worker killed mid-refresh, grace window on', () => {
       expect(server.control.counters()).toMatchObject({ refreshCalls: 2, rotations: 1, reuseDetections: 0, invalidGrants: 0, unauthorized: 0, logins: 1 });
 
       for (const tab of tabs) expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
-      expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 2, complete: true });
+      expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
       await expectRestarted(tabs[1]!, killed);
       for (const tab of tabs) {
         expect(await recordedEvents(tab, 'logout')).toEqual([]);

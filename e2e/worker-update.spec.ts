@@ -159,7 +159,7 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   const status = await brokerCall(tabs[0]!, 'status');
   expect(status).toMatchObject({ ok: true, value: { loggedIn: true, generation: counters.rotations + 1 } });
   expect((status as { value: { workerInstance: string } }).value.workerInstance).not.toBe(instanceBefore);
-  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true });
+  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true, inflight: false });
   for (const tab of [...tabs, checker]) {
     expect(await recordedEvents(tab, 'logout')).toEqual([]);
     expect(await controllerChanges(tab)).toBe(1);

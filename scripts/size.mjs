@@ -34,6 +34,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
   else {
     console.log('| bundle | min | min+gzip | target | ok |\n|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.name} | ${(r.minified / 1024).toFixed(2)} kB | ${(r.gzip / 1024).toFixed(2)} kB | ≤ ${r.target / 1024} kB | ${r.gzip <= r.target ? 'yes' : 'NO'} |`);
+    for (const r of rows) console.log(`| ${r.name} | ${(r.minified / 1024).toFixed(2)} KiB | ${(r.gzip / 1024).toFixed(2)} KiB | ≤ ${r.target / 1024} KiB | ${r.gzip <= r.target ? 'yes' : 'NO'} |`);
   }
 }

@@ -8,6 +8,12 @@ export type TokenEndpointFormat = 'json' | 'oauth2' | 'gotrue';
  */
 export interface DeclarativeConfig {
   // Every option is validated by sw/config-rules.ts: a wrong type, range or unknown key is `invalid-config`.
+  /**
+   * The config's version. Raise it whenever you change the config: the standalone worker keeps
+   * the highest version it has seen, never lets an older or same-version config weaken it, and
+   * changes nothing at the same version while a session is active (`config-conflict`). @default 0
+   */
+  configVersion?: number;
   /** URL of the refresh endpoint, absolute or relative to the worker's origin. */
   tokenEndpoint: string;
   /** @default 'json' */

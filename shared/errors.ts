@@ -25,8 +25,20 @@ export const ERROR_CODES = [
   'not-configured',
   /** A configuration value is invalid. */
   'invalid-config',
+  /** The stored session was deleted, cleared or corrupted outside the broker; the session was ended. */
+  'storage-lost',
+  /** IndexedDB refused a read or write (quota, blocked, unavailable). */
+  'storage-failed',
+  /** The login this request belonged to ended (logout, another login) before it could be sent or replayed. */
+  'session-changed',
+  /** A 401 persisted after a refresh cured nothing: passed through without another refresh. */
+  'unauthorized-after-refresh',
+  /** Too many 401-triggered refreshes in this session recently: 401s pass through for a while. */
+  'refresh-budget-exceeded',
   /** The client was destroyed. */
   'destroyed',
+  /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
+  'config-conflict',
   /**
    * A 2xx answer from the login endpoint could not be captured (no usable refresh token, or
    * storage failed). The page got it without refresh-token material (or a 503); nothing was stored.

@@ -1,5 +1,6 @@
 import type { SerializedError } from './errors.js';
 import type { DeclarativeConfig } from './config.js';
+import { brokerNames } from './names.js';
 
 /** What crosses the worker boundary: a value or a serialized error, never a throw. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
@@ -8,7 +9,11 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedE
 export type RefreshTrigger = 'proactive' | 'unauthorized' | 'explicit';
 
 /** Why a session ended. */
-export type LogoutReason = 'user-logout' | 'refresh-rejected';
+export type LogoutReason =
+  | 'user-logout'
+  | 'refresh-rejected'
+  /** The stored session was deleted, cleared or corrupted outside the broker (storage cleared, quota eviction). */
+  | 'storage-lost';
 
 /** Tokens a page hands over after its own login. The worker keeps the refresh token to itself. */
 export interface SessionTokens {
@@ -36,6 +41,8 @@ export interface BrokerStatus {
 export interface AccessTokenInfo {
   accessToken: string;
   generation: number;
+  /** The login lineage the token belongs to (an opaque id, not a secret); pass it back in `RefreshRequest.seenSession`. */
+  session: string;
   expiresIn: number;
 }
 
@@ -43,6 +50,8 @@ export interface RefreshRequest {
   trigger: RefreshTrigger;
   /** Generation of the token the caller saw rejected; an older one means "already refreshed". */
   seenGeneration?: number;
+  /** Login lineage of that token (`AccessTokenInfo.session`): a caller of an ended login gets `session-changed`, never another login's token. */
+  seenSession?: string;
 }
 
 /**
@@ -60,6 +69,8 @@ export interface BrokerApi {
   wake(): Promise<Result<BrokerStatus>>;
   /** Takes control of uncontrolled pages (first visit, hard reload). */
   claim(): Promise<Result<BrokerStatus>>;
+  /** The page aborted the request it tagged with `REQUEST_ID_HEADER: id`. */
+  abort(id: string): Promise<Result<null>>;
 }
 
 export type BrokerMethod = keyof BrokerApi;
@@ -83,7 +94,13 @@ export function isEnvelope(data: unknown): data is Envelope {
   return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[ENVELOPE_KEY] === 1;
 }
 
-export const DEFAULT_CHANNEL = 'sw-token-broker';
+export const DEFAULT_CHANNEL = brokerNames().channel;
+
+/**
+ * Request header `broker.fetch` tags a request with, so the page can announce its abort
+ * (`BrokerApi.abort`); the worker removes it before the request goes out.
+ */
+export const REQUEST_ID_HEADER = 'x-token-broker-request';
 
 /** Response header naming the error code on responses the worker made up itself (503) or marked (401). */
 export const ERROR_HEADER = 'x-token-broker-error';

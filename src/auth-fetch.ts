@@ -1,4 +1,19 @@
+import { REQUEST_ID_HEADER } from '../shared/protocol.js';
 import type { TokenSource } from './token-source.js';
+
+/**
+ * Controlled page: the worker does the work, but cannot see the page abort a request it holds
+ * (Chromium does not abort the FetchEvent's `request.signal`). A same-origin request with a
+ * signal is tagged with an id, and its abort is announced to the worker.
+ */
+function tagForAbort(request: Request, source: TokenSource): Request {
+  if (new URL(request.url).origin !== location.origin) return request;
+  const id = crypto.randomUUID();
+  const headers = new Headers(request.headers);
+  headers.set(REQUEST_ID_HEADER, id);
+  request.signal.addEventListener('abort', () => source.abort(id), { once: true });
+  return new Request(request, { headers });
+}
 
 /**
  * A `fetch` for pages the worker may not control. Controlled: plain `fetch`, the worker
@@ -8,7 +23,8 @@ import type { TokenSource } from './token-source.js';
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    if (source.controlled() || !source.inScope(request.url) || request.headers.has('authorization')) return fetch(request);
+    if (source.controlled()) return fetch(init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request);
+    if (!source.inScope(request.url) || request.headers.has('authorization')) return fetch(request);
     const info = await source.tokenInfo().catch(() => null);
     if (!info) return fetch(request);
     // Buffered so the 401 replay can send it again; GET and HEAD have no body (null).

@@ -1,10 +1,13 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
-import { DEFAULT_CHANNEL, type BroadcastMessage, type BrokerMethod, type BrokerStatus, type SessionTokens } from '../shared/protocol.js';
+import { brokerNames } from '../shared/names.js';
+import type { BroadcastMessage, BrokerMethod, BrokerStatus, SessionTokens } from '../shared/protocol.js';
 import { attachAxios, type AxiosLike } from './axios.js';
 import { createAuthFetch } from './auth-fetch.js';
+import { createConfigKeeper } from './config-keeper.js';
 import { createEmitter, type EventName, type Handler } from './events.js';
 import { isControlled, registerWorker, waitForControl } from './readiness.js';
+import { scriptUrlFor } from './namespace.js';
 import { createPageScope } from './scope.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
@@ -16,6 +19,13 @@ export interface RegisterOptions {
   scriptUrl?: string;
   /** Registration scope. @default the script's directory */
   scope?: string;
+  /**
+   * The broker's name: its IndexedDB database, BroadcastChannel and Web Locks are named after it,
+   * so two apps on one origin (each with its own scope) share nothing. The prebuilt `sw.js` gets
+   * it as `?name=` on `scriptUrl`; your own worker passes the same value as `installTokenBroker`'s
+   * `dbName`. @default 'sw-token-broker'
+   */
+  name?: string;
   /** Config for the prebuilt standalone `sw.js`. Omit it when your worker calls `installTokenBroker(config)`; then pass `scopeHint` so uncontrolled pages know which requests need the token. */
   worker?: DeclarativeConfig;
   /** Which requests get the token when this page is not controlled. @default `worker`, else `{ apiPaths: ['/api/'] }` */
@@ -66,17 +76,21 @@ export interface TokenBrokerClient {
  */
 export async function registerTokenBroker(options: RegisterOptions = {}): Promise<TokenBrokerClient> {
   const { worker: config, readyTimeoutMs = 5000 } = options;
+  const names = brokerNames(options.name);
   const emitter = createEmitter();
   const cleanups: Array<() => void> = [];
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   let target: () => ServiceWorker | null = () => null;
   let destroyed = false;
 
-  const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
+  const send = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
     destroyed
       ? Promise.reject(new TokenBrokerError('destroyed', 'the client was destroyed'))
       : // setSession is the one call not repeated after a timeout: a slow worker would store the tokens twice.
         callWorker(method, args, { target, timeoutMs: options.callTimeoutMs ?? 10_000, retries: method === 'setSession' ? 0 : 1 });
+  // Every call but `configure` itself restores a config the worker lost (storage cleared).
+  const keeper = createConfigKeeper(config, (own) => send('configure', own), (error) => emitter.emit('error', { error }));
+  const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) => keeper.run(() => send(method, ...args));
   const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({ ...(await status), controlled: isControlled() });
 
   function destroy(): void {
@@ -85,10 +99,11 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     emitter.clear();
   }
 
-  const scheduler = createWakeScheduler(() => call('wake'));
+  const scheduler = createWakeScheduler(() => call('wake'), names.leaderLock);
   if (typeof BroadcastChannel === 'function') {
-    const channel = new BroadcastChannel(DEFAULT_CHANNEL);
+    const channel = new BroadcastChannel(names.channel);
     channel.onmessage = ({ data }: MessageEvent<BroadcastMessage>) => {
+      if (data.type === 'error' && keeper.onBroadcastError(data.error.code)) return;
       const { type, ...payload } = data;
       // The wire shape carries no `name`, so the error is rebuilt from its code.
       if (data.type === 'error') emitter.emit('error', { error: fromSerializedError(data.error) });
@@ -98,12 +113,12 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     cleanups.push(() => channel.close());
   }
 
-  const handle = await registerWorker(options.scriptUrl ?? '/sw.js', options.scope, readyTimeoutMs, config !== undefined);
+  const handle = await registerWorker(scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name), options.scope, readyTimeoutMs, config !== undefined);
   if (handle) {
     target = handle.target;
     cleanups.push(handle.dispose);
     // A refused config rejects registration; leave nothing behind (channel, timers, listeners).
-    if (config) await call('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
+    if (config) await send('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
     const container = navigator.serviceWorker;
     container.addEventListener('controllerchange', controlChanged);
     cleanups.push(() => container.removeEventListener('controllerchange', controlChanged));
@@ -122,6 +137,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     controlled: isControlled,
     inScope: createPageScope(options.scopeHint ?? config),
     tokenInfo: () => call('getAccessToken', {}),
+    abort: (id) => void call('abort', id).catch(() => undefined),
     // Passing the generation the caller saw makes a retried call harmless: it cannot refresh twice.
     recover: (seenGeneration) => call('refresh', { trigger: 'unauthorized', seenGeneration }).then(() => call('getAccessToken', {})),
   };

@@ -9,6 +9,8 @@ export interface TokenSource {
   controlled(): boolean;
   inScope(url: string): boolean;
   tokenInfo(): Promise<AccessTokenInfo>;
+  /** Tells the worker the page aborted the request it tagged with this id. */
+  abort(id: string): void;
   /** Refreshes through the worker's lock unless the token already moved past `seenGeneration`. */
   recover(seenGeneration: number): Promise<AccessTokenInfo>;
 }

@@ -1,6 +1,7 @@
+import { brokerNames } from '../shared/names.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 
-export const LEADER_LOCK = 'sw-token-broker:leader';
+export const LEADER_LOCK = brokerNames().leaderLock;
 
 export interface WakeScheduler {
   start(): void;
@@ -15,7 +16,7 @@ export interface WakeScheduler {
  * posts `wake` to the worker when the refresh falls due and when the network returns.
  * The worker's lock dedupes anyway; the leader only keeps the message count down.
  */
-export function createWakeScheduler(wake: () => Promise<BrokerStatus>): WakeScheduler {
+export function createWakeScheduler(wake: () => Promise<BrokerStatus>, leaderLock: string = LEADER_LOCK): WakeScheduler {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let release: (() => void) | undefined;
   let leader = false;
@@ -54,7 +55,7 @@ export function createWakeScheduler(wake: () => Promise<BrokerStatus>): WakeSche
       globalThis.addEventListener?.('online', onOnline);
       if (!locks) return becomeLeader();
       locks
-        .request(LEADER_LOCK, () => {
+        .request(leaderLock, () => {
           if (stopped) return undefined;
           becomeLeader();
           return new Promise<void>((resolve) => (release = resolve));

@@ -1,4 +1,5 @@
-import { DEFAULT_CHANNEL, type BroadcastMessage } from '../shared/protocol.js';
+import { brokerNames } from '../shared/names.js';
+import type { BroadcastMessage } from '../shared/protocol.js';
 
 /** Reaches every tab of the origin, controlled or not, and other worker versions. */
 export interface Broadcaster {
@@ -7,7 +8,8 @@ export interface Broadcaster {
   listen(handler: (message: BroadcastMessage) => void): () => void;
 }
 
-export function createBroadcaster(name: string = DEFAULT_CHANNEL): Broadcaster {
+/** The broker's channel; `name` comes from `brokerNames(...).channel`. */
+export function createBroadcaster(name: string = brokerNames().channel): Broadcaster {
   let channel: BroadcastChannel | undefined;
   const get = (): BroadcastChannel => (channel ??= new BroadcastChannel(name));
   return {

@@ -1,16 +1,24 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { serializeError, TokenBrokerError } from '../shared/errors.js';
-import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
+import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
+import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, LogoutReason, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
+import { AbortRegistry } from './abort-registry.js';
+import { bounded } from './bounded.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
 import type { ConfigLimits } from './config-rules.js';
-import { createWebLock, type LockFn } from './lock.js';
+import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
+import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
+import { newLineage } from './session-record.js';
 import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
+import { UNAUTHORIZED_MESSAGES, UnauthorizedPolicy } from './unauthorized-policy.js';
+
+/** How long a refresh request may stay unanswered before its answer counts as lost (see refresh-attempt.ts). */
+export const REFRESH_HARD_CAP_MS = 120_000;
 
 export interface BrokerDeps {
   /** The worker's own origin. */
@@ -21,6 +29,12 @@ export interface BrokerDeps {
   /** Fixed config (installTokenBroker). Without it the config comes from pages and is persisted. */
   config?: TokenBrokerConfig;
   lock?: LockFn;
+  /** Whether `lock` excludes every context of the origin (a Web Lock), not just this worker. @default true when `lock` is given */
+  lockIsShared?: boolean;
+  /** @default REFRESH_HARD_CAP_MS */
+  hardCapMs?: number;
+  /** Name of the refresh Web Lock when `lock` is not given (one per broker name). @default LOCK_NAME */
+  lockName?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -29,9 +43,18 @@ export interface BrokerDeps {
   limits?: ConfigLimits;
 }
 
+/** The token a caller saw: its generation, and its login lineage when the caller knows it. */
+export interface SeenSession {
+  generation: number;
+  lineage?: string;
+}
+
 /** The worker's state: the cached session, the config and the one refresh coordinator. */
 export class Broker {
   readonly coordinator: RefreshCoordinator;
+  readonly unauthorized: UnauthorizedPolicy;
+  /** Aborts pages announce for requests this worker holds. */
+  readonly aborts = new AbortRegistry();
   readonly now: () => number;
   readonly instance = Math.random().toString(36).slice(2, 10);
   private session: StoredSession | null = null;
@@ -39,29 +62,37 @@ export class Broker {
   private loading: Promise<void> | null = null;
   private loaded = false;
   private readonly lock: LockFn;
+  /** Work that must finish before the worker may stop (revocations). */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
-    this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000);
+    this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
+    this.unauthorized = new UnauthorizedPolicy(this.now);
+    const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
     this.coordinator = new RefreshCoordinator({
       store: deps.store,
       lock: this.lock,
-      attempt: (token) => attemptRefresh(token, this.requireConfig(), { fetch: deps.fetch, now: this.now }),
+      lockIsShared: deps.lock ? (deps.lockIsShared ?? true) : hasWebLocks(),
+      attempt: (token) => attemptRefresh(token, this.requireConfig(), { fetch: deps.fetch, now: this.now, hardCapMs }),
       config: () => this.requireConfig(),
+      instance: this.instance,
+      hardCapMs,
       now: this.now,
       sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       random: deps.random ?? Math.random,
       isOnline: deps.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       onSession: (session, adopted) => {
         this.session = session;
-        if (!adopted) this.post({ type: 'refreshed', generation: session.generation, expiresIn: this.expiresIn(session) ?? 0, trigger: session.trigger as RefreshTrigger });
+        this.unauthorized.recordNewToken(session);
+        if (adopted) return;
+        if (session.trigger === 'unauthorized') this.unauthorized.recordRefresh(session.lineage);
+        this.post({ type: 'refreshed', generation: session.generation, expiresIn: this.expiresIn(session) ?? 0, trigger: session.trigger as RefreshTrigger });
       },
-      onEnded: () => {
-        this.session = null;
-        this.post({ type: 'logout', reason: 'refresh-rejected' });
-      },
+      onEnded: (reason) => this.ended(reason),
       onFailed: (error) => this.post({ type: 'error', error: serializeError(error) }),
+      onOrphaned: (refreshToken) => this.revoke(refreshToken),
     });
   }
 
@@ -80,21 +111,71 @@ export class Broker {
 
   private async load(): Promise<void> {
     if (!this.deps.config) {
-      const saved = await this.deps.store.readConfig();
+      const saved = await this.deps.store.readConfig().catch(() => null);
       // A config an older version stored may fail today's rules: start unconfigured, never wedged.
       if (saved) this.config = safeResolve(saved, this.deps.origin, this.deps.limits);
     }
-    this.session = await this.deps.store.read();
-    this.deps.broadcaster.listen((m) => void this.onBroadcast(m));
+    this.session = await this.readStored();
+    this.deps.broadcaster.listen((m) => void this.onBroadcast(m).catch(() => undefined));
     this.loaded = true;
+  }
+
+  /**
+   * The stored session, with storage faults handled: a corrupt record is removed and ends the
+   * session (`storage-lost`); storage that cannot be read keeps what memory has.
+   */
+  private async readStored(): Promise<StoredSession | null> {
+    try {
+      return await this.deps.store.read();
+    } catch (cause) {
+      const error = toTokenBrokerError(cause);
+      if (error.code !== 'storage-lost') {
+        this.post({ type: 'error', error: serializeError(error) });
+        return this.session;
+      }
+      await this.deps.store.update(() => null).catch(() => undefined);
+      this.ended('storage-lost');
+      return null;
+    }
+  }
+
+  /**
+   * Re-reads storage and follows it. A session that vanished from storage without a logout
+   * this worker heard of (IndexedDB deleted or cleared, site data evicted) ends here, with
+   * one `logout` (`storage-lost`) to every tab, instead of surfacing later as a bare 401.
+   */
+  async sync(): Promise<void> {
+    await this.ready();
+    const had = this.session;
+    const stored = await this.readStored();
+    if (stored) this.session = stored.generation >= (had?.lineage === stored.lineage ? had.generation : 0) ? stored : had;
+    else if (had && this.session) this.ended('storage-lost');
   }
 
   /** Another worker version wrote or cleared the session: follow it. */
   private async onBroadcast(message: BroadcastMessage): Promise<void> {
     if (message.type === 'logout') this.session = null;
     else if ((message.type === 'refreshed' || message.type === 'session') && message.generation !== this.session?.generation) {
-      this.session = await this.deps.store.read();
+      this.session = await this.readStored();
     }
+  }
+
+  private ended(reason: LogoutReason): void {
+    this.session = null;
+    this.post({ type: 'logout', reason });
+  }
+
+  private revoke(refreshToken: string): void {
+    const config = this.config;
+    if (!config?.revocationEndpoint) return;
+    const done = revokeRefreshToken(refreshToken, config, this.deps.fetch).finally(() => this.background.delete(done));
+    this.background.add(done);
+  }
+
+  /** Resolves once no refresh or revocation of this worker is running (hold the event open with it). */
+  async settled(): Promise<void> {
+    await this.coordinator.settled();
+    await Promise.allSettled([...this.background]);
   }
 
   private post(message: BroadcastMessage): void {
@@ -151,47 +232,79 @@ export class Broker {
     // Checked as sent, before JSON would turn NaN and Infinity into null.
     const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
-    if (JSON.stringify(plain) !== JSON.stringify(await this.deps.store.readConfig())) await this.deps.store.writeConfig(plain);
-    this.config = resolved;
-    return this.status();
+    return oneAtATime(this, async () => {
+      const saved = await this.deps.store.readConfig();
+      // A stored config that fails today's rules counts as none (see load()).
+      const savedConfig = saved && safeResolve(saved, this.deps.origin, this.deps.limits);
+      const stored = saved && savedConfig ? { version: configVersionOf(saved), config: savedConfig } : null;
+      const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
+      if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
+      if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
+      this.config = resolved;
+      // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
+      if (decision.kind === 'accept' && stored) {
+        this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
+      }
+      return this.status();
+    });
   }
 
-  /** Stores tokens from the app's login. Waits for a running refresh so it cannot overwrite them. */
+  /**
+   * Stores tokens from the app's login as a new lineage, at once: a login never waits for a
+   * refresh of an older session, and that refresh's answer is discarded when it comes.
+   */
   async setSession(tokens: SessionTokens): Promise<BrokerStatus> {
     await this.ready();
     const valid = validateTokens(tokens ?? {}, 'invalid-session');
     if (!valid.refreshToken) throw new TokenBrokerError('invalid-session', 'a refresh token is required');
     const receivedAt = this.now();
-    const session = await this.lock(async () => {
-      const previous = await this.deps.store.read();
-      const next: StoredSession = {
-        accessToken: valid.accessToken,
-        refreshToken: valid.refreshToken as string,
-        expiresAt: computeExpiresAt(valid.accessToken, valid.expiresIn, receivedAt),
-        receivedAt,
-        generation: Math.max(previous?.generation ?? 0, this.session?.generation ?? 0) + 1,
-        trigger: 'login',
-      };
-      await this.deps.store.write(next);
-      return next;
-    });
+    const known = this.session?.generation ?? 0;
+    const session = (await this.deps.store.update((previous) => ({
+      accessToken: valid.accessToken,
+      refreshToken: valid.refreshToken as string,
+      expiresAt: computeExpiresAt(valid.accessToken, valid.expiresIn, receivedAt),
+      receivedAt,
+      generation: Math.max(previous?.generation ?? 0, known) + 1,
+      trigger: 'login',
+      lineage: newLineage(),
+    }))) as StoredSession;
     this.session = session;
+    this.unauthorized.recordNewToken(session);
     this.post({ type: 'session', generation: session.generation, expiresIn: this.expiresIn(session) ?? 0 });
     return this.status();
   }
 
-  /** Refreshes through the one coordinator. A caller that saw an older generation gets the current session. */
-  async refresh(trigger: RefreshTrigger, seenGeneration?: number): Promise<StoredSession> {
+  /**
+   * Refreshes the session `seen` (default: the current one) through the one coordinator and
+   * resolves with the session after it. A caller that saw an older token gets the current session.
+   */
+  async refresh(trigger: RefreshTrigger, seenOrGeneration?: SeenSession | number): Promise<StoredSession> {
+    const seen = typeof seenOrGeneration === 'number' ? { generation: seenOrGeneration } : seenOrGeneration;
     await this.ready();
     this.requireConfig();
     const s = this.session;
     if (!s) throw new TokenBrokerError('no-session', 'no session is stored');
-    if (seenGeneration !== undefined && seenGeneration < s.generation) return s;
-    return this.coordinator.refresh(s.generation, trigger).catch((error: unknown) => {
-      // IndexedDB holds no session: another context logged out and this worker missed the broadcast.
-      if ((error as TokenBrokerError).code === 'no-session') this.session = null;
+    if (seen?.lineage !== undefined && seen.lineage !== s.lineage) throw new TokenBrokerError('session-changed', 'the login this caller belonged to has ended');
+    if (seen && seen.generation < s.generation) return s;
+    if (trigger === 'unauthorized') {
+      const decision = this.unauthorized.decide(s);
+      if (decision !== 'refresh') {
+        const error = new TokenBrokerError(decision, UNAUTHORIZED_MESSAGES[decision]);
+        // The app hears of an exhausted budget once per lineage; an uncured 401 is the app's own answer.
+        if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage)) this.post({ type: 'error', error: serializeError(error) });
+        throw error;
+      }
+    }
+    return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
+      // IndexedDB lost the session without a logout this worker heard of.
+      if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage) this.ended('storage-lost');
       throw error;
     });
+  }
+
+  /** A refresh for callers with a deadline: they get `refresh-unavailable` after `waitMs`, the refresh itself runs on. */
+  async refreshWithin(waitMs: number, trigger: RefreshTrigger, seen?: SeenSession | number): Promise<StoredSession> {
+    return bounded(this.refresh(trigger, seen), waitMs);
   }
 
   /** The proactive check every event runs; never throws. */
@@ -205,36 +318,46 @@ export class Broker {
   }
 
   async getAccessToken(minValidityMs = 0): Promise<AccessTokenInfo> {
-    await this.ready();
+    await this.sync();
     if (this.config && !this.config.revealAccessToken) throw new TokenBrokerError('token-not-revealed', 'the worker is configured not to reveal tokens');
     let s = this.session;
     if (!s) throw new TokenBrokerError('no-session', 'no session is stored');
     const expiresIn = this.expiresIn(s);
     if ((this.dueIn() ?? 1) <= 0 || (expiresIn !== null && expiresIn < minValidityMs)) {
       try {
-        s = await this.refresh('proactive');
+        s = await this.refreshWithin(this.requireConfig().refreshTimeoutMs, 'proactive');
       } catch (error) {
         // A transient failure still leaves a usable token until it expires.
         const current = this.session;
-        if (!current || (this.expiresIn(current) ?? 1) <= 0) throw error;
+        if (!current || current.lineage !== s.lineage || (this.expiresIn(current) ?? 1) <= 0) throw error;
         s = current;
       }
     }
-    return { accessToken: s.accessToken, generation: s.generation, expiresIn: this.expiresIn(s) ?? Number.MAX_SAFE_INTEGER };
+    return { accessToken: s.accessToken, generation: s.generation, session: s.lineage, expiresIn: this.expiresIn(s) ?? Number.MAX_SAFE_INTEGER };
   }
 
-  /** Clears the session everywhere, tells every tab, then revokes the refresh token (best effort). */
+  /**
+   * Ends the session at once (storage cleared, every tab told), never waiting for a refresh,
+   * then revokes the refresh token (best effort). A refresh answer still on its way is
+   * discarded by the coordinator and its new refresh token revoked too.
+   */
   async logout(): Promise<BrokerStatus> {
     await this.ready();
-    const previous = await this.lock(async () => {
-      const stored = await this.deps.store.read();
-      await this.deps.store.clear();
-      return stored;
-    });
-    this.session = null;
-    this.post({ type: 'logout', reason: 'user-logout' });
-    const config = this.config;
-    if (previous && config?.revocationEndpoint) await revokeRefreshToken(previous.refreshToken, config, this.deps.fetch);
+    let stored: StoredSession | null = null;
+    await this.deps.store
+      .update((current) => {
+        stored = current;
+        return null;
+      })
+      .catch(() => undefined);
+    const tokens = new Set([(stored as StoredSession | null)?.refreshToken, this.session?.refreshToken]);
+    this.ended('user-logout');
+    for (const token of tokens) if (token) this.revoke(token);
+    await this.settledRevocations();
     return this.status();
+  }
+
+  private async settledRevocations(): Promise<void> {
+    await Promise.allSettled([...this.background]);
   }
 }

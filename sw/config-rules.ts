@@ -99,6 +99,9 @@ const FORMATS = ['json', 'oauth2', 'gotrue'] as const;
  * URL options are checked for shape here and resolved against the origin in sw/settings.ts.
  */
 const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
+  configVersion: (v, name) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${name} must be a whole number from 0, not ${show(v)}`);
+  },
   tokenEndpoint: text,
   format: (v, name) => {
     if (!(FORMATS as readonly unknown[]).includes(v)) fail(`${name} must be one of ${FORMATS.join(', ')}, not ${show(v)}`);

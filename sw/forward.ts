@@ -1,6 +1,8 @@
-import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
+import { toTokenBrokerError, type TokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
+import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
+import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
 import { captureLogin } from './login-capture.js';
@@ -23,28 +25,47 @@ function withToken(request: Request, body: ArrayBuffer | undefined, token: strin
   return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
 }
 
-/** Settles with `promise`, or rejects after `ms` (the promise keeps running). */
-export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** The server's own response, marked with the broker's reason for passing it on as it is. */
+function marked(original: Response, code: string): Response {
+  const headers = new Headers(original.headers);
+  headers.set(ERROR_HEADER, code);
+  return new Response(original.body, { status: original.status, statusText: original.statusText, headers });
+}
+
+/** A 401 the broker made up: the request was never sent, because its login has ended. */
+function sessionChanged(): Response {
+  const headers = new Headers({ 'Content-Type': 'application/json', [ERROR_HEADER]: 'session-changed', 'Cache-Control': 'no-store' });
+  return new Response(JSON.stringify({ error: 'session-changed', message: 'the login this request belonged to has ended' }), { status: 401, headers });
 }
 
 /**
- * The outcome when a 401 could not be cured. A dead session returns the server's own
- * 401; a refresh that may pass becomes a 503 with a JSON error body: never a logout.
+ * The outcome when a 401 could not be cured. A dead or changed session, and a 401 a refresh
+ * does not cure, return the server's own 401 (marked); a refresh that may pass becomes a 503
+ * with a JSON error body: never a logout.
  */
 function failureResponse(original: Response, error: TokenBrokerError): Response {
-  if (error.code === 'refresh-rejected' || error.code === 'no-session') {
-    const headers = new Headers(original.headers);
-    headers.set(ERROR_HEADER, error.code);
-    return new Response(original.body, { status: original.status, statusText: original.statusText, headers });
-  }
+  if (PASS_THROUGH.has(error.code)) return marked(original, error.code);
   const headers = new Headers({ 'Content-Type': 'application/json', [ERROR_HEADER]: error.code, 'Cache-Control': 'no-store' });
   if (error.retryAfter !== undefined) headers.set('Retry-After', String(Math.ceil(error.retryAfter)));
   return new Response(JSON.stringify({ error: error.code, message: error.message }), { status: 503, headers });
+}
+
+const PASS_THROUGH: ReadonlySet<string> = new Set([
+  'refresh-rejected',
+  'no-session',
+  'storage-lost',
+  'session-changed',
+  'unauthorized-after-refresh',
+  'refresh-budget-exceeded',
+]);
+
+/** Sends one attempt. A network error becomes `Response.error()` (what the page sees anyway), not a rejected respondWith. */
+async function send(fetchFn: typeof fetch, request: Request): Promise<Response> {
+  try {
+    return await fetchFn(request);
+  } catch {
+    return Response.error();
+  }
 }
 
 /**
@@ -68,42 +89,87 @@ export async function forwardWithToken(broker: Broker, request: Request, waitUnt
 export async function sendWithToken(
   broker: Broker,
   config: ResolvedConfig,
-  request: Request,
+  tagged: Request,
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  const running = broker.coordinator.running;
-  const due = broker.dueIn();
-  // Every refresh this request waits for is also held by its event: the request may stop
-  // waiting, but the worker must stay alive until the rotated token is stored (PITFALLS §1).
-  if (running) {
-    waitUntil(running.catch(() => undefined));
-    await bounded(running, config.requestWaitMs).catch(() => undefined);
-  } else if (due !== null && due <= 0) {
-    const refresh = broker.refresh('proactive');
-    waitUntil(refresh.catch(() => undefined));
-    const expiresIn = broker.status().expiresIn;
-    if (expiresIn !== null && expiresIn <= 0) await bounded(refresh, config.requestWaitMs).catch(() => undefined);
+  const { request, signal, release } = broker.aborts.track(tagged);
+  try {
+    return await answerInScope(broker, config, request, signal, waitUntil, fetchFn);
+  } finally {
+    release();
   }
+}
 
+/** `sendWithToken` for a request whose abort signal is known. */
+async function answerInScope(
+  broker: Broker,
+  config: ResolvedConfig,
+  request: Request,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
+  // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
+  const owner = broker.currentSession();
+  try {
+    if (owner) await waitForRefresh(broker, config, owner, signal, waitUntil);
+  } catch (error) {
+    if (error instanceof Aborted) return Response.error();
+  }
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
-  const first = await fetchFn(withToken(request, body, sent?.accessToken ?? null));
+  if (owner && sent?.lineage !== owner.lineage) return sessionChanged();
+  // Aborted while waiting: never sent.
+  if (signal.aborted) return Response.error();
+  const first = await send(fetchFn, withToken(request, body, sent?.accessToken ?? null));
+  if (first.type !== 'error') broker.coordinator.networkBack();
   if (first.status !== 401 || !sent) return first;
 
   let current = broker.currentSession();
-  if (!current) return failureResponse(first, new TokenBrokerError('no-session', 'the session ended'));
+  if (current?.lineage !== sent.lineage) return marked(first, current ? 'session-changed' : 'no-session');
+  let refreshed = false;
   if (current.accessToken === sent.accessToken) {
-    // A 401 for the token we still hold: refresh (joining any running refresh).
+    // A 401 for the token we still hold: refresh (joining any running refresh), unless 401s
+    // have shown a refresh does not cure them (unauthorized-policy.ts).
     try {
-      const refresh = broker.refresh('unauthorized', sent.generation);
+      const refresh = broker.refresh('unauthorized', sent);
       waitUntil(refresh.catch(() => undefined));
-      current = await bounded(refresh, config.requestWaitMs);
+      current = await bounded(refresh, config.requestWaitMs, signal);
+      refreshed = true;
     } catch (error) {
+      if (error instanceof Aborted) return Response.error();
       return failureResponse(first, toTokenBrokerError(error));
     }
+    if (current.lineage !== sent.lineage) return marked(first, 'session-changed');
   }
   // Otherwise the 401 is late: the token already rotated, so replay without refreshing.
+  // One aborted in flight is not replayed.
+  if (signal.aborted) return Response.error();
   await first.body?.cancel();
-  return fetchFn(withToken(request, body, current.accessToken));
+  const replay = await send(fetchFn, withToken(request, body, current.accessToken));
+  if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
+  return replay;
+}
+
+/** Waits (bounded, abortable) for a running or overdue refresh of the request's session. */
+async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
+  const running = broker.coordinator.running(owner.lineage);
+  // Every refresh this request waits for is also held by its event: the request may stop
+  // waiting, but the worker must stay alive until the rotated token is stored.
+  if (running) {
+    waitUntil(running.catch(() => undefined));
+    await bounded(running, config.requestWaitMs, signal).catch(rethrowAbort);
+    return;
+  }
+  const due = broker.dueIn();
+  if (due === null || due > 0) return;
+  const refresh = broker.refresh('proactive');
+  waitUntil(refresh.catch(() => undefined));
+  const expiresIn = broker.status().expiresIn;
+  if (expiresIn !== null && expiresIn <= 0) await bounded(refresh, config.requestWaitMs, signal).catch(rethrowAbort);
+}
+
+function rethrowAbort(error: unknown): void {
+  if (error instanceof Aborted) throw error;
 }

@@ -1,4 +1,5 @@
 import { clientsClaim } from 'workbox-core';
+import { brokerNames } from '../shared/names.js';
 import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
 import { Broker } from './broker.js';
@@ -9,12 +10,17 @@ import { isInterceptable, routeRequest } from './scope.js';
 import { skipWaitingUntilActive } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
-import { createIdbStore, DEFAULT_DB_NAME } from './store.js';
+import { createIdbStore } from './store.js';
+import { createConfigWait, withholdRefreshTokens } from './unconfigured.js';
 
 declare let self: ServiceWorkerGlobalScope;
 
 export interface InstallOptions {
-  /** IndexedDB database name. @default 'sw-token-broker' */
+  /**
+   * The broker's name: its IndexedDB database, BroadcastChannel and Web Locks are all named after
+   * it, so two brokers on one origin (two apps, two scopes) share nothing. Pages pass the same
+   * value as `registerTokenBroker({ name })`. @default 'sw-token-broker'
+   */
   dbName?: string;
   /** Call `skipWaiting()` on install so a new version takes over at once. @default false */
   skipWaiting?: boolean;
@@ -45,22 +51,39 @@ export interface InstalledBroker {
  */
 export function installTokenBroker(config?: TokenBrokerConfig, options: InstallOptions = {}): InstalledBroker {
   const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
+  const names = brokerNames(options.dbName);
+  const broadcaster = createBroadcaster(names.channel);
   const broker = new Broker({
     origin: self.location.origin,
-    store: createIdbStore(options.dbName ?? DEFAULT_DB_NAME),
-    broadcaster: createBroadcaster(),
+    store: createIdbStore(names.db),
+    broadcaster,
     fetch: fetchFn,
+    lockName: names.refreshLock,
     ...(config ? { config } : {}),
   });
   const api = createBrokerApi(broker, () => self.clients.claim());
+  // Only a worker whose config comes from pages can be without one (see unconfigured.ts).
+  const awaitConfig = config
+    ? null
+    : createConfigWait({
+        configured: () => broker.currentConfig() !== null,
+        announce: () => broadcaster.post({ type: 'error', error: { code: 'not-configured', message: 'the worker has no configuration: send it again' } }),
+      });
+
+  // Requests before the first load (we cannot route yet), and any while a standalone worker is
+  // unconfigured: wait for the config, then route; without one, fail closed.
+  const beforeConfig = async (request: Request, waitUntil: (p: Promise<unknown>) => void): Promise<Response> => {
+    await broker.ready();
+    if (awaitConfig && !(await awaitConfig())) return withholdRefreshTokens(request, await fetchFn(request));
+    return forwardWithToken(broker, request, waitUntil, fetchFn);
+  };
 
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
     if (!isInterceptable(request)) return;
     const waitUntil = (p: Promise<unknown>): void => event.waitUntil(p);
-    // Before the first load we cannot tell yet: forwardWithToken loads, then routes.
-    if (!broker.isLoaded) return event.respondWith(forwardWithToken(broker, request, waitUntil, fetchFn));
     const config = broker.currentConfig();
+    if (!broker.isLoaded || (awaitConfig && !config)) return event.respondWith(beforeConfig(request, waitUntil));
     const route = config ? routeRequest(request, config) : 'pass';
     if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
     else if (route === 'token' && config) event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
@@ -77,7 +100,10 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     if (!isEnvelope(event.data)) return;
     const port = event.ports[0];
     if (!port) return;
-    event.waitUntil(Promise.all([serveCall(api, event.data.call, port), broker.ready().then(() => broker.refreshIfDue())]));
+    // Held until every refresh and revocation the call started has finished, not just until the
+    // reply: a caller may stop waiting for a refresh long before its answer arrives.
+    const served = serveCall(api, event.data.call, port).then(() => broker.settled());
+    event.waitUntil(Promise.all([served, broker.ready().then(() => broker.refreshIfDue())]));
   };
 
   let stopSkipping: (() => void) | undefined;
@@ -86,9 +112,13 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     if (options.skipWaiting) stopSkipping = skipWaitingUntilActive();
   };
 
+  // The browser says the network is back: our own backoff is over.
+  const onOnline = (): void => broker.coordinator.networkBack();
+
   self.addEventListener('fetch', onFetch);
   self.addEventListener('message', onMessage);
   self.addEventListener('install', onInstall);
+  self.addEventListener('online', onOnline);
   clientsClaim();
   return {
     broker,
@@ -96,6 +126,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);
       self.removeEventListener('install', onInstall);
+      self.removeEventListener('online', onOnline);
       stopSkipping?.();
     },
   };

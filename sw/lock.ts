@@ -1,15 +1,21 @@
 import { TokenBrokerError } from '../shared/errors.js';
+import { brokerNames } from '../shared/names.js';
 
 /** Runs `fn` while holding the broker's exclusive lock. Injectable for tests. */
 export type LockFn = <T>(fn: () => Promise<T>) => Promise<T>;
 
-export const LOCK_NAME = 'sw-token-broker:refresh';
+export const LOCK_NAME = brokerNames().refreshLock;
 
 /**
  * An origin-wide Web Lock (shared by pages, this worker and an old or new worker
  * version, PITFALLS §4) with an acquisition timeout. Without `navigator.locks`,
  * callers rely on the in-worker single flight alone.
  */
+/** True where `navigator.locks` exists, i.e. the lock excludes every context of the origin. */
+export function hasWebLocks(): boolean {
+  return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks !== undefined;
+}
+
 export function createWebLock(timeoutMs: () => number, name: string = LOCK_NAME): LockFn {
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;

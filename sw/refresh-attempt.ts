@@ -2,43 +2,46 @@ import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { parseRetryAfter } from './backoff.js';
 import type { ResolvedConfig } from './settings.js';
 import { buildRefreshRequest, isDefinitiveRejection, parseRefreshResponse } from './token-endpoint.js';
-import { parseJson, readCappedText, validateTokens, type ValidTokens } from './token-response.js';
+import { parseJson, readCappedText, salvageTokens, type SalvagedTokens } from './token-response.js';
 
 /** What one call to the token endpoint came to. */
 export type AttemptOutcome =
-  | { kind: 'ok'; tokens: ValidTokens; receivedAt: number; serverDate: number | undefined }
+  /** Usable tokens; `flaw` says what was wrong with an answer whose rotated refresh token was kept. */
+  | { kind: 'ok'; tokens: SalvagedTokens; receivedAt: number; serverDate: number | undefined; flaw?: TokenBrokerError }
   /** The server definitively refused the refresh token. */
   | { kind: 'rejected'; status: number }
-  /** May pass: network, timeout, 408, 429, 5xx, unexpected status. */
-  | { kind: 'transient'; error: TokenBrokerError; retryAfterMs: number | undefined }
-  /** 2xx with a body we refuse to store. */
+  /** May pass: network, lost answer, 408, 429, 5xx, unexpected status. `unreachable`: no response at all. */
+  | { kind: 'transient'; error: TokenBrokerError; retryAfterMs: number | undefined; unreachable?: boolean }
+  /** 2xx with a body we refuse to store and no refresh token to keep. */
   | { kind: 'invalid'; error: TokenBrokerError };
 
 export interface AttemptDeps {
   fetch: typeof fetch;
   now: () => number;
+  /**
+   * How long the request may take before its answer counts as lost. Callers stop waiting much
+   * earlier (`refreshTimeoutSeconds`); the request runs on, because resending its refresh token
+   * while the server may still be working on it would look like token reuse.
+   */
+  hardCapMs: number;
 }
 
-/** Sends one refresh request with a per-attempt timeout covering headers and body. */
+/** Sends one refresh request; only the hard cap aborts it. */
 export async function attemptRefresh(refreshToken: string, config: ResolvedConfig, deps: AttemptDeps): Promise<AttemptOutcome> {
-  const signal = AbortSignal.timeout(config.refreshTimeoutMs);
+  const signal = AbortSignal.timeout(deps.hardCapMs);
   let response: Response;
   try {
     response = await deps.fetch(new Request(buildRefreshRequest(refreshToken, config), { signal }));
   } catch (cause) {
-    const timedOut = signal.aborted;
-    return {
-      kind: 'transient',
-      error: new TokenBrokerError('refresh-unavailable', timedOut ? 'refresh timed out' : 'network error during refresh', { cause }),
-      retryAfterMs: undefined,
-    };
+    const message = signal.aborted ? 'no answer to the refresh within the hard cap' : 'network error during refresh';
+    return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', message, { cause }), retryAfterMs: undefined, unreachable: true };
   }
   const receivedAt = deps.now();
   try {
     if (response.ok) {
-      const tokens = validateTokens(await parseRefreshResponse(response, config));
+      const { tokens, flaw } = salvageTokens(await parseRefreshResponse(response, config));
       const date = Date.parse(response.headers.get('date') ?? '');
-      return { kind: 'ok', tokens, receivedAt, serverDate: Number.isNaN(date) ? undefined : date };
+      return { kind: 'ok', tokens, receivedAt, serverDate: Number.isNaN(date) ? undefined : date, ...(flaw ? { flaw } : {}) };
     }
     const body = parseJson(await readCappedText(response).catch(() => ''));
     if (isDefinitiveRejection(response.status, body, config)) return { kind: 'rejected', status: response.status };
@@ -49,7 +52,7 @@ export async function attemptRefresh(refreshToken: string, config: ResolvedConfi
     return { kind: 'transient', error, retryAfterMs };
   } catch (cause) {
     if (signal.aborted) {
-      return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', 'refresh timed out', { cause }), retryAfterMs: undefined };
+      return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', 'the refresh answer was cut off at the hard cap', { cause }), retryAfterMs: undefined };
     }
     const error = toTokenBrokerError(cause);
     return error.code === 'internal'

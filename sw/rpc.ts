@@ -26,19 +26,26 @@ export function createBrokerApi(broker: Broker, claim: () => Promise<void>): Bro
     getAccessToken: result(async (options?: { minValidityMs?: number }) => broker.getAccessToken(Number(options?.minValidityMs) || 0)),
     refresh: result(async (request: RefreshRequest) => {
       const trigger = request?.trigger === 'unauthorized' ? 'unauthorized' : 'explicit';
-      const seen = typeof request?.seenGeneration === 'number' ? request.seenGeneration : undefined;
-      await broker.refresh(trigger, seen);
+      const generation = typeof request?.seenGeneration === 'number' ? request.seenGeneration : undefined;
+      const lineage = typeof request?.seenSession === 'string' ? request.seenSession : undefined;
+      const seen = generation === undefined ? undefined : { generation, ...(lineage === undefined ? {} : { lineage }) };
+      // Callers stop waiting at the refresh timeout; the refresh runs on (install.ts keeps the worker alive).
+      await broker.refreshWithin(broker.currentConfig()?.refreshTimeoutMs ?? 10_000, trigger, seen);
       return broker.status();
     }),
     logout: result(() => broker.logout()),
     status: result(async () => {
-      await broker.ready();
+      await broker.sync();
       return broker.status();
     }),
     wake: result(async () => {
-      await broker.ready();
+      await broker.sync();
       await broker.refreshIfDue();
       return broker.status();
+    }),
+    abort: result(async (id: string) => {
+      if (typeof id === 'string' && id.length <= 64) broker.aborts.abort(id);
+      return null;
     }),
     claim: result(async () => {
       await claim();

@@ -1,65 +1,107 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DeclarativeConfig } from '../shared/config.js';
-import type { RefreshTrigger } from '../shared/protocol.js';
+import { TokenBrokerError } from '../shared/errors.js';
+import { readSession, type StoredSession } from './session-record.js';
+import { brokerNames } from '../shared/names.js';
 
-/** The session as the worker keeps it. Never leaves the worker. */
-export interface StoredSession {
-  accessToken: string;
-  refreshToken: string;
-  /** Worker-clock epoch ms, derived from the time the token response arrived; null when unknown. */
-  expiresAt: number | null;
-  /** Worker-clock epoch ms the tokens were received. */
-  receivedAt: number;
-  /** Increments with every write; lets a request tell a stale 401 from a fresh one. */
-  generation: number;
-  trigger: RefreshTrigger | 'login';
-}
+export type { InflightAttempt, StoredSession } from './session-record.js';
 
 interface BrokerDB extends DBSchema {
   session: { key: 'current'; value: StoredSession };
   config: { key: 'current'; value: DeclarativeConfig };
 }
 
+/**
+ * What `update` does with the stored session: keep it (`undefined`), replace it, or delete
+ * it (`null`). The callback runs inside one IndexedDB transaction and must be synchronous.
+ */
+export type SessionUpdate = (current: StoredSession | null) => StoredSession | null | undefined;
+
 /** Storage seam: IndexedDB in browsers (and fake-indexeddb in tests). */
 export interface SessionStore {
+  /** The stored session; a record that fails validation throws `storage-lost`. */
   read(): Promise<StoredSession | null>;
   write(session: StoredSession): Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Read-decide-write in one transaction: nothing else can write between the read and the
+   * write, in any context. This is how a login, a logout and a refresh answer that arrive
+   * together all keep their rules without queueing behind the refresh lock. Resolves with the
+   * session stored afterwards.
+   */
+  update(decide: SessionUpdate): Promise<StoredSession | null>;
   readConfig(): Promise<DeclarativeConfig | null>;
   writeConfig(config: DeclarativeConfig): Promise<void>;
 }
 
-export const DEFAULT_DB_NAME = 'sw-token-broker';
+export const DEFAULT_DB_NAME = brokerNames().db;
 
 /** Opens (lazily, once) the broker's database through idb. */
 export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
   let db: Promise<IDBPDatabase<BrokerDB>> | undefined;
+  const forget = (): void => {
+    db = undefined;
+  };
   const open = (): Promise<IDBPDatabase<BrokerDB>> =>
     (db ??= openDB<BrokerDB>(name, 1, {
       upgrade(database) {
         database.createObjectStore('session');
         database.createObjectStore('config');
       },
-      // Another context deleting or upgrading the database: reopen on next use.
-      terminated() {
-        db = undefined;
+      // Another context wants to delete or upgrade the database: let it, and reopen on next
+      // use. Holding on would leave its request blocked for as long as this worker lives.
+      blocking(_current, _next, event) {
+        (event.target as IDBDatabase).close();
+        forget();
       },
+      // The browser closed the connection (storage cleared, database deleted).
+      terminated: forget,
+    }).catch((cause: unknown) => {
+      forget();
+      throw new TokenBrokerError('storage-failed', 'IndexedDB could not be opened', { cause });
     }));
+  const failed = (what: string) => (cause: unknown) => {
+    throw cause instanceof TokenBrokerError ? cause : new TokenBrokerError('storage-failed', `IndexedDB ${what} failed`, { cause });
+  };
   return {
     async read() {
-      return (await (await open()).get('session', 'current')) ?? null;
+      return readSession(await (await open()).get('session', 'current').catch(failed('read')));
     },
     async write(session) {
-      await (await open()).put('session', session, 'current');
+      await (await open()).put('session', session, 'current').catch(failed('write'));
     },
     async clear() {
-      await (await open()).delete('session', 'current');
+      await (await open()).delete('session', 'current').catch(failed('delete'));
+    },
+    async update(decide) {
+      const tx = (await open()).transaction('session', 'readwrite');
+      try {
+        const raw: unknown = await tx.store.get('current');
+        let current: StoredSession | null;
+        try {
+          current = readSession(raw);
+        } catch {
+          current = null; // a corrupt record is replaced or deleted like an absent one
+        }
+        const next = decide(current);
+        if (next === null) await tx.store.delete('current');
+        else if (next !== undefined) await tx.store.put(next, 'current');
+        await tx.done;
+        return next === undefined ? current : next;
+      } catch (cause) {
+        try {
+          tx.abort();
+        } catch {
+          // already finished or aborted: nothing was written
+        }
+        return failed('update')(cause);
+      }
     },
     async readConfig() {
-      return (await (await open()).get('config', 'current')) ?? null;
+      return ((await (await open()).get('config', 'current').catch(failed('read'))) as DeclarativeConfig | undefined) ?? null;
     },
     async writeConfig(config) {
-      await (await open()).put('config', config, 'current');
+      await (await open()).put('config', config, 'current').catch(failed('write'));
     },
   };
 }

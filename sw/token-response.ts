@@ -30,20 +30,63 @@ function check(value: unknown, name: string, code: TokenBrokerErrorCode): string
   return value;
 }
 
+function expiresIn(value: unknown, code: TokenBrokerErrorCode): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  // Some servers send expires_in as a numeric string.
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_EXPIRES_IN_SECONDS) {
+    throw new TokenBrokerError(code, 'expires_in is not a sane number of seconds');
+  }
+  return n;
+}
+
+function refreshToken(value: unknown, code: TokenBrokerErrorCode): string | undefined {
+  return value === undefined || value === null ? undefined : check(value, 'refresh token', code);
+}
+
 /** Rejects anything the broker must not store. `code` says whose fault it is. */
 export function validateTokens(fields: TokenFields, code: TokenBrokerErrorCode = 'invalid-token-response'): ValidTokens {
-  const accessToken = check(fields.accessToken, 'access token', code);
-  const refreshToken = fields.refreshToken === undefined || fields.refreshToken === null ? undefined : check(fields.refreshToken, 'refresh token', code);
-  let expiresIn: number | undefined;
-  if (fields.expiresIn !== undefined && fields.expiresIn !== null) {
-    // Some servers send expires_in as a numeric string.
-    const n = typeof fields.expiresIn === 'string' && fields.expiresIn.trim() !== '' ? Number(fields.expiresIn) : fields.expiresIn;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_EXPIRES_IN_SECONDS) {
-      throw new TokenBrokerError(code, 'expires_in is not a sane number of seconds');
-    }
-    expiresIn = n;
+  return {
+    accessToken: check(fields.accessToken, 'access token', code),
+    refreshToken: refreshToken(fields.refreshToken, code),
+    expiresIn: expiresIn(fields.expiresIn, code),
+  };
+}
+
+/** A refresh answer as far as it can be used: every field that failed validation is undefined. */
+export interface SalvagedTokens {
+  accessToken: string | undefined;
+  refreshToken: string | undefined;
+  expiresIn: number | undefined;
+}
+
+const orUndefined = <T>(read: () => T): T | undefined => {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
-  return { accessToken, refreshToken, expiresIn };
+};
+
+/**
+ * Reads a 2xx refresh answer. A valid rotated refresh token is kept whatever else is wrong
+ * with the answer, because the server has already spent the old one: the faulty fields are
+ * dropped (expiry then comes from the JWT, else the token is refreshed on its first 401) and
+ * the fault is returned as `flaw`. Without a usable refresh token a faulty answer throws.
+ */
+export function salvageTokens(fields: TokenFields): { tokens: SalvagedTokens; flaw?: TokenBrokerError } {
+  try {
+    return { tokens: validateTokens(fields) };
+  } catch (error) {
+    const rotated = orUndefined(() => refreshToken(fields.refreshToken, 'invalid-token-response'));
+    if (rotated === undefined) throw error;
+    const tokens: SalvagedTokens = {
+      accessToken: orUndefined(() => check(fields.accessToken, 'access token', 'invalid-token-response')),
+      refreshToken: rotated,
+      expiresIn: orUndefined(() => expiresIn(fields.expiresIn, 'invalid-token-response')),
+    };
+    return { tokens, flaw: error as TokenBrokerError };
+  }
 }
 
 /** Reads at most `limit` bytes of a body as text; larger bodies are refused without buffering them. */

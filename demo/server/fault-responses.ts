@@ -4,7 +4,6 @@ import { MAX_DELAY_MS } from './faults.js';
 import { createJwtSigner } from './jwt.js';
 import { send, sendJson } from './respond.js';
 import type { ServerState } from './state.js';
-import { randomToken } from './token-store.js';
 import type { MalformedVariant, RefreshFault } from './types.js';
 
 /**
@@ -51,7 +50,10 @@ function answerMalformed(state: ServerState, res: ServerResponse, variant: Malfo
     return;
   }
   const ttl = state.config.accessTtlSeconds;
-  const good = { access_token: fakeAccessToken(ttl), refresh_token: randomToken(), expires_in: ttl, token_type: 'Bearer' };
+  // No refresh_token: a faulted answer never rotates, and a 2xx carrying a new refresh token means
+  // the server did rotate, so a client must keep that token whatever else is wrong with the answer
+  // (the `bad-expiry` fault is that case).
+  const good = { access_token: fakeAccessToken(ttl), expires_in: ttl, token_type: 'Bearer' };
   sendJson(res, 200, malformedBody(variant, good));
 }
 

@@ -68,6 +68,10 @@ function checkFault(value: unknown): RefreshFault {
       }
       return { kind: 'status', status, retryAfterSeconds };
     }
+    case 'slow':
+      return { kind: 'slow', ms: clampDelay(f.ms) };
+    case 'bad-expiry':
+      return { kind: 'bad-expiry', expiresIn: f.expiresIn };
     case 'malformed': {
       const variant = MALFORMED_VARIANTS.find((v) => v === f.variant);
       if (!variant) throw new TypeError(`unknown malformed variant: ${String(f.variant)}`);

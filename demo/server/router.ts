@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, sendJson } from './respond.js';
 import { handleLogin, handleRefresh, handleRevoke } from './routes-auth.js';
-import { handleEcho, handleMe, handlePing, handleRedirect, handleSlow } from './routes-api.js';
+import { handleEcho, handleMe, handlePing, handleForbidden, handleRedirect, handleSlow } from './routes-api.js';
 import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
 import type { ServerState } from './state.js';
 import { serveStatic } from './static.js';
@@ -16,7 +16,7 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/auth/revoke': { POST: handleRevoke },
   '/api/me': { GET: handleMe },
   '/api/echo': { POST: handleEcho, PUT: handleEcho },
-  '/api/slow': { GET: handleSlow },
+  '/api/slow': { GET: handleSlow, POST: handleSlow },
   '/api/public/ping': { GET: handlePing },
 };
 
@@ -26,6 +26,7 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
  */
 const TEST_ONLY_API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/redirect': { GET: handleRedirect, POST: handleRedirect, PUT: handleRedirect },
+  '/api/forbidden': { GET: handleForbidden },
 };
 
 function isApiPath(pathname: string): boolean {
@@ -76,6 +77,11 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
   };
 }
 
+/** Which session (token family) and generation a valid bearer token belonged to on arrival. */
+function claimsOf(claims: { gen: number; fam: string } | null): Pick<RequestRecord, 'generation' | 'family'> {
+  return { generation: claims?.gen ?? null, family: claims?.fam ?? null };
+}
+
 function record(state: ServerState, req: IncomingMessage, res: ServerResponse, path: string): void {
   const header = req.headers.authorization;
   const authorization = header !== undefined;
@@ -84,7 +90,7 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
     method: req.method ?? '',
     path,
     authorization,
-    generation: authorization ? (authenticate(state, header)?.gen ?? null) : null,
+    ...claimsOf(authorization ? authenticate(state, header) : null),
     status: 0,
   };
   state.counters.logRequest(entry);

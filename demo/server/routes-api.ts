@@ -53,12 +53,26 @@ export async function handleSlow(state: ServerState, req: IncomingMessage, res: 
   const requested = Number(query.get('ms') ?? SLOW_DEFAULT_MS);
   const ms = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), SLOW_MAX_MS) : SLOW_DEFAULT_MS;
   const atEnd = query.get('validate') === 'end';
+  // A held POST (a payment, say) is read first, as a real server would before holding it.
+  if (req.method === 'POST' && (await readBody(req)) === null) {
+    sendJson(res, 413, { error: 'payload_too_large' });
+    return;
+  }
 
   const early = atEnd ? null : requireAuth(state, req, res);
   if (!atEnd && !early) return;
   if (!(await state.lifetime.sleep(ms))) return;
   const claims = early ?? requireAuth(state, req, res);
   if (claims) sendJson(res, 200, { ok: true, generation: claims.gen });
+}
+
+/**
+ * Test only: answers 401 to every request, valid token or not, like an API that says 401 where
+ * 403 belongs. A refresh can never cure it.
+ */
+export function handleForbidden(state: ServerState, _req: IncomingMessage, res: ServerResponse): void {
+  state.counters.bump('unauthorized');
+  sendJson(res, 401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

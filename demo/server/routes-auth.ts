@@ -65,8 +65,8 @@ export async function handleRefresh(state: ServerState, req: IncomingMessage, re
   const family = token === undefined ? undefined : state.store.familyOf(token);
   if (family) state.counters.bumpFamily(family.id, 'refreshCalls');
 
-  if (!(await state.lifetime.sleep(state.faults.beforeMs))) return;
-  if (fault) {
+  if (!(await state.lifetime.sleep(state.faults.beforeMs + (fault?.kind === 'slow' ? fault.ms : 0)))) return;
+  if (fault && fault.kind !== 'slow' && fault.kind !== 'bad-expiry') {
     answerWithFault(state, res, fault);
     return;
   }
@@ -87,7 +87,7 @@ export async function handleRefresh(state: ServerState, req: IncomingMessage, re
       const tokens = issueTokens(state, outcome.family);
       // The rotation is done: a client that dies during this wait has lost the new token.
       if (!(await state.lifetime.sleep(state.faults.afterMs))) return;
-      sendJson(res, 200, tokens);
+      sendJson(res, 200, fault?.kind === 'bad-expiry' ? { ...tokens, expires_in: fault.expiresIn } : tokens);
       return;
     }
     case 'grace':

@@ -18,6 +18,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** `/apps/<name>/`: the demo page again, as another app on this origin (its own broker name and scope). */
+const APP_PAGE = /^\/apps\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/$/;
+
 // Revalidate every time: a stale sw.js or page would hide the build under test.
 const BASE_HEADERS: Headers = { 'Cache-Control': 'no-cache' };
 
@@ -25,14 +28,14 @@ function sendText(res: ServerResponse, status: number, text: string, extra: Head
   send(res, status, { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...extra }, text);
 }
 
-/** Serves the built demo; `/sw.js` may come from `swScript` and may control the whole origin. */
+/** Serves the built demo (also under `/apps/<name>/`); `/sw.js` may come from `swScript` and may control the whole origin. */
 export async function serveStatic(state: ServerState, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;
   }
   const isWorker = pathname === '/sw.js';
-  const file = isWorker && state.swScript !== undefined ? state.swScript : await locate(state.staticDir, pathname);
+  const file = isWorker && state.swScript !== undefined ? state.swScript : await locate(state.staticDir, APP_PAGE.test(pathname) ? '/' : pathname);
   const body = file === null ? null : await readFile(file).catch(() => null);
   if (file === null || body === null) {
     sendText(res, 404, 'Not found');

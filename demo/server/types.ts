@@ -31,7 +31,11 @@ export type RefreshFault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number }
   | { kind: 'hang' }
   | { kind: 'drop' }
-  | { kind: 'malformed'; variant: MalformedVariant };
+  | { kind: 'malformed'; variant: MalformedVariant }
+  /** Processed normally (it rotates), but only after `ms`: an overloaded identity provider. */
+  | { kind: 'slow'; ms: number }
+  /** Rotates normally, but the answer's `expires_in` is replaced by this value (a broken server). */
+  | { kind: 'bad-expiry'; expiresIn: unknown };
 
 export type MalformedVariant =
   | 'not-json'
@@ -70,6 +74,8 @@ export interface RequestRecord {
   authorization: boolean;
   /** `gen` claim of a bearer token that was valid on arrival, else null. */
   generation: number | null;
+  /** Token family (one login) of a bearer token that was valid on arrival, else null. */
+  family: string | null;
   /** Status written, or 0 while unanswered and for dropped or hung requests. */
   status: number;
 }

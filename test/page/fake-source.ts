@@ -21,7 +21,7 @@ export function deferred<T = void>(): Deferred<T> {
  */
 export function fakeSource(options: { controlled?: boolean } = {}) {
   const state = { generation: 1, controlled: options.controlled ?? false, failTokenInfo: false, failRecover: false };
-  const info = (): AccessTokenInfo => ({ accessToken: `at-${state.generation}`, generation: state.generation, expiresIn: 60_000 });
+  const info = (): AccessTokenInfo => ({ accessToken: `at-${state.generation}`, generation: state.generation, session: 'login-1', expiresIn: 60_000 });
   const source = {
     controlled: () => state.controlled,
     inScope: (url: string) => new URL(url).origin === APP && new URL(url).pathname.startsWith('/api/'),
@@ -29,6 +29,7 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
       if (state.failTokenInfo) throw new Error('no session');
       return info();
     }),
+    abort: vi.fn((_id: string) => undefined),
     recover: vi.fn(async (seen: number) => {
       if (state.failRecover) throw new Error('refresh failed');
       if (seen === state.generation) state.generation++;

@@ -22,11 +22,11 @@ describe('counters', () => {
     const counters = server.control.counters();
     expect(counters).toMatchObject({ requestsWithAuth: 3, requestsWithoutAuth: 2, unauthorized: 1, logins: 1 });
     expect(counters.requests).toEqual([
-      { method: 'POST', path: '/api/auth/login', authorization: false, generation: null, status: 200 },
-      { method: 'GET', path: '/api/me', authorization: true, generation: 1, status: 200 },
-      { method: 'GET', path: '/api/me', authorization: true, generation: null, status: 401 },
-      { method: 'GET', path: '/favicon.ico', authorization: true, generation: 1, status: 404 },
-      { method: 'GET', path: '/api/public/ping', authorization: false, generation: null, status: 200 },
+      { method: 'POST', path: '/api/auth/login', authorization: false, generation: null, family: null, status: 200 },
+      { method: 'GET', path: '/api/me', authorization: true, generation: 1, family: expect.any(String), status: 200 },
+      { method: 'GET', path: '/api/me', authorization: true, generation: null, family: null, status: 401 },
+      { method: 'GET', path: '/favicon.ico', authorization: true, generation: 1, family: expect.any(String), status: 404 },
+      { method: 'GET', path: '/api/public/ping', authorization: false, generation: null, family: null, status: 200 },
     ]);
     const serialised = JSON.stringify(counters);
     expect(serialised).not.toContain(tokens.access_token);

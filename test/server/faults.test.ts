@@ -65,7 +65,7 @@ describe('connection faults', () => {
     server.control.injectRefreshFaults([{ kind: 'drop' }]);
     await expect(refreshJson(server, tokens.refresh_token)).rejects.toThrow();
     const log = server.control.counters().requests.filter((r) => r.path === '/api/auth/refresh');
-    expect(log).toEqual([{ method: 'POST', path: '/api/auth/refresh', authorization: false, generation: null, status: 0 }]);
+    expect(log).toEqual([{ method: 'POST', path: '/api/auth/refresh', authorization: false, generation: null, family: null, status: 0 }]);
     await expectStillValid(server, tokens.refresh_token);
   });
 

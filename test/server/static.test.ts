@@ -48,6 +48,15 @@ describe('static files', () => {
     expect(await res.text()).toContain('<title>demo</title>');
   });
 
+  it('serves the demo page again under /apps/<name>/ (another app on the origin), nothing else there', async () => {
+    const server = await start({ staticDir: site });
+    const page = await fetch(`${server.url}/apps/b/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>demo</title>');
+    for (const path of ['/apps/b', '/apps/b/x/', '/apps/-b/', '/apps/b/index.txt']) expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
+    expect(await (await fetch(`${server.url}/sw.js?name=b`)).text()).toBe('/* built worker */');
+  });
+
   it('sends the right content type for each kind of asset', async () => {
     const server = await start({ staticDir: site });
     for (const [file, type] of Object.entries(FILES)) {

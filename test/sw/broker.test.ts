@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Broker } from '../../sw/broker.js';
 import { createWebLock } from '../../sw/lock.js';
 import { forwardWithToken } from '../../sw/forward.js';
-import { apiRequest, Bus, CONFIG, countingStore, FakeBackend, gate, ORIGIN, Rig, until } from './harness.js';
+import { apiRequest, Bus, CONFIG, countingStore, FakeBackend, gate, ORIGIN, Rig, until, within } from './harness.js';
 
 describe('setSession', () => {
   it('stores the tokens with the next generation and tells the tabs', async () => {
@@ -29,18 +29,45 @@ describe('setSession', () => {
     expect(await rig.stored()).toBeNull();
   });
 
-  it('waits for a running refresh so it cannot be overwritten by it', async () => {
+  it('does not wait for a running refresh, and wins over its late answer (which is revoked)', async () => {
     const rig = new Rig();
     await rig.login();
+    const first = (await rig.stored())!;
     const g = gate();
     rig.backend.gate = g.promise;
     const refresh = rig.broker.refresh('explicit');
     await until(() => rig.backend.refreshCount === 1);
-    const login = rig.broker.setSession({ accessToken: 'fresh-at', refreshToken: 'fresh-rt', expiresIn: 60 });
+    // The login completes while the refresh is still out.
+    await within(rig.broker.setSession({ accessToken: 'fresh-at', refreshToken: 'fresh-rt', expiresIn: 60 }), 1000, 'login');
+    const login = (await rig.stored())!;
+    expect(login).toMatchObject({ accessToken: 'fresh-at', generation: 2 });
+    expect(login.lineage).not.toBe(first.lineage);
     g.open();
-    await Promise.all([refresh, login]);
-    expect(await rig.stored()).toMatchObject({ accessToken: 'fresh-at', generation: 3 });
-    expect(rig.broker.currentSession()).toMatchObject({ accessToken: 'fresh-at', generation: 3 });
+    await expect(refresh).resolves.toMatchObject({ accessToken: 'fresh-at' });
+    expect(await rig.stored()).toEqual(login);
+    expect(rig.broker.currentSession()).toEqual(login);
+    // The late answer's rotated refresh token belongs to the ended login: revoked, not stored.
+    await rig.broker.settled();
+    expect(rig.backend.revocations).toEqual([rig.backend.refreshToken]);
+    expect(rig.bus.of('refreshed')).toEqual([]);
+  });
+
+  it('logout does not wait for a running refresh; the late answer resurrects nothing and is revoked', async () => {
+    const rig = new Rig();
+    await rig.login();
+    const first = (await rig.stored())!;
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const refresh = rig.broker.refresh('explicit');
+    await until(() => rig.backend.refreshCount === 1);
+    await within(rig.broker.logout(), 1000, 'logout');
+    expect(await rig.stored()).toBeNull();
+    expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'user-logout' }]);
+    g.open();
+    await expect(refresh).rejects.toMatchObject({ code: 'no-session' });
+    await rig.broker.settled();
+    expect(await rig.stored()).toBeNull();
+    expect(rig.backend.revocations).toEqual([first.refreshToken, rig.backend.refreshToken]);
   });
 });
 
@@ -48,7 +75,7 @@ describe('getAccessToken', () => {
   it('returns the cached token without a refresh while it is fresh', async () => {
     const rig = new Rig();
     await rig.login();
-    expect(await rig.broker.getAccessToken()).toEqual({ accessToken: 'at-1', generation: 1, expiresIn: 3600_000 });
+    expect(await rig.broker.getAccessToken()).toEqual({ accessToken: 'at-1', generation: 1, session: rig.broker.currentSession()?.lineage, expiresIn: 3600_000 });
     expect(rig.backend.refreshCount).toBe(0);
   });
 

@@ -26,11 +26,12 @@ export const FAST_LIMITS: ConfigLimits = { ...DEFAULT_LIMITS, refreshTimeoutSeco
 /** A fresh fake-indexeddb database per call, with every store call counted. */
 export function countingStore(name = `sw-test-${crypto.randomUUID()}`) {
   const inner = createIdbStore(name);
-  const counts = { read: 0, write: 0, clear: 0, readConfig: 0, writeConfig: 0 };
+  const counts = { read: 0, write: 0, clear: 0, update: 0, readConfig: 0, writeConfig: 0 };
   const store: SessionStore = {
     read: () => (counts.read++, inner.read()),
     write: (s) => (counts.write++, inner.write(s)),
     clear: () => (counts.clear++, inner.clear()),
+    update: (decide) => (counts.update++, inner.update(decide)),
     readConfig: () => (counts.readConfig++, inner.readConfig()),
     writeConfig: (c) => (counts.writeConfig++, inner.writeConfig(c)),
   };
@@ -230,6 +231,10 @@ export interface RigOptions {
   isolated?: boolean;
   /** The worker's network instead of the backend's. */
   fetch?: typeof fetch;
+  /** Whether `lock` stands for an origin-wide Web Lock. @default true (false with `noLock`) */
+  lockIsShared?: boolean;
+  /** Real milliseconds an unanswered refresh request may run before it counts as lost. @default 5000 */
+  hardCapMs?: number;
 }
 
 /** One worker's world: backend, store, clock, lock and broadcast bus, plus brokers over them. */
@@ -261,6 +266,8 @@ export class Rig {
       fetch: options.fetch ?? this.backend.fetch,
       config: { ...CONFIG, ...options.config },
       lock: options.lock ?? this.mutex.lock,
+      lockIsShared: options.lockIsShared ?? options.lock !== noLock,
+      hardCapMs: options.hardCapMs ?? 5_000,
       now: this.clock.now,
       sleep: this.clock.sleep,
       random: this.clock.random,

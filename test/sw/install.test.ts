@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENVELOPE_KEY } from '../../shared/protocol.js';
 import { installTokenBroker, type InstalledBroker } from '../../sw/install.js';
+import { CONFIG_WAIT_MS } from '../../sw/unconfigured.js';
 import { apiRequest, CONFIG, FakeBackend, ORIGIN, within } from './harness.js';
 
 // workbox-core reads `self` while it is imported; each test then stubs its own scope.
@@ -65,13 +66,16 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function setup(config = CONFIG) {
+async function setup(config: typeof CONFIG | null = CONFIG) {
   const backend = new FakeBackend();
   const scope = fakeScope(backend);
   vi.stubGlobal('self', scope);
-  installed = installTokenBroker(config, { dbName: `install-${crypto.randomUUID()}`, skipWaiting: true });
-  return { backend, scope, broker: installed.broker };
+  const dbName = `install-${crypto.randomUUID()}`;
+  installed = installTokenBroker(config ?? undefined, { dbName, skipWaiting: true });
+  return { backend, scope, broker: installed.broker, dbName };
 }
+
+const loginRequest = () => apiRequest('/api/auth/login', { method: 'POST', body: '{}' });
 
 describe('installTokenBroker', () => {
   it('answers a page call with a Result and stores the session it was given', async () => {
@@ -144,3 +148,38 @@ describe('installTokenBroker', () => {
     expect(fetchEvent(scope, apiRequest()).responded).toBeUndefined();
   });
 });
+
+describe('a standalone worker without a config (storage lost)', () => {
+  it('asks the tabs on its channel, waits for the config, then captures the login', async () => {
+    const { scope, broker, dbName } = await setup(null);
+    const tab = new BroadcastChannel(dbName); // the channel is named after the broker
+    tab.onmessage = (event: MessageEvent) => {
+      // A page client answers a not-configured broadcast with its config.
+      if (event.data?.error?.code === 'not-configured') void call(scope, 'configure', CONFIG);
+    };
+    try {
+      const login = fetchEvent(scope, loginRequest());
+      const res = await within(login.responded!, 1_500, 'the login');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toHaveProperty('access_token');
+      expect(body).not.toHaveProperty('refresh_token');
+      expect(broker.status()).toMatchObject({ configured: true, loggedIn: true, generation: 1 });
+    } finally {
+      tab.close();
+    }
+  });
+
+  it('with no tab to answer, withholds a response carrying a refresh token after the wait, and waits only once', async () => {
+    const { scope } = await setup(null);
+    const first = await fetchEvent(scope, loginRequest()).responded!;
+    expect(first.status).toBe(503);
+    expect(first.headers.get('x-token-broker-error')).toBe('not-configured');
+    expect(await first.text()).not.toContain('refresh_token');
+    // Time is the subject: a second request must not pay the config wait again.
+    const started = Date.now();
+    expect((await fetchEvent(scope, apiRequest()).responded!).status).toBe(401); // passed through, no token
+    expect(Date.now() - started).toBeLessThan(CONFIG_WAIT_MS);
+  });
+});
+

@@ -81,7 +81,8 @@ describe('login capture', () => {
 
   it('fails closed when storing fails: a 503 with the marker, never the body', async () => {
     const rig = new Rig();
-    const broken: SessionStore = { ...rig.store, write: () => Promise.reject(new DOMException('quota', 'QuotaExceededError')) };
+    const quota = (): Promise<never> => Promise.reject(new DOMException('quota', 'QuotaExceededError'));
+    const broken: SessionStore = { ...rig.store, write: quota, update: quota };
     const broker = new Broker({ origin: ORIGIN, store: broken, broadcaster: rig.bus.endpoint(), fetch: rig.backend.fetch, config: { tokenEndpoint: '/api/auth/refresh', loginEndpoint: '/api/auth/login' }, lock: (fn) => fn() });
     const response = await captureLogin(broker, loginRequest(), answering({ access_token: 'at-1', refresh_token: 'rt-1' }));
     expect(response.status).toBe(503);

@@ -58,6 +58,8 @@ const tick = () => new Promise((r) => setImmediate(r));
 async function runScenario(steps: Step[]) {
   const rig = new Rig({
     config: { refreshTimeoutSeconds: 0.03, requestWaitSeconds: 2, maxRefreshAttempts: 2, backoff: { initialSeconds: 0.01, maxSeconds: 0.05 } },
+    // A hanging token endpoint is abandoned (its answer lost) after 30 ms of real time.
+    hardCapMs: 30,
   });
   await rig.login();
   const brokers: Broker[] = [rig.broker];

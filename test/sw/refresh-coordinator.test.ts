@@ -90,21 +90,23 @@ describe('re-read under the lock', () => {
   });
 
   it('a reuse rejection re-reads IndexedDB: a newer session written meanwhile wins, nothing is cleared', async () => {
-    // Two contexts without a shared lock: the other one rotates while ours is in flight.
+    // A context that neither shares our lock nor honours the in-flight record (a 0.1 worker
+    // version during an update) rotates while our request is out.
     const rig = new Rig({ lock: noLock });
     await rig.login();
-    const restarted = rig.newBroker();
-    await restarted.ready();
     const g = gate();
     rig.backend.gate = g.promise;
-    const ours = restarted.refresh('unauthorized', 1);
+    const ours = rig.broker.refresh('unauthorized', 1);
     await until(() => rig.backend.refreshCount === 1);
-    rig.backend.gate = undefined;
-    await rig.broker.refresh('explicit'); // rotates rt-1 → rt-2 and stores generation 2
+    const stored = (await rig.stored())!;
+    rig.backend.committed.push(rig.backend.refreshToken); // the old version spent rt-1…
+    const next = rig.backend.issue();
+    const { inflight: _ignored, ...plain } = stored;
+    await rig.store.write({ ...plain, ...next, generation: 2, trigger: 'proactive' }); // …and stored rt-2
     g.open(); // now ours is answered: rt-1 was already used → invalid_grant
     const adopted = await within(ours);
     expect(rig.backend.reuses).toEqual(['rt-1']);
-    expect(adopted).toMatchObject({ generation: 2 });
+    expect(adopted).toMatchObject({ generation: 2, refreshToken: next.refreshToken });
     expect(await rig.stored()).toMatchObject({ generation: 2 });
     expect(rig.bus.of('logout')).toEqual([]);
   });
@@ -160,12 +162,13 @@ describe('failure rules', () => {
     expect(rig.backend.committed).toHaveLength(1);
   });
 
-  it('a hanging token endpoint times out after refreshTimeout, keeping the session', async () => {
-    const rig = new Rig({ config: { refreshTimeoutSeconds: 0.05, maxRefreshAttempts: 2 } });
+  it('a token endpoint that never answers is cut off at the hard cap, keeping the session', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 2 }, hardCapMs: 50 });
     await rig.login();
     const before = await rig.stored();
     rig.backend.replies.push('hang', 'hang');
-    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'refresh timed out' });
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer to the refresh within the hard cap' });
+    // Each request was abandoned (answer lost) before the next one carried the token again.
     expect(rig.backend.refreshCount).toBe(2);
     expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
     expect(await rig.stored()).toEqual(before);
@@ -201,10 +204,118 @@ describe('failure rules', () => {
       lock: () => Promise.reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock')),
       config: { maxRefreshAttempts: 2 },
     });
-    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login' });
+    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login', lineage: 'l1' });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
     expect(rig.backend.refreshCount).toBe(0);
     expect(await rig.stored()).not.toBeNull();
     expect(rig.bus.of('logout')).toEqual([]);
+  });
+});
+
+describe('a refresh token is sent again only when its request can no longer be answered', () => {
+  it('callers stop waiting at the timeout; the request runs on and its late answer is stored once', async () => {
+    const rig = new Rig({ hardCapMs: 10_000 });
+    await rig.login();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    await expect(rig.broker.refreshWithin(20, 'explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    // Later callers join the same request instead of sending the token again.
+    await expect(rig.broker.refreshWithin(20, 'unauthorized', 1)).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(1);
+    expect((await rig.stored())?.inflight).toMatchObject({ instance: rig.broker.instance });
+    g.open();
+    await rig.broker.settled();
+    expect(await rig.stored()).toMatchObject({ generation: 2, refreshToken: rig.backend.refreshToken });
+    expect((await rig.stored())?.inflight).toBeUndefined();
+    expect(rig.bus.of('refreshed')).toHaveLength(1);
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.backend.reuses).toEqual([]);
+  });
+
+  it('another worker version sharing the lock does not send while the first request is out', async () => {
+    const rig = new Rig({ hardCapMs: 10_000 });
+    await rig.login();
+    const other = rig.newBroker({ isolated: true });
+    await other.ready();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    const first = rig.broker.refresh('explicit');
+    await until(() => rig.backend.refreshCount === 1);
+    const second = other.refresh('unauthorized', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rig.backend.refreshCount).toBe(1);
+    g.open();
+    await Promise.all([first, second]);
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(other.currentSession()).toMatchObject({ generation: 2 });
+  });
+
+  const deadAttempt = async (rig: Rig, ageMs: number) => {
+    await rig.login();
+    const stored = (await rig.stored())!;
+    await rig.store.write({ ...stored, inflight: { id: 'dead:1', startedAt: rig.clock.now() - ageMs, instance: 'dead' } });
+    return rig.newBroker();
+  };
+
+  it('a restarted worker with a shared lock resends: the old request can no longer be answered', async () => {
+    const rig = new Rig();
+    const restarted = await deadAttempt(rig, 1000);
+    await restarted.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(1);
+    expect((await rig.stored())?.inflight).toBeUndefined();
+  });
+
+  it('without Web Locks, a younger record from another worker blocks the send; one older than the hard cap does not', async () => {
+    const rig = new Rig({ lock: noLock, hardCapMs: 60_000 });
+    const restarted = await deadAttempt(rig, 1000);
+    await expect(restarted.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(0);
+    rig.clock.t += 60_000; // the record is now older than the hard cap
+    await restarted.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(1);
+  });
+});
+
+describe('backoff belongs to a login lineage, and the network coming back ends it', () => {
+  it('a long Retry-After cooldown does not outlive the session: a new login refreshes at once', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.backend.replies.push({ status: 429, headers: { 'Retry-After': '600' } });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable', retryAfter: 600 });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(1); // cooling down: no network call
+    await rig.broker.logout();
+    await rig.login();
+    await rig.broker.refresh('explicit');
+    expect(rig.backend.refreshCount).toBe(2);
+  });
+
+  it('evidence that the network is back (a response through the worker) ends our own backoff, not a server Retry-After', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 1, backoff: { initialSeconds: 20, maxSeconds: 30 } } });
+    await rig.login();
+    rig.backend.replies.push('network');
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    rig.broker.coordinator.networkBack();
+    const sleeps = rig.clock.sleeps.length;
+    await rig.broker.refresh('explicit');
+    expect(rig.clock.sleeps.length).toBe(sleeps); // no backoff sleep before the second attempt
+    rig.backend.replies.push({ status: 503, headers: { 'Retry-After': '25' } });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    rig.broker.coordinator.networkBack();
+    await rig.broker.refresh('explicit');
+    expect(rig.clock.sleeps.at(-1)).toBeGreaterThanOrEqual(25_000);
+  });
+
+  it('offline is reported once per transition, not once per failed refresh', async () => {
+    const rig = new Rig();
+    await rig.login();
+    rig.online = false;
+    for (let i = 0; i < 5; i++) await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'offline' }) }]);
+    rig.online = true;
+    rig.broker.coordinator.networkBack();
+    rig.online = false;
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.bus.of('error')).toHaveLength(2);
   });
 });

@@ -101,7 +101,7 @@ describe('serveCall', () => {
     const { api, rig } = setup();
     await rig.login();
     expect(await send(api, call)).toEqual({ reply: undefined, closed: true });
-    expect(Object.keys(api).sort()).toEqual(['claim', 'configure', 'getAccessToken', 'logout', 'refresh', 'setSession', 'status', 'wake']);
+    expect(Object.keys(api).sort()).toEqual(['abort', 'claim', 'configure', 'getAccessToken', 'logout', 'refresh', 'setSession', 'status', 'wake']);
   });
 
   it('exposes a frozen object of functions only, holding no token', async () => {
@@ -129,7 +129,7 @@ describe('serveCall', () => {
     const listeners = new Set<(e: MessageEvent) => void>();
     const remote = wrap<BrokerApi>(endpoint);
     const result = await within(remote.getAccessToken() as Promise<Result<unknown>>, 2_000);
-    expect(result).toEqual({ ok: true, value: { accessToken: 'at-1', generation: 1, expiresIn: 3600_000 } });
+    expect(result).toEqual({ ok: true, value: { accessToken: 'at-1', generation: 1, session: expect.any(String), expiresIn: 3600_000 } });
     for (const p of ports) p.close();
   });
 });

@@ -138,11 +138,16 @@ describe('refresh through each format (what the server saw)', () => {
     expect(session.accessToken).toBe(`X${rig.backend.accessToken}`);
     expect(session.expiresAt).toBe(rig.clock.now() + 120_000);
 
-    const bad = new Rig({ config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r' }) } });
+    const bad = new Rig({ config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r\n' }) } });
     await bad.login();
     const before = await bad.stored();
     await expect(bad.broker.refresh('explicit')).rejects.toMatchObject({ code: 'invalid-token-response' });
     expect(await bad.stored()).toEqual(before);
+    // A valid rotated refresh token next to a bad access token is kept; the bad token never is.
+    const half = new Rig({ config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r2' }) } });
+    await half.login();
+    const kept = (await half.stored())!;
+    await expect(half.broker.refresh('explicit')).resolves.toMatchObject({ accessToken: kept.accessToken, refreshToken: 'r2' });
   });
 
   it('an app-defined rejection (isDefinitiveRejection hook) ends the session', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TOKEN_RESPONSE_BYTES, parseStandardTokenResponse, readCappedText, validateTokens, type TokenFields } from '../../sw/token-response.js';
-import { Rig } from './harness.js';
+import { jwt, Rig, START } from './harness.js';
 
 const ok = { accessToken: 'at', refreshToken: 'rt', expiresIn: 60 };
 
@@ -95,14 +95,9 @@ const padded = (bytes: number) => JSON.stringify({ access_token: 'at-big', refre
 describe('a 2xx refresh answer the broker refuses', () => {
   const cases: Array<[string, () => Response]> = [
     ['not JSON', () => new Response('<html>oops</html>', { status: 200 })],
-    ['no access token', () => Response.json({ refresh_token: 'r', expires_in: 60 })],
-    ['empty access token', () => Response.json({ access_token: '', refresh_token: 'r' })],
-    ['non-string token', () => Response.json({ access_token: 123, refresh_token: 'r' })],
-    ['CR/LF in the token', () => Response.json({ access_token: 'a\r\nSet-Cookie: s=1', refresh_token: 'r' })],
+    ['no refresh token and no access token', () => Response.json({ expires_in: 60 })],
     ['NUL in the refresh token', () => Response.json({ access_token: 'a', refresh_token: 'r\u0000' })],
-    ['negative expires_in', () => Response.json({ access_token: 'a', refresh_token: 'r', expires_in: -5 })],
-    ['zero expires_in', () => Response.json({ access_token: 'a', refresh_token: 'r', expires_in: 0 })],
-    ['absurd expires_in', () => Response.json({ access_token: 'a', refresh_token: 'r', expires_in: 1e12 })],
+    ['empty refresh token and a bad access token', () => Response.json({ access_token: '', refresh_token: '' })],
     ['body over 64 KiB', () => new Response(padded(MAX_TOKEN_RESPONSE_BYTES), { status: 200 })],
     ['chunked body over 64 KiB', () => chunked(padded(MAX_TOKEN_RESPONSE_BYTES).match(/[^]{1,8192}/g) ?? []).response],
   ];
@@ -111,18 +106,52 @@ describe('a 2xx refresh answer the broker refuses', () => {
     const rig = new Rig();
     await rig.login();
     const before = await rig.stored();
-    const writes = rig.db.counts.write;
     rig.backend.replies.push(() => reply());
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'invalid-token-response' });
     expect(await rig.stored()).toEqual(before);
-    expect(rig.db.counts.write).toBe(writes);
     expect(rig.broker.currentSession()).toEqual(before);
     expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'invalid-token-response' }) }]);
     expect(rig.bus.of('logout')).toEqual([]);
     expect(rig.bus.of('refreshed')).toEqual([]);
     expect(rig.backend.refreshCount).toBe(1);
   });
+});
 
+describe('a rotated refresh token is never lost', () => {
+  const jwtAt = jwt({ exp: START / 1000 + 600, iat: START / 1000 });
+  const cases: Array<[string, Record<string, unknown>, { accessToken: string; expiresAt: number | null | 'kept' }]> = [
+    ['zero expires_in', { access_token: jwtAt, refresh_token: 'r2', expires_in: 0 }, { accessToken: jwtAt, expiresAt: START + 600_000 }],
+    ['400-day expires_in', { access_token: 'opaque', refresh_token: 'r2', expires_in: 400 * 86400 }, { accessToken: 'opaque', expiresAt: null }],
+    ['"3600s" expires_in', { access_token: 'opaque', refresh_token: 'r2', expires_in: '3600s' }, { accessToken: 'opaque', expiresAt: null }],
+    ['negative expires_in', { access_token: 'opaque', refresh_token: 'r2', expires_in: -5 }, { accessToken: 'opaque', expiresAt: null }],
+    ['no access token', { refresh_token: 'r2', expires_in: 60 }, { accessToken: 'kept', expiresAt: 'kept' }],
+    ['empty access token', { access_token: '', refresh_token: 'r2' }, { accessToken: 'kept', expiresAt: 'kept' }],
+    ['non-string access token', { access_token: 123, refresh_token: 'r2' }, { accessToken: 'kept', expiresAt: 'kept' }],
+    ['CR/LF in the access token', { access_token: 'a\r\nSet-Cookie: s=1', refresh_token: 'r2' }, { accessToken: 'kept', expiresAt: 'kept' }],
+  ];
+
+  it.each(cases)('%s: the new refresh token is stored, the flaw reported once, no logout', async (_name, body, expected) => {
+    const rig = new Rig();
+    await rig.login();
+    const before = (await rig.stored())!;
+    rig.backend.replies.push(() => {
+      rig.backend.refreshToken = 'r2'; // the server rotated
+      return Response.json(body);
+    });
+    const after = await rig.broker.refresh('explicit');
+    expect(after.refreshToken).toBe('r2');
+    expect(after.generation).toBe(before.generation + 1);
+    expect(after.lineage).toBe(before.lineage);
+    expect(after.accessToken).toBe(expected.accessToken === 'kept' ? before.accessToken : expected.accessToken);
+    expect(after.expiresAt).toBe(expected.expiresAt === 'kept' ? before.expiresAt : expected.expiresAt);
+    expect(await rig.stored()).toEqual(after);
+    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'invalid-token-response' }) }]);
+    expect(rig.bus.of('logout')).toEqual([]);
+    // The next refresh sends the rotated token, after a backoff.
+    await rig.broker.refresh('explicit');
+    expect(rig.backend.refreshes.map((r) => r.refreshToken)).toEqual([before.refreshToken, 'r2']);
+    expect(rig.clock.sleeps.length).toBe(1);
+  });
   it('the same padded body under the limit is accepted (the limit is what rejects)', async () => {
     const rig = new Rig();
     await rig.login();

@@ -1,0 +1,67 @@
+import { TokenBrokerError } from '../shared/errors.js';
+import type { RefreshTrigger } from '../shared/protocol.js';
+
+/** A refresh request that was sent with the stored refresh token and has not been answered yet. */
+export interface InflightAttempt {
+  /** Unique per attempt: the answer is stored only if the record still names this attempt. */
+  id: string;
+  /** Worker-clock epoch ms the request was sent. */
+  startedAt: number;
+  /** The worker instance that sent it (`Broker.instance`). */
+  instance: string;
+}
+
+/** The session as the worker keeps it. Never leaves the worker. */
+export interface StoredSession {
+  accessToken: string;
+  refreshToken: string;
+  /** Worker-clock epoch ms, derived from the time the token response arrived; null when unknown. */
+  expiresAt: number | null;
+  /** Worker-clock epoch ms the tokens were received. */
+  receivedAt: number;
+  /** Increments with every write; lets a request tell a stale 401 from a fresh one. */
+  generation: number;
+  trigger: RefreshTrigger | 'login';
+  /**
+   * One id from a login (or `setSession`) through all its refreshes. A request belongs to the
+   * lineage that was current when it reached the broker and is never sent under another one.
+   */
+  lineage: string;
+  /** Set while a refresh request carrying `refreshToken` is out (see refresh-coordinator.ts). */
+  inflight?: InflightAttempt;
+}
+
+// Records of version 0.1 had no lineage; they all belong to the one login they came from.
+const LEGACY_LINEAGE = 'legacy';
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const TRIGGERS: readonly unknown[] = ['login', 'proactive', 'unauthorized', 'explicit'];
+
+/** A new lineage id (not secret: it only has to differ between logins). */
+export function newLineage(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * Validates a record read back from storage, like a token response: storage can be corrupted
+ * by a crash, an extension, a devtools edit or an older or newer version. Anything unusable
+ * throws `storage-lost` instead of being used as a session.
+ */
+export function readSession(raw: unknown): StoredSession | null {
+  if (raw === undefined || raw === null) return null;
+  const r = raw as Partial<StoredSession> & Record<string, unknown>;
+  const ok =
+    typeof raw === 'object' &&
+    isString(r.accessToken) &&
+    isString(r.refreshToken) &&
+    (r.expiresAt === null || isTime(r.expiresAt)) &&
+    isTime(r.receivedAt) &&
+    Number.isSafeInteger(r.generation) &&
+    (r.generation as number) > 0 &&
+    TRIGGERS.includes(r.trigger) &&
+    (r.lineage === undefined || isString(r.lineage)) &&
+    (r.inflight === undefined || (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance)));
+  if (!ok) throw new TokenBrokerError('storage-lost', 'the stored session record is corrupt');
+  return { ...(r as StoredSession), lineage: r.lineage ?? LEGACY_LINEAGE };
+}
