@@ -29,6 +29,10 @@ export function demoWorkerConfig(search: string): DeclarativeConfig {
   if (q.get('capture') === '0') delete config.loginEndpoint;
   const exclude = q.get('exclude');
   if (exclude) config.excludePaths = [exclude];
+  // Tests: `?worker=<JSON>` is merged over the config unchecked, so the worker's own validation
+  // is what judges it (e2e/config-matrix.spec.ts, e2e/path-normalisation.spec.ts).
+  const overrides = q.get('worker');
+  if (overrides !== null) Object.assign(config, JSON.parse(overrides) as Partial<DeclarativeConfig>);
   return config;
 }
 

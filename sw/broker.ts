@@ -6,13 +6,14 @@ import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
 import { createDebugLog, type DebugLog } from './debug-log.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
+import type { ConfigLimits } from './config-rules.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
 import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
 import { newLineage } from './session-record.js';
-import { declarativePart, resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
+import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
 import { UNAUTHORIZED_MESSAGES, UnauthorizedPolicy } from './unauthorized-policy.js';
@@ -39,6 +40,8 @@ export interface BrokerDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   isOnline?: () => boolean;
+  /** Bounds of the timing options; tests on a virtual clock relax them. @default DEFAULT_LIMITS */
+  limits?: ConfigLimits;
 }
 
 /** The token a caller saw: its generation, and its login lineage when the caller knows it. */
@@ -67,7 +70,7 @@ export class Broker {
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
-    this.config = deps.config ? resolveConfig(deps.config, deps.origin) : null;
+    this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
     this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
     this.unauthorized = new UnauthorizedPolicy(this.now);
     const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
@@ -113,7 +116,8 @@ export class Broker {
   private async load(): Promise<void> {
     if (!this.deps.config) {
       const saved = await this.deps.store.readConfig().catch(() => null);
-      if (saved) this.config = resolveConfig(saved, this.deps.origin);
+      // A config an older version stored may fail today's rules: start unconfigured, never wedged.
+      if (saved) this.config = safeResolve(saved, this.deps.origin, this.deps.limits);
     }
     this.session = await this.readStored();
     this.deps.broadcaster.listen((m) => void this.onBroadcast(m).catch(() => undefined));
@@ -183,6 +187,11 @@ export class Broker {
     this.deps.broadcaster.post(message);
   }
 
+  /** Tells every tab about a failure no caller can be rejected with (a login answer not captured). */
+  reportError(error: TokenBrokerError): void {
+    this.post({ type: 'error', error: serializeError(error) });
+  }
+
   currentConfig(): ResolvedConfig | null {
     return this.config;
   }
@@ -225,11 +234,14 @@ export class Broker {
   async configure(config: DeclarativeConfig): Promise<BrokerStatus> {
     await this.ready();
     if (this.deps.config) return this.status(); // installTokenBroker's own config wins
+    // Checked as sent, before JSON would turn NaN and Infinity into null.
+    const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
-    const resolved = resolveConfig(plain, this.deps.origin);
     return oneAtATime(this, async () => {
       const saved = await this.deps.store.readConfig();
-      const stored = saved && { version: configVersionOf(saved), config: resolveConfig(saved, this.deps.origin) };
+      // A stored config that fails today's rules counts as none (see load()).
+      const savedConfig = saved && safeResolve(saved, this.deps.origin, this.deps.limits);
+      const stored = saved && savedConfig ? { version: configVersionOf(saved), config: savedConfig } : null;
       const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
       if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
       if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
