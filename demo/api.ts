@@ -14,9 +14,12 @@ export async function meWithAxios(): Promise<unknown> {
   return (await api.get('/me')).data;
 }
 
-/** Logs in through the server's login endpoint; the worker captures the tokens. */
-export async function login(username: string, password: string): Promise<Record<string, unknown>> {
-  const response = await fetch('/api/auth/login', {
+/**
+ * Logs in through the server's login endpoint; the worker captures the tokens. Pass the client's
+ * `fetch` so that a hard-reloaded (uncontrolled) page's login is captured by the worker too.
+ */
+export async function login(username: string, password: string, fetchFn: typeof fetch = fetch): Promise<Record<string, unknown>> {
+  const response = await fetchFn('/api/auth/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username, password }),

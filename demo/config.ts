@@ -19,6 +19,8 @@ export function demoWorkerConfig(search: string): DeclarativeConfig {
   if (wait !== undefined) config.requestWaitSeconds = wait;
   const backoff = num('backoff');
   if (backoff !== undefined) config.backoff = { initialSeconds: backoff, maxSeconds: Math.max(backoff, 2) };
+  // `?respectAuth=0`: the worker puts the user's token over an Authorization the app set (the Supabase setup).
+  if (q.get('respectAuth') === '0') config.respectExistingAuthorization = false;
   const attempts = num('attempts');
   if (attempts !== undefined) config.maxRefreshAttempts = attempts;
   // Another deployment's config: its version, login capture off (`capture=0`), an excluded path.
@@ -27,6 +29,10 @@ export function demoWorkerConfig(search: string): DeclarativeConfig {
   if (q.get('capture') === '0') delete config.loginEndpoint;
   const exclude = q.get('exclude');
   if (exclude) config.excludePaths = [exclude];
+  // Tests: `?worker=<JSON>` is merged over the config unchecked, so the worker's own validation
+  // is what judges it (e2e/config-matrix.spec.ts, e2e/path-normalisation.spec.ts).
+  const overrides = q.get('worker');
+  if (overrides !== null) Object.assign(config, JSON.parse(overrides) as Partial<DeclarativeConfig>);
   return config;
 }
 

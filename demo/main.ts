@@ -29,9 +29,9 @@ function wire(broker: TokenBrokerClient): void {
     event.preventDefault();
     const data = new FormData(form);
     void run('login', async () => {
-      const body = await login(String(data.get('username')), String(data.get('password')));
-      // Controlled pages never see the refresh token (the worker captured it). An
-      // uncontrolled page (hard reload) gets the full response and hands it over.
+      const body = await login(String(data.get('username')), String(data.get('password')), broker.fetch);
+      // The worker captured the refresh token, also on an uncontrolled page (through broker.fetch).
+      // Only without a worker at all does the page get it, and hands it over.
       if (typeof body.refresh_token === 'string') {
         await broker.setSession({ accessToken: String(body.access_token), refreshToken: body.refresh_token, expiresIn: Number(body.expires_in) });
       }
@@ -76,4 +76,9 @@ function summarize(value: unknown): string {
   return 'ok';
 }
 
-void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));
+// `?manual=1`: register nothing; tests call `demoLib.registerTokenBroker` themselves with other options.
+if (new URLSearchParams(location.search).get('manual') === '1') {
+  Object.assign(globalThis, { demoLib: { registerTokenBroker, demoWorkerConfig, api } });
+} else {
+  void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));
+}

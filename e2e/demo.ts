@@ -3,9 +3,10 @@ import type { TestServer } from './fixtures.js';
 
 /**
  * Demo query parameters that shorten the worker's timings or play another deployment's config
- * (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts).
+ * (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts);
+ * `respectAuth: 0` sets `respectExistingAuthorization: false`.
  */
-export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture', number>> & {
+export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture' | 'respectAuth', number>> & {
   /** A path the worker config excludes from the token. */
   exclude?: string;
 };

@@ -72,7 +72,7 @@ export { stopServiceWorkers } from './service-workers.js';
 
 /**
  * Shift+reload: `Page.reload` with `ignoreCache`, then waits for `load`. The reloaded page is
- * not controlled by the service worker (PITFALLS §5).
+ * not controlled by the service worker (docs/platform-facts.md §5).
  */
 export async function hardReload(page: Page): Promise<void> {
   const cdp = await page.context().newCDPSession(page);

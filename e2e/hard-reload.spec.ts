@@ -1,5 +1,5 @@
 // Scenario 7 (issue 6) and issue 4's hard-reloaded tab: a tab is shift-reloaded (CDP
-// `Page.reload` with `ignoreCache`), which leaves it without a controller (PITFALLS §5), and
+// `Page.reload` with `ignoreCache`), which leaves it without a controller (docs/platform-facts.md §5), and
 // joins a storm of two controlled tabs through the demo's attached axios instance. Still
 // exactly one refresh per lifetime, no reuse, no 401, no failed request.
 import type { Page } from '@playwright/test';

@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from '@playwright/test';
 
 /**
  * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
- * PITFALLS §2) and resolves once each version that was running has been reported stopped at
+ * docs/platform-facts.md §2) and resolves once each version that was running has been reported stopped at
  * least once. It does not require them to stay stopped: a fetch or message in flight, or a
  * tab's next call, restarts the worker at once (that restart is usually what a test is about).
  */

@@ -1,6 +1,6 @@
 // Scenario 2 (issue 6): the browser kills the worker while a slow refresh is in flight, before
 // or after the server rotated the refresh token. Tokens expire, so every API request of three
-// tabs waits on that refresh when the worker dies (CDP stopAllWorkers, PITFALLS §2).
+// tabs waits on that refresh when the worker dies (CDP stopAllWorkers, docs/platform-facts.md §2).
 // - With the server's reuse grace window on, the restarted worker re-sends the stored (parent)
 //   token, gets the current one back: no logout, every request completes, one rotation.
 // - With it off and the rotation already done, the rotated token is lost for good: every tab

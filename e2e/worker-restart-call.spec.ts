@@ -1,4 +1,4 @@
-// Issue 4: page-client calls survive a worker the browser stopped (PITFALLS §2, §3), and a
+// Issue 4: page-client calls survive a worker the browser stopped (docs/platform-facts.md §2, §3), and a
 // logout in one tab reaches the others, also right after such a restart.
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, stopServiceWorkers, test } from './fixtures.js';

@@ -7,6 +7,7 @@ export type TokenEndpointFormat = 'json' | 'oauth2' | 'gotrue';
  * `installTokenBroker()` accepts it plus function hooks.
  */
 export interface DeclarativeConfig {
+  // Every option is validated by sw/config-rules.ts: a wrong type, range or unknown key is `invalid-config`.
   /**
    * The config's version. Raise it whenever you change the config: the standalone worker keeps
    * the highest version it has seen, never lets an older or same-version config weaken it, and
@@ -23,28 +24,30 @@ export interface DeclarativeConfig {
   scope?: string;
   /** Supabase `apikey` header (the anon key). */
   apiKey?: string;
-  /** Path prefixes (matched on a `/` boundary) whose requests get the bearer token. @default ['/api/'] */
+  /** Path prefixes (matched on a `/` boundary, as the server may read the path) whose requests get the bearer token; written in normal form, 1–100 of them. @default ['/api/'] */
   apiPaths?: string[];
-  /** Origins besides the worker's own whose API paths get the token, e.g. `https://api.example.com`. @default [] */
+  /** Origins besides the worker's own whose API paths get the token, each exactly `scheme://host[:port]`, e.g. `https://api.example.com`. @default [] */
   allowedOrigins?: string[];
-  /** Paths under `apiPaths` that never get the token (the token and login endpoints always are). @default [] */
+  /** Paths under `apiPaths` that never get the token, under any spelling of the path (the token, login and revocation endpoints never do either). @default [] */
   excludePaths?: string[];
-  /** Refresh when this many seconds, or a quarter of the token's lifetime, remain, whichever is less. @default 30 */
+  /** Refresh when this many seconds (0–86400), or a quarter of the token's lifetime, remain, whichever is less. @default 30 */
   refreshLeadSeconds?: number;
-  /** Timeout of one refresh attempt. @default 10 */
+  /** Timeout of one refresh attempt, 1–60 s: a shorter one abandons rotations the server already made. @default 10 */
   refreshTimeoutSeconds?: number;
-  /** How long a request waits for a running refresh before it goes out anyway. @default 10 */
+  /** How long a request waits for a running refresh before it goes out anyway, 1–60 s. @default 10 */
   requestWaitSeconds?: number;
-  /** First and largest delay between failed refresh attempts (jittered, doubling). @default { initialSeconds: 0.5, maxSeconds: 30 } */
+  /** First and largest delay between failed refresh attempts (jittered, doubling), each 0–300 s. @default { initialSeconds: 0.5, maxSeconds: 30 } */
   backoff?: { initialSeconds?: number; maxSeconds?: number };
-  /** Attempts per refresh before it reports `refresh-unavailable`. @default 3 */
+  /** Attempts per refresh (1–10) before it reports `refresh-unavailable`. @default 3 */
   maxRefreshAttempts?: number;
   /** Hand the access token to pages through `getAccessToken()`. @default true */
   revealAccessToken?: boolean;
   /** Leave requests alone that already carry an `Authorization` header. @default true */
   respectExistingAuthorization?: boolean;
-  /** Login endpoint whose successful response the worker captures (the page gets it without the refresh token). */
+  /** Login endpoint whose answers the worker captures, whatever headers the login carries (the page gets them without refresh-token material). */
   loginEndpoint?: string;
+  /** Log one line per decision to the worker's console (`console.debug`), never token material. @default false */
+  debug?: boolean;
   /** Endpoint called with the refresh token on logout (RFC 7009 form body `token=…`). */
   revocationEndpoint?: string;
 }

@@ -39,6 +39,13 @@ export const ERROR_CODES = [
   'destroyed',
   /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
   'config-conflict',
+  /** The worker at `scriptUrl` does not answer the broker's protocol (a foreign or incompatible worker). */
+  'protocol-mismatch',
+  /**
+   * A 2xx answer from the login endpoint could not be captured (no usable refresh token, or
+   * storage failed). The page got it without refresh-token material (or a 503); nothing was stored.
+   */
+  'login-not-captured',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

@@ -1,6 +1,7 @@
 import type { SerializedError } from './errors.js';
 import type { DeclarativeConfig } from './config.js';
 import { brokerNames } from './names.js';
+import type { WireApi } from './wire.js';
 
 /** What crosses the worker boundary: a value or a serialized error, never a throw. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
@@ -58,7 +59,7 @@ export interface RefreshRequest {
  * The functions the worker exposes to pages over Comlink. Only functions: the
  * exposed object holds no state, because Comlink lets the other side read any property path.
  */
-export interface BrokerApi {
+export interface BrokerApi extends WireApi {
   configure(config: DeclarativeConfig): Promise<Result<BrokerStatus>>;
   setSession(tokens: SessionTokens): Promise<Result<BrokerStatus>>;
   getAccessToken(options?: { minValidityMs?: number }): Promise<Result<AccessTokenInfo>>;

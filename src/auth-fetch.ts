@@ -1,5 +1,14 @@
 import { REQUEST_ID_HEADER } from '../shared/protocol.js';
-import type { TokenSource } from './token-source.js';
+import { raceAbort } from './abort.js';
+import { PASS, type TokenSource } from './token-source.js';
+
+/** Sends `request` through the worker's login capture and rebuilds the answer as a `Response`. */
+export async function loginThroughWorker(source: TokenSource, request: Request): Promise<Response> {
+  const body = request.body && (await request.arrayBuffer());
+  const wire = { method: request.method, url: request.url, headers: [...request.headers], body };
+  const reply = await raceAbort(source.captureLogin(wire), request.signal);
+  return new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers });
+}
 
 /**
  * Controlled page: the worker does the work, but cannot see the page abort a request it holds
@@ -17,17 +26,22 @@ function tagForAbort(request: Request, source: TokenSource): Request {
 
 /**
  * A `fetch` for pages the worker may not control. Controlled: plain `fetch`, the worker
- * does the work. Uncontrolled: attaches the worker's token and, on a 401, refreshes
- * through the worker's lock and replays once with the buffered body.
+ * does the work. Uncontrolled: the worker decides with the rule it applies to requests it
+ * sees (scope, exclusions, an existing `Authorization`, login capture); then this attaches
+ * the token and, on a 401, refreshes through the worker's lock and replays once with the
+ * buffered body, or sends a login through the worker's capture. An abort is honoured at
+ * every wait.
  */
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
     if (source.controlled()) return fetch(init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request);
-    if (!source.inScope(request.url) || request.headers.has('authorization')) return fetch(request);
-    const info = await source.tokenInfo().catch(() => null);
-    if (!info) return fetch(request);
-    // Buffered so the 401 replay can send it again; GET and HEAD have no body (null).
+    const head = { method: request.method, url: request.url, headers: [...request.headers] };
+    const decision = await raceAbort(source.route(head).catch(() => PASS), request.signal);
+    if (decision.route === 'login') return loginThroughWorker(source, request);
+    if (decision.route === 'pass' || !decision.token) return fetch(request);
+    const info = decision.token;
+    // Buffered so the 401 replay sends the same bytes again; GET and HEAD have no body (null).
     const body = request.body && (await request.arrayBuffer());
     const send = (token: string): Promise<Response> => {
       const headers = new Headers(request.headers);
@@ -36,7 +50,10 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
     };
     const response = await send(info.accessToken);
     if (response.status !== 401) return response;
-    const next = await source.recover(info.generation).catch(() => null);
+    const next = await raceAbort(source.recover(info).catch(() => null), request.signal).catch(async (reason: unknown) => {
+      await response.body?.cancel();
+      throw reason;
+    });
     if (!next) return response;
     await response.body?.cancel();
     return send(next.accessToken);

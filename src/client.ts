@@ -1,19 +1,22 @@
 import type { DeclarativeConfig } from '../shared/config.js';
+import { isBroadcastMessage } from '../shared/broadcast-guard.js';
 import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
 import { brokerNames } from '../shared/names.js';
-import type { BroadcastMessage, BrokerMethod, BrokerStatus, SessionTokens } from '../shared/protocol.js';
+import type { BrokerMethod, BrokerStatus, SessionTokens } from '../shared/protocol.js';
 import { attachAxios, type AxiosLike } from './axios.js';
 import { createAuthFetch } from './auth-fetch.js';
 import { createConfigKeeper } from './config-keeper.js';
 import { createEmitter, type EventName, type Handler } from './events.js';
-import { isControlled, registerWorker, waitForControl } from './readiness.js';
+import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
 import { scriptUrlFor } from './namespace.js';
-import { createPageScope } from './scope.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
 import { watchUpdates, type UpdateControl } from './updates.js';
 import { createWakeScheduler } from './wakeup.js';
 import type { Workbox } from 'workbox-window';
+
+/** Calls that must not reach the worker twice for one request of the app. */
+const ONCE_ONLY: ReadonlySet<BrokerMethod> = new Set(['setSession', 'captureLogin', 'logout']);
 
 /** Options of `registerTokenBroker`. */
 export interface RegisterOptions {
@@ -28,12 +31,17 @@ export interface RegisterOptions {
    * `dbName`. @default 'sw-token-broker'
    */
   name?: string;
-  /** Config for the prebuilt standalone `sw.js`. Omit it when your worker calls `installTokenBroker(config)`; then pass `scopeHint` so uncontrolled pages know which requests need the token. */
+  /** Config for the prebuilt standalone `sw.js`. Omit it when your worker calls `installTokenBroker(config)`. */
   worker?: DeclarativeConfig;
-  /** Which requests get the token when this page is not controlled. @default `worker`, else `{ apiPaths: ['/api/'] }` */
+  /**
+   * @deprecated Ignored: on a page it does not control, the worker itself decides which requests
+   * get the token (the rule it applies to the requests it sees), so the page needs no copy of it.
+   */
   scopeHint?: Partial<DeclarativeConfig>;
   /** Timeout of one call to the worker (one retry follows a timeout). @default 10000 */
   callTimeoutMs?: number;
+  /** Calls that may run twice are sent again after this long without an answer (the worker may have died). @default 1500 */
+  resendAfterMs?: number;
   /** How long registration waits for an active, controlling worker. @default 5000 */
   readyTimeoutMs?: number;
   /** Let one tab wake the worker when a proactive refresh falls due. @default true */
@@ -95,14 +103,21 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   const emitter = createEmitter();
   const cleanups: Array<() => void> = [];
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
-  let target: () => ServiceWorker | null = () => null;
+  let worker: WorkerHandle | null = null;
   let destroyed = false;
 
   const send = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
     destroyed
       ? Promise.reject(new TokenBrokerError('destroyed', 'the client was destroyed'))
-      : // setSession is the one call not repeated after a timeout: a slow worker would store the tokens twice.
-        callWorker(method, args, { target, timeoutMs: options.callTimeoutMs ?? 10_000, retries: method === 'setSession' ? 0 : 1 });
+      : callWorker(method, args, {
+          target: () => worker?.target() ?? null,
+          update: () => worker?.update() ?? Promise.resolve(),
+          timeoutMs: options.callTimeoutMs ?? 10_000,
+          // Never repeated: a slow worker would store the tokens or send the login twice.
+          retries: method === 'setSession' || method === 'captureLogin' ? 0 : 1,
+          // Sent again early only where running twice is harmless (a refresh carries the generation it saw).
+          ...(ONCE_ONLY.has(method) ? {} : { resendAfterMs: options.resendAfterMs ?? 1500 }),
+        });
   // Every call but `configure` itself restores a config the worker lost (storage cleared).
   const keeper = createConfigKeeper(config, (own) => send('configure', own), (error) => emitter.emit('error', { error }));
   const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) => keeper.run(() => send(method, ...args));
@@ -117,7 +132,9 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   const scheduler = createWakeScheduler(() => call('wake'), names.leaderLock);
   if (typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(names.channel);
-    channel.onmessage = ({ data }: MessageEvent<BroadcastMessage>) => {
+    channel.onmessage = ({ data }: MessageEvent<unknown>) => {
+      // Anything on the origin can post here: act only on well-formed broker messages.
+      if (!isBroadcastMessage(data)) return;
       if (data.type === 'error' && keeper.onBroadcastError(data.error.code)) return;
       const { type, ...payload } = data;
       // The wire shape carries no `name`, so the error is rebuilt from its code.
@@ -131,7 +148,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   const handle = await registerWorker(scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name), options.scope, readyTimeoutMs, config !== undefined, options.workbox);
   let updates: UpdateControl | undefined;
   if (handle) {
-    target = handle.target;
+    worker = handle;
     cleanups.push(handle.dispose);
     updates = watchUpdates(handle.workbox, handle.registration, navigator.serviceWorker, () => emitter.emit('update-waiting', {}));
     cleanups.push(updates.dispose);
@@ -153,16 +170,23 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
 
   const source: TokenSource = {
     controlled: isControlled,
-    inScope: createPageScope(options.scopeHint ?? config),
     tokenInfo: () => call('getAccessToken', {}),
     abort: (id) => void call('abort', id).catch(() => undefined),
-    // Passing the generation the caller saw makes a retried call harmless: it cannot refresh twice.
-    recover: (seenGeneration) => call('refresh', { trigger: 'unauthorized', seenGeneration }).then(() => call('getAccessToken', {})),
+    route: (request) => call('route', request),
+    captureLogin: (request) => call('captureLogin', request),
+    // Passing the token the caller saw makes a retried call harmless (it cannot refresh twice), and
+    // keeps a request of an ended login from getting the next login's token.
+    recover: async (seen) => {
+      await call('refresh', { trigger: 'unauthorized', seenGeneration: seen.generation, seenSession: seen.session });
+      const info = await call('getAccessToken', {});
+      if (info.session !== seen.session) throw new TokenBrokerError('session-changed', 'the login this request belonged to has ended');
+      return info;
+    },
   };
 
   return {
     setSession: (tokens) => withControl(call('setSession', tokens)),
-    getAccessToken: async () => (await source.tokenInfo()).accessToken,
+    getAccessToken: async () => (await call('getAccessToken', {})).accessToken,
     refresh: () => withControl(call('status').then(({ generation }) => call('refresh', { trigger: 'explicit', seenGeneration: generation }))),
     logout: async () => void (await call('logout')),
     status: () => withControl(call('status')),

@@ -4,8 +4,10 @@ export interface WorkerHandle {
   /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
   workbox: Workbox;
   registration: ServiceWorkerRegistration;
-  /** The worker to post to: the controller, else the registration's active worker. */
-  target(): ServiceWorker | null;
+  /** The workers a call may go to, most preferred first (the transport picks the first that speaks the protocol). */
+  target(): ServiceWorker[];
+  /** Checks for a newer version of the worker script (resolves once one is installing, if any). */
+  update(): Promise<unknown>;
   /** Stops the timers and listeners registration added. */
   dispose(): void;
 }
@@ -68,12 +70,19 @@ export async function registerWorker(
     workbox,
     registration,
     target: () => {
-      // While a new version waits, calls go to it (a full broker on the same IndexedDB and Web
-      // Lock): a call to the old worker can restart it mid hand-over, and Chromium then abandons
-      // the hand-over (e2e/worker-update.spec.ts under CPU load: 2 of 32 runs stuck before this).
       nudge();
-      return waiting() ?? container.controller ?? registration.active;
+      const { installing, waiting, active } = registration;
+      // Standalone worker: a newer version (installing or waiting) is a full broker on the same
+      // IndexedDB and Web Lock, and takes over shortly. Calls go to it: a call to the old worker
+      // can restart it mid hand-over, and Chromium then abandons the hand-over
+      // (e2e/worker-update.spec.ts under CPU load: 2 of 32 runs stuck before this), and an old
+      // worker that is not a broker at all (an origin switching to the broker) never answers
+      // (e2e/protocol-handshake.spec.ts). Otherwise the controller first; the transport's
+      // handshake skips any candidate that does not speak the protocol.
+      const order = nudgeWaiting ? [installing, waiting, container.controller, active] : [container.controller, active, waiting, installing];
+      return [...new Set(order)].filter((w): w is ServiceWorker => w != null && w.state !== 'redundant');
     },
+    update: () => registration.update(),
     dispose() {
       stop();
       workbox.removeEventListener('waiting', start);

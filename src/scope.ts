@@ -1,17 +1,35 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { matchesPathPrefix } from '../shared/paths.js';
+import { isTokenPath } from '../shared/paths.js';
 
-/** The page's copy of the worker's scope rule, for requests the worker cannot see (uncontrolled page). */
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/**
+ * The page's copy of the worker's scope rule, for requests the worker cannot see (uncontrolled
+ * page). A hint the rule cannot read (a `scopeHint` the worker never validated) gives no token
+ * anywhere: when in doubt, no token.
+ */
 export function createPageScope(config: Partial<DeclarativeConfig> | undefined): (url: string) => boolean {
   // URLs in the config resolve against the origin, as in the worker (sw/settings.ts), not against this page's path.
   const at = (url: string, base = location.origin): URL => new URL(url, base);
-  const origins = [location.origin, ...(config?.allowedOrigins ?? []).map((o) => at(o).origin)];
-  // The broker's own endpoints never get the token. Compared on origin + path like the worker
-  // (sw/scope.ts): an endpoint configured with `?grant_type=…` is still that endpoint.
-  const own = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].map((u) => u && at(u).origin + at(u).pathname);
-  const under = (path: string, prefixes: string[] = []): boolean => prefixes.some((p) => matchesPathPrefix(path, p));
+  const apiPaths: unknown = config?.apiPaths ?? ['/api/'];
+  const excludePaths: unknown = config?.excludePaths ?? [];
+  const allowed: unknown = config?.allowedOrigins ?? [];
+  const endpointUrls = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].filter((u) => u !== undefined);
+  let origins: string[];
+  let own: URL[];
+  try {
+    if (!strings(apiPaths) || !strings(excludePaths) || !strings(allowed) || !strings(endpointUrls)) return () => false;
+    origins = [location.origin, ...allowed.map((o) => at(o).origin)];
+    // The broker's own endpoints never get the token. Compared on origin + path like the worker
+    // (sw/scope.ts): an endpoint configured with `?grant_type=…` is still that endpoint.
+    own = endpointUrls.filter((u) => u !== '').map((u) => at(u));
+  } catch {
+    return () => false;
+  }
   return (raw) => {
     const { origin, pathname } = at(raw, location.href);
-    return origins.includes(origin) && !own.includes(origin + pathname) && under(pathname, config?.apiPaths ?? ['/api/']) && !under(pathname, config?.excludePaths);
+    const endpoints = own.filter((u) => u.origin === origin).map((u) => u.pathname);
+    // The same path rule as the worker (shared/paths.ts): every reading in scope, none excluded.
+    return origins.includes(origin) && isTokenPath(pathname, { apiPaths, excludePaths, endpoints });
   };
 }

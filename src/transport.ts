@@ -1,16 +1,27 @@
 import { wrap, type Endpoint } from 'comlink';
 import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
 import { ENVELOPE_KEY, type BrokerApi, type BrokerMethod, type Result } from '../shared/protocol.js';
+import { HANDSHAKE_TIMEOUT_MS, PROTOCOL_VERSION } from '../shared/wire.js';
 
 export type Args<M extends BrokerMethod> = Parameters<BrokerApi[M]>;
 type Value<M extends BrokerMethod> = Awaited<ReturnType<BrokerApi[M]>> extends Result<infer T> ? T : never;
 
 export interface CallOptions {
-  /** Which worker to talk to right now (the controller, else the registration's active worker). */
-  target: () => ServiceWorker | null | undefined;
+  /** The workers that may serve the call right now, most preferred first (or one, or none). */
+  target: () => ServiceWorker | readonly ServiceWorker[] | null | undefined;
   timeoutMs: number;
   /** Extra attempts after a timeout (generations make refreshes safe to repeat). @default 1 */
   retries?: number;
+  /**
+   * Send the call again, as a new event, when no answer came after this long; the first answer
+   * wins. A worker that died mid-call never answers, and the new event starts it again. Only for
+   * calls that may run twice. @default undefined (never)
+   */
+  resendAfterMs?: number;
+  /** How long a worker gets to answer the version handshake. @default 1000 */
+  handshakeMs?: number;
+  /** Looks for a newer worker version (`registration.update()`), used while no candidate speaks the protocol. */
+  update?: () => Promise<unknown>;
 }
 
 /**
@@ -47,17 +58,105 @@ function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args
   });
 }
 
+/** Workers that answered the handshake with our version; a worker object is one script version, so this holds for its life. */
+const speaking = new WeakSet<ServiceWorker>();
+/** When a worker last failed the handshake: asked again only after a while, so a foreign worker costs one wait, not one per call. */
+const refused = new WeakMap<ServiceWorker, number>();
+const REFUSAL_MEMORY_MS = 30_000;
+
+/** Handshakes in flight, so concurrent first calls share one `hello`. */
+const asking = new WeakMap<ServiceWorker, Promise<boolean>>();
+
+function handshake(worker: ServiceWorker, ms: number): Promise<boolean> {
+  if (speaking.has(worker)) return Promise.resolve(true);
+  if (Date.now() - (refused.get(worker) ?? -Infinity) < REFUSAL_MEMORY_MS) return Promise.resolve(false);
+  let answer = asking.get(worker);
+  if (!answer) {
+    answer = callOnce(worker, 'hello', [], ms)
+      .then(
+        (reply) => reply.ok && reply.value.protocol === PROTOCOL_VERSION,
+        () => false,
+      )
+      .then((ok) => {
+        asking.delete(worker);
+        if (ok) speaking.add(worker);
+        // A version still installing may only be slow to start: judged again on the next call.
+        else if (worker.state === 'activated') refused.set(worker, Date.now());
+        return ok;
+      });
+    asking.set(worker, answer);
+  }
+  return answer;
+}
+
+function candidates(options: CallOptions): ServiceWorker[] {
+  const found = options.target();
+  return (Array.isArray(found) ? found : found ? [found] : []) as ServiceWorker[];
+}
+
+/** The first of `workers` that speaks our protocol. All are asked at once: a foreign worker first in line costs one handshake timeout. */
+async function firstSpeaking(workers: ServiceWorker[], ms: number): Promise<ServiceWorker> {
+  const answers = workers.map((worker) => handshake(worker, ms));
+  for (const [i, answer] of answers.entries()) if (await answer) return workers[i]!;
+  throw new Error('none');
+}
+
+/**
+ * The worker to call. When the first candidate is not known to speak the protocol and does not
+ * answer at once, the registration is asked for a newer version meanwhile (an origin switching
+ * from another worker to the broker: `register()` with an unchanged URL does not look for one),
+ * and whichever speaks first is used: the new broker does not wait for the old worker's timeout.
+ * A worker that is not a broker fails the call with `protocol-mismatch` after one handshake.
+ */
+async function pick(options: CallOptions): Promise<ServiceWorker> {
+  const workers = candidates(options);
+  if (workers.length === 0) throw new TokenBrokerError('worker-unavailable', 'no service worker is active');
+  if (speaking.has(workers[0]!)) return workers[0]!;
+  const ms = options.handshakeMs ?? HANDSHAKE_TIMEOUT_MS;
+  const current = firstSpeaking(workers, ms);
+  // A broker answers within milliseconds; only a slow answer is worth a look for a newer version.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const newer = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms / 10);
+    current.catch(() => resolve());
+  })
+    .then(() => options.update?.().catch(() => undefined))
+    .then(() => firstSpeaking(candidates(options).filter((w) => !workers.includes(w)), ms));
+  try {
+    return await Promise.any([current, newer]);
+  } catch {
+    const scripts = [...new Set(workers.map((w) => w.scriptURL))].join(', ');
+    throw new TokenBrokerError('protocol-mismatch', `the service worker ${scripts} does not speak the sw-token-broker protocol (version ${PROTOCOL_VERSION})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One attempt, sent again after `resendAfterMs` (to whichever worker is current then) if unanswered. */
+async function attempt<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Result<Value<M>>> {
+  const first = callOnce(await pick(options), method, args, options.timeoutMs);
+  const after = options.resendAfterMs;
+  if (after === undefined || after >= options.timeoutMs) return first;
+  let answered = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const again = new Promise<Result<Value<M>>>((resolve, reject) => {
+    timer = setTimeout(() => {
+      if (!answered) pick(options).then((worker) => resolve(callOnce(worker, method, args, options.timeoutMs - after)), reject);
+    }, after);
+  });
+  // A resend that never happened must not keep the race open: the first call settles it alone.
+  return Promise.race([first.finally(() => ((answered = true), clearTimeout(timer))), again]);
+}
+
 /** Calls a broker method, rebuilding errors as `TokenBrokerError`. */
 export async function callWorker<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Value<M>> {
-  for (let attempt = 0; ; attempt++) {
-    const worker = options.target();
-    if (!worker) throw new TokenBrokerError('worker-unavailable', 'no service worker is active');
+  for (let n = 0; ; n++) {
     try {
-      const result = await callOnce(worker, method, args, options.timeoutMs);
+      const result = await attempt(method, args, options);
       if (result.ok) return result.value;
       throw fromSerializedError(result.error);
     } catch (error) {
-      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || attempt >= (options.retries ?? 1)) throw error;
+      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || n >= (options.retries ?? 1)) throw error;
     }
   }
 }

@@ -3,6 +3,12 @@ import type { BrokerStatus } from '../shared/protocol.js';
 
 export const LEADER_LOCK = brokerNames().leaderLock;
 
+/**
+ * The longest delay a timer holds: browsers keep it in a signed 32-bit integer and fire a
+ * longer one at once (a 30-day token made an idle tab post ~2,000 wake-ups a second).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface WakeScheduler {
   start(): void;
   /** Re-plans from a fresh status (after login, refresh or any call). */
@@ -46,7 +52,13 @@ export function createWakeScheduler(wake: () => Promise<BrokerStatus>, leaderLoc
       // Due but not done yet (a refresh is running or backing off): look again soon, less often each time.
       delay = Math.min(30_000, 1000 * 2 ** idleRetries++);
     }
-    timer = setTimeout(tick, delay);
+    wakeAt(Date.now() + delay);
+  }
+
+  /** Ticks at `at`, in steps no timer can overflow; the steps in between post nothing. */
+  function wakeAt(at: number): void {
+    const left = at - Date.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(wakeAt, MAX_TIMER_MS, at) : setTimeout(tick, Math.max(0, left));
   }
 
   return {

@@ -1,3 +1,4 @@
+import { isBroadcastMessage } from '../shared/broadcast-guard.js';
 import { brokerNames } from '../shared/names.js';
 import type { BroadcastMessage } from '../shared/protocol.js';
 
@@ -18,7 +19,10 @@ export function createBroadcaster(name: string = brokerNames().channel): Broadca
     },
     listen(handler) {
       const ch = get();
-      const onMessage = (event: MessageEvent): void => handler(event.data as BroadcastMessage);
+      // Anything on the origin can post here: act only on well-formed broker messages.
+      const onMessage = (event: MessageEvent): void => {
+        if (isBroadcastMessage(event.data)) handler(event.data);
+      };
       ch.addEventListener('message', onMessage);
       return () => ch.removeEventListener('message', onMessage);
     },

@@ -4,14 +4,16 @@ import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, LogoutReason, Ref
 import type { Broadcaster } from './broadcast.js';
 import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
+import { createDebugLog, type DebugLog } from './debug-log.js';
 import { computeExpiresAt, refreshDueAt } from './expiry.js';
+import type { ConfigLimits } from './config-rules.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
 import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
 import { newLineage } from './session-record.js';
-import { declarativePart, resolveConfig, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
+import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
 import { UNAUTHORIZED_MESSAGES, UnauthorizedPolicy } from './unauthorized-policy.js';
@@ -38,6 +40,8 @@ export interface BrokerDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   isOnline?: () => boolean;
+  /** Bounds of the timing options; tests on a virtual clock relax them. @default DEFAULT_LIMITS */
+  limits?: ConfigLimits;
   /** Deletes what belongs to the user (the app's API caches); runs before `logout` is broadcast. */
   clearUserData?: () => Promise<void>;
 }
@@ -52,6 +56,8 @@ export interface SeenSession {
 export class Broker {
   readonly coordinator: RefreshCoordinator;
   readonly unauthorized: UnauthorizedPolicy;
+  /** One line per decision when the config says `debug: true`. */
+  readonly debug: DebugLog = createDebugLog(() => this.config?.debug === true);
   /** Aborts pages announce for requests this worker holds. */
   readonly aborts = new AbortRegistry();
   readonly now: () => number;
@@ -66,7 +72,7 @@ export class Broker {
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
-    this.config = deps.config ? resolveConfig(deps.config, deps.origin) : null;
+    this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
     this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
     this.unauthorized = new UnauthorizedPolicy(this.now);
     const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
@@ -84,6 +90,7 @@ export class Broker {
       isOnline: deps.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       onSession: (session, adopted) => {
         this.session = session;
+        this.debug(adopted ? 'refresh adopted a stored session' : 'refresh stored', { trigger: session.trigger, generation: session.generation });
         this.unauthorized.recordNewToken(session);
         if (adopted) return;
         if (session.trigger === 'unauthorized') this.unauthorized.recordRefresh(session.lineage);
@@ -95,7 +102,7 @@ export class Broker {
     });
   }
 
-  /** One lazy gate for every handler: loads config and session once per worker start (PITFALLS §4). */
+  /** One lazy gate for every handler: loads config and session once per worker start (docs/platform-facts.md §4). */
   ready(): Promise<void> {
     if (this.loaded) return Promise.resolve();
     return (this.loading ??= this.load().catch((e: unknown) => {
@@ -111,7 +118,8 @@ export class Broker {
   private async load(): Promise<void> {
     if (!this.deps.config) {
       const saved = await this.deps.store.readConfig().catch(() => null);
-      if (saved) this.config = resolveConfig(saved, this.deps.origin);
+      // A config an older version stored may fail today's rules: start unconfigured, never wedged.
+      if (saved) this.config = safeResolve(saved, this.deps.origin, this.deps.limits);
     }
     this.session = await this.readStored();
     this.deps.broadcaster.listen((m) => void this.onBroadcast(m).catch(() => undefined));
@@ -164,6 +172,7 @@ export class Broker {
    * deletion is held by `settled()`, and `logout()` waits for it.
    */
   private ended(reason: LogoutReason): Promise<void> {
+    this.debug('session ended', { reason });
     this.session = null;
     const clear = this.deps.clearUserData;
     if (!clear) {
@@ -193,6 +202,11 @@ export class Broker {
 
   private post(message: BroadcastMessage): void {
     this.deps.broadcaster.post(message);
+  }
+
+  /** Tells every tab about a failure no caller can be rejected with (a login answer not captured). */
+  reportError(error: TokenBrokerError): void {
+    this.post({ type: 'error', error: serializeError(error) });
   }
 
   currentConfig(): ResolvedConfig | null {
@@ -237,11 +251,14 @@ export class Broker {
   async configure(config: DeclarativeConfig): Promise<BrokerStatus> {
     await this.ready();
     if (this.deps.config) return this.status(); // installTokenBroker's own config wins
+    // Checked as sent, before JSON would turn NaN and Infinity into null.
+    const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
-    const resolved = resolveConfig(plain, this.deps.origin);
     return oneAtATime(this, async () => {
       const saved = await this.deps.store.readConfig();
-      const stored = saved && { version: configVersionOf(saved), config: resolveConfig(saved, this.deps.origin) };
+      // A stored config that fails today's rules counts as none (see load()).
+      const savedConfig = saved && safeResolve(saved, this.deps.origin, this.deps.limits);
+      const stored = saved && savedConfig ? { version: configVersionOf(saved), config: savedConfig } : null;
       const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
       if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
       if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
@@ -294,13 +311,16 @@ export class Broker {
     if (trigger === 'unauthorized') {
       const decision = this.unauthorized.decide(s);
       if (decision !== 'refresh') {
+        this.debug('401 not refreshed', { reason: decision, generation: s.generation });
         const error = new TokenBrokerError(decision, UNAUTHORIZED_MESSAGES[decision]);
         // The app hears of an exhausted budget once per lineage; an uncured 401 is the app's own answer.
         if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage)) this.post({ type: 'error', error: serializeError(error) });
         throw error;
       }
     }
+    this.debug(this.coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', { trigger, generation: s.generation });
     return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
+      this.debug('refresh failed', { trigger, code: (error as TokenBrokerError).code });
       // IndexedDB lost the session without a logout this worker heard of.
       if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage) this.ended('storage-lost');
       throw error;

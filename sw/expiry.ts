@@ -2,9 +2,15 @@
 export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
 
 /**
- * When the access token expires on this worker's clock. `expires_in` is counted
- * from the moment the response arrived, so a wrong client clock does not matter.
- * Without it, the JWT `exp` (server clock) is shifted by the server's `Date` skew.
+ * When the access token expires on this worker's clock, which may be far off the server's.
+ * In order of preference:
+ * 1. `expires_in`, counted from the moment the response arrived;
+ * 2. the JWT `exp`, shifted by the skew between the server's `Date` header and arrival;
+ * 3. the JWT's lifetime `exp - iat`, counted from arrival: a cross-origin token endpoint's
+ *    `Date` is not readable by `fetch`, and an absolute `exp` read on a clock running ahead
+ *    would look expired on arrival and cause a refresh per request;
+ * 4. the JWT `exp` at face value, only if it lies ahead on our clock within a sane lifetime.
+ * Otherwise null: expiry unknown, so the token is refreshed only on a 401.
  */
 export function computeExpiresAt(
   accessToken: string,
@@ -13,22 +19,31 @@ export function computeExpiresAt(
   serverDate?: number,
 ): number | null {
   if (expiresIn !== undefined) return receivedAt + expiresIn * 1000;
-  const exp = decodeJwtExp(accessToken);
-  if (exp === null) return null;
-  const skew = serverDate === undefined ? 0 : receivedAt - serverDate;
-  return exp * 1000 + skew;
+  const claims = decodeJwtTimes(accessToken);
+  if (claims === null) return null;
+  const { exp, iat } = claims;
+  if (serverDate !== undefined) return exp * 1000 + (receivedAt - serverDate);
+  const sane = (lifetimeMs: number): boolean => lifetimeMs > 0 && lifetimeMs <= MAX_EXPIRES_IN_SECONDS * 1000;
+  if (iat !== null && sane((exp - iat) * 1000)) return receivedAt + (exp - iat) * 1000;
+  return sane(exp * 1000 - receivedAt) ? exp * 1000 : null;
 }
 
 /** The `exp` claim of a JWT (base64url payload), or null if it is not a JWT with a numeric `exp`. */
 export function decodeJwtExp(token: string): number | null {
+  return decodeJwtTimes(token)?.exp ?? null;
+}
+
+/** The numeric `exp` (required) and `iat` (null when absent) claims of a JWT, or null. */
+export function decodeJwtTimes(token: string): { exp: number; iat: number | null } | null {
   const payload = token.split('.')[1];
   if (!payload) return null;
   try {
     const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
     const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-    const claims: unknown = JSON.parse(atob(padded));
-    const exp = (claims as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+    const claims = JSON.parse(atob(padded)) as { exp?: unknown; iat?: unknown } | null;
+    const number = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    if (!number(claims?.exp)) return null;
+    return { exp: claims.exp, iat: number(claims.iat) ? claims.iat : null };
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { toTokenBrokerError, type TokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
+import { pathOf } from './debug-log.js';
 import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
@@ -20,7 +21,7 @@ function withToken(request: Request, body: ArrayBuffer | undefined, token: strin
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
   // integrity, mode and signal; the body comes from our buffer because a body stream can be
-  // read only once (PITFALLS §6). A non-empty init resets referrer and referrer policy
+  // read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer policy
   // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
   return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
 }
@@ -141,16 +142,20 @@ export async function prepareAttempt(
 ): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  try {
-    if (owner) await waitForRefresh(broker, config, owner, signal, waitUntil);
-  } catch (error) {
-    if (error instanceof Aborted) return { answer: Response.error() };
-  }
+  if (owner && !(await waitForRefresh(broker, config, owner, signal, waitUntil))) return { answer: Response.error() };
   const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
-  if (owner && sent?.lineage !== owner.lineage) return { answer: sessionChanged() };
+  const where = { method: request.method, path: pathOf(request.url) };
+  if (owner && sent?.lineage !== owner.lineage) {
+    broker.debug('request not sent: its login ended', where);
+    return { answer: sessionChanged() };
+  }
   // Aborted while waiting: never sent.
-  if (signal.aborted) return { answer: Response.error() };
+  if (signal.aborted) {
+    broker.debug('request not sent: aborted', where);
+    return { answer: Response.error() };
+  }
+  broker.debug(sent ? 'request sent with token' : 'request sent without token: no session', { ...where, generation: sent?.generation });
   return { request, body, sent, attempt: withToken(request, body, sent?.accessToken ?? null) };
 }
 
@@ -191,29 +196,34 @@ export async function cureUnauthorized(
   // One aborted in flight is not replayed.
   if (signal.aborted) return Response.error();
   await first.body?.cancel();
+  const where = { method: request.method, path: pathOf(request.url) };
+  broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', { ...where, generation: current.generation });
   const replay = await send(fetchFn, withToken(request, body, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
 }
 
-/** Waits (bounded, abortable) for a running or overdue refresh of the request's session. */
-async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
-  const running = broker.coordinator.running(owner.lineage);
-  // Every refresh this request waits for is also held by its event: the request may stop
-  // waiting, but the worker must stay alive until the rotated token is stored.
-  if (running) {
-    waitUntil(running.catch(() => undefined));
-    await bounded(running, config.requestWaitMs, signal).catch(rethrowAbort);
-    return;
+/**
+ * Waits (bounded, abortable) for a running refresh of the request's session, or for an overdue
+ * one it starts (only when the token has expired: in the lead window it goes out at once).
+ * Resolves false if the request was aborted meanwhile.
+ */
+async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
+  let refresh = broker.coordinator.running(owner.lineage);
+  let wait = refresh !== null;
+  if (!refresh && (broker.dueIn() ?? 1) <= 0) {
+    refresh = broker.refresh('proactive');
+    wait = (broker.status().expiresIn ?? 1) <= 0;
   }
-  const due = broker.dueIn();
-  if (due === null || due > 0) return;
-  const refresh = broker.refresh('proactive');
+  if (!refresh) return true;
+  // The event holds every refresh this request waits for or starts: the request may stop
+  // waiting, but the worker must stay alive until the rotated token is stored.
   waitUntil(refresh.catch(() => undefined));
-  const expiresIn = broker.status().expiresIn;
-  if (expiresIn !== null && expiresIn <= 0) await bounded(refresh, config.requestWaitMs, signal).catch(rethrowAbort);
-}
-
-function rethrowAbort(error: unknown): void {
-  if (error instanceof Aborted) throw error;
+  if (!wait) return true;
+  try {
+    await bounded(refresh, config.requestWaitMs, signal);
+  } catch (error) {
+    return !(error instanceof Aborted);
+  }
+  return true;
 }

@@ -2,6 +2,7 @@ import { clientsClaim } from 'workbox-core';
 import { brokerNames } from '../shared/names.js';
 import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
+import { passReason, pathOf } from './debug-log.js';
 import { Broker } from './broker.js';
 import { forwardWithToken, sendWithToken } from './forward.js';
 import { captureLogin } from './login-capture.js';
@@ -101,7 +102,7 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     ...(options.apiCacheNames?.length ? { clearUserData: () => deleteCaches(options.apiCacheNames ?? []) } : {}),
     ...(config ? { config } : {}),
   });
-  const api = createBrokerApi(broker, () => self.clients.claim());
+  const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
   // Only a worker whose config comes from pages can be without one (see unconfigured.ts).
   const awaitConfig = config
     ? null
@@ -134,9 +135,11 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     else if (route === 'token' && config) {
       event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
       watchForShadowedRoutes(event);
+    } else {
+      // Not ours (or a Workbox route's): answered elsewhere, but the cheap proactive check still runs.
+      if (config?.debug) broker.debug('request not touched', { method: request.method, path: pathOf(request.url), reason: passReason(request, config) });
+      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
     }
-    // Not ours (or a Workbox route's): answered elsewhere, but the cheap proactive check still runs.
-    else if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {

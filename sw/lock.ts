@@ -8,7 +8,7 @@ export const LOCK_NAME = brokerNames().refreshLock;
 
 /**
  * An origin-wide Web Lock (shared by pages, this worker and an old or new worker
- * version, PITFALLS §4) with an acquisition timeout. Without `navigator.locks`,
+ * version, docs/platform-facts.md §4) with an acquisition timeout. Without `navigator.locks`,
  * callers rely on the in-worker single flight alone.
  */
 /** True where `navigator.locks` exists, i.e. the lock excludes every context of the origin. */

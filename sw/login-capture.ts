@@ -1,31 +1,149 @@
-import { toTokenBrokerError } from '../shared/errors.js';
+import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import type { Broker } from './broker.js';
-import { parseJson } from './token-response.js';
+import { parseJson, validateTokens } from './token-response.js';
+
+/** A login answer larger than this cannot be inspected, so a 2xx one is not passed on. */
+export const MAX_LOGIN_RESPONSE_BYTES = 1024 * 1024;
+
+const REFRESH_KEY = 'refresh_token';
+
+/** `value` with every `refresh_token` key removed, at any depth; `found` says whether one was. */
+function stripRefreshTokens(value: unknown): { value: unknown; found: boolean } {
+  if (Array.isArray(value)) {
+    const items = value.map(stripRefreshTokens);
+    return { value: items.map((i) => i.value), found: items.some((i) => i.found) };
+  }
+  if (typeof value !== 'object' || value === null) return { value, found: false };
+  let found = false;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === REFRESH_KEY) {
+      found = true;
+      continue;
+    }
+    const inner = stripRefreshTokens(item);
+    found ||= inner.found;
+    out[key] = inner.value;
+  }
+  return { value: out, found };
+}
+
+/** The server's answer with `body` as its JSON, plus the error marker when given. */
+function rewrite(response: Response, body: unknown, marker?: TokenBrokerError): Response {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  if (marker) headers.set(ERROR_HEADER, marker.code);
+  return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+}
+
+/** Fail closed: capture cannot be guaranteed, so the page gets an error and none of the body. */
+function refuse(error: TokenBrokerError, status = 503): Response {
+  const headers = new Headers({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', [ERROR_HEADER]: error.code });
+  return new Response(JSON.stringify({ error: error.code, message: error.message }), { status, headers });
+}
 
 /**
- * Login capture: the worker stores the tokens from the login response itself and hands
- * the page the same JSON without `refresh_token`, so the refresh token never reaches page JS.
+ * Login capture: the worker stores the tokens from the login answer itself and hands the page
+ * the answer without refresh-token material, so the refresh token never reaches page JS.
+ * Every answer has a defined outcome:
+ * - non-2xx: passed on; a JSON body loses any `refresh_token` key;
+ * - 2xx whose tokens are stored: the JSON without `refresh_token` (at any depth);
+ * - 2xx whose tokens are unusable (`refresh_token` missing, null, empty, not a string; a bad
+ *   access token): the same stripped answer with the server's status, header
+ *   `x-token-broker-error: login-not-captured`, and an `error` event in every tab;
+ * - 2xx the worker cannot inspect or store (too large, not JSON yet mentioning `refresh_token`,
+ *   storage failure): `503` with that header and a JSON error, never the server's body (a
+ *   non-2xx non-JSON answer mentioning `refresh_token` keeps its status, not its body).
+ * A `expires_in` the broker refuses is dropped (expiry then comes from the JWT): the refresh
+ * token the server issued is kept.
  */
 export async function captureLogin(broker: Broker, request: Request, fetchFn: typeof fetch): Promise<Response> {
   const response = await fetchFn(request);
-  if (!response.ok) return response;
-  const body = parseJson(await response.clone().text());
-  if (typeof body !== 'object' || body === null || !('refresh_token' in body)) return response;
-  const { refresh_token: refreshToken, ...rest } = body as Record<string, unknown>;
-  const headers = new Headers(response.headers);
-  headers.delete('content-length');
+  const notCaptured = (why: string, cause?: unknown): TokenBrokerError => {
+    const error = new TokenBrokerError('login-not-captured', `the login answer was not captured: ${why}`, cause === undefined ? undefined : { cause });
+    broker.reportError(error);
+    return error;
+  };
+  const read = await readUpTo(response, MAX_LOGIN_RESPONSE_BYTES);
+  if (read.kind === 'too-large') {
+    if (!response.ok) return new Response(read.stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+    await read.stream.cancel();
+    return refuse(notCaptured(`the answer is larger than ${MAX_LOGIN_RESPONSE_BYTES} bytes`));
+  }
+  const text = new TextDecoder().decode(read.bytes);
+  const body = parseJson(text);
+  if (typeof body !== 'object' || body === null) {
+    // Form-encoded token answers exist (e.g. `refresh_token=…`): unreadable here, so not passed on.
+    if (text.includes(REFRESH_KEY)) return refuse(notCaptured('the answer mentions a refresh token but is not a JSON object'), response.ok ? 503 : response.status);
+    return passOn(response, read.bytes, response.ok ? notCaptured('the answer is not a JSON object') : undefined);
+  }
+  const stripped = stripRefreshTokens(body).value;
+  if (!response.ok) return rewrite(response, stripped);
+
+  const fields = body as Record<string, unknown>;
+  let expiresIn: unknown = fields.expires_in;
+  try {
+    // The same expires_in rule as every token answer; the access token is judged by setSession.
+    validateTokens({ accessToken: 'x', expiresIn });
+  } catch {
+    broker.reportError(new TokenBrokerError('invalid-token-response', 'the login answer has an unusable expires_in; expiry is taken from the access token'));
+    expiresIn = undefined;
+  }
   try {
     await broker.setSession({
-      accessToken: rest.access_token as string,
-      refreshToken: refreshToken as string,
-      // validateTokens accepts numbers and numeric strings, and rejects the rest.
-      ...(rest.expires_in === undefined ? {} : { expiresIn: rest.expires_in as number }),
+      accessToken: fields.access_token as string,
+      refreshToken: fields[REFRESH_KEY] as string,
+      ...(expiresIn === undefined || expiresIn === null ? {} : { expiresIn: expiresIn as number }),
     });
-  } catch (error) {
-    const e = toTokenBrokerError(error);
-    headers.set(ERROR_HEADER, e.code);
-    return new Response(JSON.stringify({ error: e.code, message: e.message }), { status: 502, headers });
+  } catch (cause) {
+    const error = toTokenBrokerError(cause);
+    // The server's tokens are unusable: its answer, minus refresh-token material, plus the marker.
+    if (error.code === 'invalid-session') return rewrite(response, stripped, notCaptured(error.message, error));
+    // Our side failed (storage): the tokens may be good, so the body must not go on.
+    return refuse(notCaptured(error.message, error));
   }
-  return new Response(JSON.stringify(rest), { status: response.status, statusText: response.statusText, headers });
+  return rewrite(response, stripped);
+}
+
+/** The server's answer with its own bytes, plus the marker when given. */
+function passOn(response: Response, bytes: Uint8Array<ArrayBuffer>, marker?: TokenBrokerError): Response {
+  const headers = new Headers(response.headers);
+  if (marker) headers.set(ERROR_HEADER, marker.code);
+  const empty = response.status === 204 || response.status === 205 || response.status === 304;
+  return new Response(empty ? null : bytes, { status: response.status, statusText: response.statusText, headers });
+}
+
+type ReadResult = { kind: 'read'; bytes: Uint8Array<ArrayBuffer> } | { kind: 'too-large'; stream: ReadableStream<Uint8Array> };
+
+/** The whole body if it fits in `limit` bytes; else a stream of everything (what was read, then the rest). */
+async function readUpTo(response: Response, limit: number): Promise<ReadResult> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const next = reader ? await reader.read() : { done: true as const, value: undefined };
+    if (next.done) break;
+    chunks.push(next.value);
+    size += next.value.byteLength;
+    if (size > limit && reader) {
+      const stream = new ReadableStream<Uint8Array>({
+        start: (controller) => chunks.forEach((c) => controller.enqueue(c)),
+        pull: async (controller) => {
+          const more = await reader.read();
+          if (more.done) controller.close();
+          else controller.enqueue(more.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return { kind: 'too-large', stream };
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return { kind: 'read', bytes };
 }

@@ -29,11 +29,17 @@ export interface AttemptDeps {
 /** Sends one refresh request; only the hard cap aborts it. */
 export async function attemptRefresh(refreshToken: string, config: ResolvedConfig, deps: AttemptDeps): Promise<AttemptOutcome> {
   const signal = AbortSignal.timeout(deps.hardCapMs);
+  const request = new Request(buildRefreshRequest(refreshToken, config), { signal });
+  // Errors name the endpoint (without its query): a typo or a missing CORS header is then visible.
+  const endpoint = `${new URL(request.url).origin}${new URL(request.url).pathname}`;
   let response: Response;
   try {
-    response = await deps.fetch(new Request(buildRefreshRequest(refreshToken, config), { signal }));
+    response = await deps.fetch(request);
   } catch (cause) {
-    const message = signal.aborted ? 'no answer to the refresh within the hard cap' : 'network error during refresh';
+    const crossOrigin = new URL(request.url).origin !== config.origin;
+    const message = signal.aborted
+      ? `no answer from ${endpoint} within the hard cap`
+      : `network error during refresh at ${endpoint}${crossOrigin ? ' (another origin: unreachable, or its CORS headers do not allow this origin)' : ''}`;
     return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', message, { cause }), retryAfterMs: undefined, unreachable: true };
   }
   const receivedAt = deps.now();
@@ -46,13 +52,13 @@ export async function attemptRefresh(refreshToken: string, config: ResolvedConfi
     const body = parseJson(await readCappedText(response).catch(() => ''));
     if (isDefinitiveRejection(response.status, body, config)) return { kind: 'rejected', status: response.status };
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), receivedAt);
-    const error = new TokenBrokerError('refresh-unavailable', `token endpoint answered ${response.status}`, {
+    const error = new TokenBrokerError('refresh-unavailable', `token endpoint ${endpoint} answered ${response.status}`, {
       ...(retryAfterMs === undefined ? {} : { retryAfter: retryAfterMs / 1000 }),
     });
     return { kind: 'transient', error, retryAfterMs };
   } catch (cause) {
     if (signal.aborted) {
-      return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', 'the refresh answer was cut off at the hard cap', { cause }), retryAfterMs: undefined };
+      return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', `the answer from ${endpoint} was cut off at the hard cap`, { cause }), retryAfterMs: undefined };
     }
     const error = toTokenBrokerError(cause);
     return error.code === 'internal'

@@ -187,7 +187,7 @@ export class RefreshCoordinator {
         case 'lost':
           throw new TokenBrokerError('storage-lost', 'the stored session was corrupt and has been removed');
         case 'rejected':
-          throw new TokenBrokerError('refresh-rejected', `token endpoint rejected the refresh token (${outcome.status})`);
+          throw new TokenBrokerError('refresh-rejected', `token endpoint ${this.deps.config().tokenEndpoint.pathname} rejected the refresh token (${outcome.status})`);
         case 'invalid':
           this.backOff(state, undefined);
           throw outcome.error;
@@ -230,7 +230,11 @@ export class RefreshCoordinator {
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
     const inflight: InflightAttempt = { id: `${this.deps.instance}:${this.deps.now()}:${this.deps.random()}`, startedAt: this.deps.now(), instance: this.deps.instance };
-    const unchanged = (current: StoredSession | null): current is StoredSession => current !== null && sameSession(current, read);
+    // The record must be exactly as read, in-flight mark included: that makes the mark a lease.
+    // Two contexts that do not share a lock (no Web Locks, or versions under different lock
+    // names) both reading "no request out" cannot both take it; the second finds the first's.
+    const unchanged = (current: StoredSession | null): current is StoredSession =>
+      current !== null && sameSession(current, read) && current.inflight?.id === read.inflight?.id;
     let marked: StoredSession | null;
     let ours: (current: StoredSession | null) => boolean = (current) => current?.inflight?.id === inflight.id;
     try {
@@ -243,7 +247,12 @@ export class RefreshCoordinator {
       marked = { ...base, inflight };
       ours = unchanged;
     }
-    if (marked?.inflight?.id !== inflight.id) return marked ? { kind: 'session', session: marked, adopted: true } : { kind: 'no-session' };
+    if (marked?.inflight?.id !== inflight.id) {
+      if (!marked) return { kind: 'no-session' };
+      if (!sameSession(marked, read)) return { kind: 'session', session: marked, adopted: true };
+      const error = new TokenBrokerError('refresh-unavailable', 'another worker took this refresh token a moment ago');
+      return { kind: 'transient', error, retryAfterMs: undefined };
+    }
 
     const outcome = await this.deps.attempt(base.refreshToken);
     if (outcome.kind === 'ok') {

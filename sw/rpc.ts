@@ -2,7 +2,9 @@ import { expose, type Endpoint } from 'comlink';
 import type { DeclarativeConfig } from '../shared/config.js';
 import { serializeError, toTokenBrokerError } from '../shared/errors.js';
 import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
+import { PROTOCOL_VERSION, type WireRequest, type WireRequestHead } from '../shared/wire.js';
 import type { Broker } from './broker.js';
+import { captureLoginForPage, routeForPage } from './page-requests.js';
 
 function result<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...args: A) => Promise<Result<T>> {
   return async (...args) => {
@@ -19,8 +21,12 @@ function result<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...arg
  * The functions pages may call. Frozen and stateless: Comlink lets the caller GET or SET
  * any property path of the exposed object, so it must hold nothing worth reading.
  */
-export function createBrokerApi(broker: Broker, claim: () => Promise<void>): BrokerApi {
+export function createBrokerApi(broker: Broker, claim: () => Promise<void>, fetchFn: typeof fetch = (input, init) => fetch(input, init)): BrokerApi {
   return Object.freeze({
+    // Answers before storage is read: the page's handshake must be fast even for a cold worker.
+    hello: result(async () => ({ protocol: PROTOCOL_VERSION })),
+    route: result((request: WireRequestHead) => routeForPage(broker, request)),
+    captureLogin: result((request: WireRequest) => captureLoginForPage(broker, request, fetchFn)),
     configure: result((config: DeclarativeConfig) => broker.configure(config)),
     setSession: result((tokens: SessionTokens) => broker.setSession(tokens)),
     getAccessToken: result(async (options?: { minValidityMs?: number }) => broker.getAccessToken(Number(options?.minValidityMs) || 0)),

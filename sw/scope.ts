@@ -1,4 +1,4 @@
-import { matchesPathPrefix } from '../shared/paths.js';
+import { isEndpointPath, isTokenPath } from '../shared/paths.js';
 import type { ResolvedConfig } from './settings.js';
 
 /**
@@ -9,26 +9,26 @@ export function isInterceptable(request: Request): boolean {
   return request.destination === '' && request.mode !== 'navigate' && request.mode !== 'no-cors';
 }
 
-function sameEndpoint(url: URL, endpoint: URL | null): boolean {
-  return endpoint !== null && url.origin === endpoint.origin && url.pathname === endpoint.pathname;
+/** Paths of the broker's endpoints that live on `origin`. */
+function endpointsAt(origin: string, config: ResolvedConfig): string[] {
+  return [config.tokenEndpoint, config.loginEndpoint, config.revocationEndpoint].filter((u): u is URL => u !== null && u.origin === origin).map((u) => u.pathname);
 }
 
 /**
  * Whether `url` gets the bearer token: its parsed origin is ours or allow-listed (exact
- * origin equality, so `api.example.com.evil.tld` never matches), its path lies under an
- * API prefix, and it is not one of the broker's own endpoints.
+ * origin equality, so `api.example.com.evil.tld` never matches), and its path, read every way
+ * a server might read it, lies under an API prefix and never under an excluded path or one of
+ * the broker's own endpoints (shared/paths.ts).
  */
 export function isInScope(url: URL, config: ResolvedConfig): boolean {
   if (url.origin !== config.origin && !config.allowedOrigins.has(url.origin)) return false;
-  if (sameEndpoint(url, config.tokenEndpoint) || sameEndpoint(url, config.loginEndpoint) || sameEndpoint(url, config.revocationEndpoint)) {
-    return false;
-  }
-  if (config.excludePaths.some((p) => matchesPathPrefix(url.pathname, p))) return false;
-  return config.apiPaths.some((p) => matchesPathPrefix(url.pathname, p));
+  return isTokenPath(url.pathname, { apiPaths: config.apiPaths, excludePaths: config.excludePaths, endpoints: endpointsAt(url.origin, config) });
 }
 
+/** A POST that any server reading of its path would route to the login endpoint. */
 export function isLoginRequest(request: Request, url: URL, config: ResolvedConfig): boolean {
-  return request.method === 'POST' && sameEndpoint(url, config.loginEndpoint);
+  const login = config.loginEndpoint;
+  return request.method === 'POST' && login !== null && url.origin === login.origin && isEndpointPath(url.pathname, [login.pathname]);
 }
 
 /** What the broker does with an interceptable request. */
@@ -36,12 +36,15 @@ export type Route = 'login' | 'token' | 'pass';
 
 /**
  * The one routing rule, used on the hot path and for requests that arrived before the
- * config was loaded: an app's own `Authorization` wins (if so configured), then login
- * capture, then the API scope.
+ * config was loaded. Its order is fixed (README, "Routing order"):
+ * 1. a POST to the login endpoint is captured, whatever headers it carries (an HTTP Basic
+ *    login must not hand the refresh token to the page);
+ * 2. a request with its own `Authorization` is left alone if `respectExistingAuthorization`;
+ * 3. the API scope decides: token, or passed through untouched.
  */
 export function routeRequest(request: Request, config: ResolvedConfig): Route {
-  if (config.respectExistingAuthorization && request.headers.has('authorization')) return 'pass';
   const url = new URL(request.url);
   if (isLoginRequest(request, url, config)) return 'login';
+  if (config.respectExistingAuthorization && request.headers.has('authorization')) return 'pass';
   return isInScope(url, config) ? 'token' : 'pass';
 }

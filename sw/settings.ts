@@ -1,5 +1,6 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
+import { checkConfigFields, DEFAULT_LIMITS, type ConfigLimits } from './config-rules.js';
 import type { TokenFields } from './token-response.js';
 
 /** Function hooks, available to apps that own their worker (`installTokenBroker`). */
@@ -35,70 +36,70 @@ export interface ResolvedConfig {
   maxRefreshAttempts: number;
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
+  debug: boolean;
   hooks: TokenEndpointHooks;
 }
 
-function seconds(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TokenBrokerError('invalid-config', `${name} must be a non-negative number`);
-  return v * 1000;
-}
-
+/** Parses a URL option against the worker's origin: http(s) only, no credentials. */
 function parseUrl(value: string, origin: string, name: string): URL {
   let url: URL;
   try {
     url = new URL(value, origin);
   } catch (cause) {
-    throw new TokenBrokerError('invalid-config', `${name} is not a URL`, { cause });
+    throw new TokenBrokerError('invalid-config', `${name} is not a URL: ${JSON.stringify(value)}`, { cause });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TokenBrokerError('invalid-config', `${name} must be http(s)`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TokenBrokerError('invalid-config', `${name} must be an http(s) URL, not ${JSON.stringify(value)}`);
+  if (url.username !== '' || url.password !== '') throw new TokenBrokerError('invalid-config', `${name} must not carry credentials`);
   return url;
 }
 
-/** Applies defaults and rejects configs that could send tokens somewhere unintended. */
-export function resolveConfig(config: TokenBrokerConfig, origin: string): ResolvedConfig {
-  if (!config || typeof config.tokenEndpoint !== 'string') throw new TokenBrokerError('invalid-config', 'tokenEndpoint is required');
-  const allowedOrigins = new Set((config.allowedOrigins ?? []).map((o) => parseUrl(o, origin, 'allowedOrigins').origin));
-  const trusted = (url: URL, name: string): URL => {
-    if (url.origin !== origin && !allowedOrigins.has(url.origin)) {
-      throw new TokenBrokerError('invalid-config', `${name} must be same-origin or listed in allowedOrigins`);
+/**
+ * Applies defaults and rejects configs that could send tokens somewhere unintended or that
+ * would hurt the session. Every option is checked for type and range first (sw/config-rules.ts);
+ * anything wrong throws `invalid-config` naming the option, never another code.
+ */
+export function resolveConfig(config: TokenBrokerConfig, origin: string, limits: ConfigLimits = DEFAULT_LIMITS): ResolvedConfig {
+  checkConfigFields(config, limits);
+  const allowedOrigins = new Set(config.allowedOrigins ?? []);
+  const url = (value: string, name: string): URL => {
+    const parsed = parseUrl(value, origin, name);
+    if (parsed.origin !== origin && !allowedOrigins.has(parsed.origin)) {
+      throw new TokenBrokerError('invalid-config', `${name} must be same-origin or listed in allowedOrigins, not ${parsed.origin}`);
     }
-    return url;
+    return parsed;
   };
-  const apiPaths = config.apiPaths ?? ['/api/'];
-  for (const p of [...apiPaths, ...(config.excludePaths ?? [])]) {
-    if (typeof p !== 'string' || !p.startsWith('/')) throw new TokenBrokerError('invalid-config', 'paths must start with "/"');
-  }
-  const format = config.format ?? 'json';
-  if (!['json', 'oauth2', 'gotrue'].includes(format)) throw new TokenBrokerError('invalid-config', `unknown format ${String(format)}`);
-  const attempts = config.maxRefreshAttempts ?? 3;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new TokenBrokerError('invalid-config', 'maxRefreshAttempts must be a positive integer');
+  const ms = (seconds: number | undefined, fallback: number): number => (seconds ?? fallback) * 1000;
   return {
     origin,
-    tokenEndpoint: trusted(parseUrl(config.tokenEndpoint, origin, 'tokenEndpoint'), 'tokenEndpoint'),
-    format,
+    tokenEndpoint: url(config.tokenEndpoint, 'tokenEndpoint'),
+    format: config.format ?? 'json',
     clientId: config.clientId,
     scope: config.scope,
     apiKey: config.apiKey,
-    apiPaths,
+    apiPaths: config.apiPaths ?? ['/api/'],
     allowedOrigins,
     excludePaths: config.excludePaths ?? [],
-    loginEndpoint: config.loginEndpoint ? trusted(parseUrl(config.loginEndpoint, origin, 'loginEndpoint'), 'loginEndpoint') : null,
-    revocationEndpoint: config.revocationEndpoint
-      ? trusted(parseUrl(config.revocationEndpoint, origin, 'revocationEndpoint'), 'revocationEndpoint')
-      : null,
-    refreshLeadMs: seconds(config.refreshLeadSeconds, 30, 'refreshLeadSeconds'),
-    refreshTimeoutMs: seconds(config.refreshTimeoutSeconds, 10, 'refreshTimeoutSeconds'),
-    requestWaitMs: seconds(config.requestWaitSeconds, 10, 'requestWaitSeconds'),
-    backoff: {
-      initialMs: seconds(config.backoff?.initialSeconds, 0.5, 'backoff.initialSeconds'),
-      maxMs: seconds(config.backoff?.maxSeconds, 30, 'backoff.maxSeconds'),
-    },
-    maxRefreshAttempts: attempts,
+    loginEndpoint: config.loginEndpoint === undefined ? null : url(config.loginEndpoint, 'loginEndpoint'),
+    revocationEndpoint: config.revocationEndpoint === undefined ? null : url(config.revocationEndpoint, 'revocationEndpoint'),
+    refreshLeadMs: ms(config.refreshLeadSeconds, 30),
+    refreshTimeoutMs: ms(config.refreshTimeoutSeconds, 10),
+    requestWaitMs: ms(config.requestWaitSeconds, 10),
+    backoff: { initialMs: ms(config.backoff?.initialSeconds, 0.5), maxMs: ms(config.backoff?.maxSeconds, 30) },
+    maxRefreshAttempts: config.maxRefreshAttempts ?? 3,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
+    debug: config.debug === true,
     hooks: { buildRequest: config.buildRequest, parseResponse: config.parseResponse, isDefinitiveRejection: config.isDefinitiveRejection },
   };
+}
+
+/** `resolveConfig`, or null for a config that fails the rules (e.g. one stored by an older version). */
+export function safeResolve(config: TokenBrokerConfig, origin: string, limits?: ConfigLimits): ResolvedConfig | null {
+  try {
+    return resolveConfig(config, origin, limits);
+  } catch {
+    return null;
+  }
 }
 
 /** The plain-data part of a config, safe to persist and to compare. */

@@ -8,7 +8,7 @@ declare let self: ServiceWorkerGlobalScope;
  * fetch from a busy tab restarts the old worker in that moment it abandons the activation and
  * parks this version in `waiting` until every tab closes (e2e/worker-update.spec.ts). Calling
  * `skipWaiting()` again resumes the hand-over. Best effort: the timer dies with this worker if
- * the browser stops it while it waits (PITFALLS §1).
+ * the browser stops it while it waits (docs/platform-facts.md §1).
  */
 export function skipWaitingUntilActive(attempts = 30, intervalMs = 1000): () => void {
   let left = attempts;

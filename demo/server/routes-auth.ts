@@ -3,12 +3,24 @@ import { parseFields, readBody, stringField, type Fields } from './body.js';
 import { answerWithFault } from './fault-responses.js';
 import { sendJson } from './respond.js';
 import type { ServerState } from './state.js';
-import { issueTokens } from './tokens.js';
+import type { Family } from './token-store.js';
+import { authenticate, issueTokens } from './tokens.js';
 
 /** The only account the demo knows. */
 export const DEMO_CREDENTIALS = { username: 'demo', password: 'demo' } as const;
 
 export const CLIENT_REVOKED_REASON = 'client-revoked';
+
+/**
+ * The demo's one OAuth client. It is public (no secret, like a browser app): a request names it
+ * with `client_id`, and a request that names no client is taken to come from it.
+ */
+export const DEMO_CLIENT_ID = 'demo';
+
+/** The client a request speaks for: its `client_id` field, else the demo's public client. */
+function clientOf(fields: Fields): string {
+  return stringField(fields, 'client_id') ?? DEMO_CLIENT_ID;
+}
 
 /** Body fields, or null after answering 413/400 itself. */
 async function readFields(req: IncomingMessage, res: ServerResponse): Promise<Fields | null> {
@@ -36,7 +48,7 @@ export async function handleLogin(state: ServerState, req: IncomingMessage, res:
     return;
   }
   state.counters.bump('logins');
-  sendJson(res, 200, issueTokens(state, state.store.createFamily(DEMO_CREDENTIALS.username)));
+  sendJson(res, 200, issueTokens(state, state.store.createFamily(DEMO_CREDENTIALS.username, clientOf(fields))));
 }
 
 /**
@@ -92,15 +104,33 @@ export async function handleRefresh(state: ServerState, req: IncomingMessage, re
   }
 }
 
-/** RFC 7009 style: always 200, so the answer never tells whether a token existed. */
+/**
+ * RFC 7009 revocation. The token is a refresh token (any state: revoking a spent one ends its
+ * family too) or a valid access token: signed by us, unexpired, its family live. Either way it
+ * must have been issued to the requesting client (§2.1), else `400 invalid_request`. An expired,
+ * unknown or malformed token changes nothing and still gets 200 (§2.2), so an expired access
+ * token found in a log cannot end a session.
+ */
 export async function handleRevoke(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const fields = await readFields(req, res);
   if (!fields) return;
   const token = stringField(fields, 'token') ?? stringField(fields, 'refresh_token');
-  if (token !== undefined) {
-    // Accept an access token too (RFC 7009 token_type_hint): it names its family in `fam`.
-    const familyId = state.store.familyOf(token)?.id ?? state.jwt.verify(token)?.fam;
-    if (familyId !== undefined) state.store.revokeFamily(familyId, CLIENT_REVOKED_REASON);
+  if (token === undefined) {
+    sendJson(res, 400, { error: 'invalid_request', error_description: 'token is required' });
+    return;
   }
+  // The hint only orders the lookup (§2.1); both kinds are tried.
+  const family = state.store.familyOf(token) ?? familyOfAccessToken(state, token);
+  if (family && family.clientId !== clientOf(fields)) {
+    sendJson(res, 400, { error: 'invalid_request', error_description: 'the token was not issued to this client' });
+    return;
+  }
+  if (family) state.store.revokeFamily(family.id, CLIENT_REVOKED_REASON);
   sendJson(res, 200, {});
+}
+
+/** The family of a valid access token (as `authenticate` judges one), else undefined. */
+function familyOfAccessToken(state: ServerState, token: string): Family | undefined {
+  const claims = authenticate(state, `Bearer ${token}`);
+  return claims ? state.store.family(claims.fam) : undefined;
 }

@@ -1,9 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './body.js';
-import { sendJson } from './respond.js';
+import { send, sendJson } from './respond.js';
 import type { TestControl } from './types.js';
 
 export const TEST_PREFIX = '/__test/';
+
+/** A plain worker: takes control, serves nothing itself, never answers a message. */
+export const PLAIN_WORKER = `self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', () => undefined);
+`;
 
 type Action = (control: TestControl, body: unknown) => unknown;
 
@@ -36,6 +42,11 @@ function asObject(body: unknown): Record<string, unknown> {
 /** `/__test/*` over HTTP, for fixtures that run outside the server's process. */
 export async function handleTestRoute(control: TestControl, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const name = pathname.slice(TEST_PREFIX.length);
+  if (name === 'plain-sw.js') {
+    // A service worker that is not the broker (it ignores messages), for the protocol handshake tests.
+    send(res, 200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache', 'Service-Worker-Allowed': '/' }, PLAIN_WORKER);
+    return;
+  }
   if (name === 'counters') {
     if (req.method === 'GET') sendJson(res, 200, control.counters());
     else sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET' });

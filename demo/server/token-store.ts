@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 export interface Family {
   readonly id: string;
   readonly sub: string;
+  /** The OAuth client the family was issued to (RFC 7009: only that client may revoke it). */
+  readonly clientId: string;
   /** Generation of the active refresh token; starts at 1 and only grows. */
   generation: number;
   activeToken: string;
@@ -47,9 +49,9 @@ export class TokenStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  createFamily(sub: string): Family {
+  createFamily(sub: string, clientId: string): Family {
     const id = `fam_${randomBytes(9).toString('base64url')}`;
-    const family: Family = { id, sub, generation: 1, activeToken: this.mint(id), revoked: false };
+    const family: Family = { id, sub, clientId, generation: 1, activeToken: this.mint(id), revoked: false };
     this.familiesById.set(id, family);
     return family;
   }

@@ -73,7 +73,7 @@ describe('createAuthFetch on an uncontrolled page', () => {
     const response = await authFetch(new Request(`${APP}/api/upload?x=1`, { method: 'POST', body: binary, headers: { 'content-type': 'application/octet-stream', 'x-app': 'kept' } }));
     expect(response.status).toBe(200);
     expect(source.recover).toHaveBeenCalledTimes(1);
-    expect(source.recover).toHaveBeenCalledWith(1);
+    expect(source.recover).toHaveBeenCalledWith(expect.objectContaining({ generation: 1, session: 'login-1' }));
     expect(seen.map((s) => s.authorization)).toEqual(['Bearer at-1', 'Bearer at-2']);
     for (const attempt of seen) {
       expect(attempt).toMatchObject({ method: 'POST', url: `${APP}/api/upload?x=1`, contentType: 'application/octet-stream' });
@@ -140,5 +140,41 @@ describe('createAuthFetch on an uncontrolled page', () => {
     expect(seen.map((s) => s.authorization)).toEqual([null, null, 'Basic dXNlcjpwdw==']);
     expect(source.tokenInfo).not.toHaveBeenCalled();
     expect(source.recover).not.toHaveBeenCalled();
+  });
+});
+
+describe('createAuthFetch follows the worker’s rules on an uncontrolled page', () => {
+  it('replaces an app-set Authorization when the worker does not respect it', async () => {
+    const { seen, state, authFetch } = setup();
+    state.respectExistingAuthorization = false;
+    const response = await authFetch(`${APP}/api/users`, { headers: { Authorization: 'Bearer anon-key' } });
+    expect(response.status).toBe(200);
+    expect(seen.map((s) => s.authorization)).toEqual(['Bearer at-1']);
+  });
+
+  it('sends a login through the worker’s capture, never itself, with the exact body', async () => {
+    const { seen, source, authFetch } = setup();
+    const response = await authFetch(`${APP}/api/auth/login`, { method: 'POST', body: '{"username":"demo"}', headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ access_token: 'at-login', expires_in: 60, echoed: '{"username":"demo"}' });
+    expect(seen).toEqual([]);
+    expect(source.captureLogin.mock.calls[0]?.[0]).toMatchObject({ method: 'POST', url: `${APP}/api/auth/login`, headers: [['content-type', 'application/json']] });
+  });
+
+  it('rejects with the abort reason at once when aborted while the 401 recovery waits', async () => {
+    const { seen, source, authFetch } = setup({ valid: 'at-2' });
+    const refresh = deferred();
+    source.recover.mockImplementationOnce(async () => {
+      await refresh.promise;
+      return { accessToken: 'at-2', generation: 2, session: 'login-1', expiresIn: 60_000 };
+    });
+    const controller = new AbortController();
+    const outcome = authFetch(`${APP}/api/users`, { signal: controller.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(source.recover).toHaveBeenCalled());
+    controller.abort();
+    expect(await outcome).toMatchObject({ name: 'AbortError' });
+    refresh.resolve();
+    await flush();
+    expect(seen).toHaveLength(1);
   });
 });

@@ -86,7 +86,7 @@ describe('attachAxios on an uncontrolled page', () => {
     const response = await instance.post('/api/orders', { id: 7 });
     expect(response.status).toBe(200);
     expect(source.recover).toHaveBeenCalledTimes(1);
-    expect(source.recover).toHaveBeenCalledWith(1);
+    expect(source.recover).toHaveBeenCalledWith(expect.objectContaining({ generation: 1, session: 'login-1' }));
     expect(server.seen).toEqual([
       { url: `${APP}/api/orders`, authorization: 'Bearer at-1' },
       { url: `${APP}/api/orders`, authorization: 'Bearer at-2' },

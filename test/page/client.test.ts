@@ -96,6 +96,23 @@ describe('broadcasts from the worker', () => {
     ]);
   });
 
+  it('ignore null and junk on the channel without throwing, and keep working', async () => {
+    const client = await register();
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => void errors.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      const seen = vi.fn();
+      for (const event of ['logout', 'refreshed', 'session', 'error'] as const) client.on(event, seen);
+      for (const junk of [null, 'logout', { type: 'logout', reason: 7 }, { type: 'error', error: null }, { type: 'refreshed' }]) worker.postMessage(junk);
+      await broadcast({ type: 'logout', reason: 'user-logout' }, () => seen.mock.calls.length > 0);
+      expect(seen.mock.calls).toEqual([[{ reason: 'user-logout' }]]);
+      expect(errors).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+
   it('reach every client of the origin, and stop at unsubscribe', async () => {
     const one = await register();
     const two = await register();

@@ -27,6 +27,12 @@ describe('createPageScope', () => {
     expect(inScope(`${APP}/`)).toBe(false);
   });
 
+  it('gives no token anywhere for a hint it cannot read (when in doubt, no token)', () => {
+    for (const hint of [{ apiPaths: '/api/' }, { excludePaths: [3] }, { allowedOrigins: ['http://[::1'] }, { tokenEndpoint: 5 }] as unknown[]) {
+      expect(createPageScope(hint as Partial<DeclarativeConfig>)(`${APP}/api/users`), JSON.stringify(hint)).toBe(false);
+    }
+  });
+
   it('uses the configured API prefixes, each on a "/" boundary', () => {
     const inScope = createPageScope({ apiPaths: ['/v1', '/graphql/'] });
     expect(inScope(`${APP}/v1/items`)).toBe(true);
@@ -104,6 +110,7 @@ describe('createPageScope', () => {
     const path = fc.constantFrom(
       '/api/auth/refresh', '/api/auth/login', '/v1/revoke', '/api/public', '/api/publicity', '/api', '/api/', '/apix', '/v1', '/v10',
       '/', '', '/api/users', '/API/users', '/api/%2e%2e/public', '/api/../v1', '/api//users', '/v1/./revoke', '/some/api/auth/refresh',
+      '/api//public', '/api/%70ublic', '/api/public;x', '/api%2Fpublic', '/api/PUBLIC', '/api/auth//login', '/api/auth/%72efresh', '/api;x/users', '/api/x%5C..%5C..%5Cv1',
     );
     const tail = fc.constantFrom('', '/', '/x', '/..');
     const suffix = fc.constantFrom('', '?grant_type=refresh_token', '#x', '?a=/api/');

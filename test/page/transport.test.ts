@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTokenBrokerError, TokenBrokerError } from '../../shared/errors.js';
 import type { BrokerMethod } from '../../shared/protocol.js';
 import { callWorker } from '../../src/transport.js';
-import { fakeWorker, TOKEN_ENDPOINT, tokenServer, uniqueStore, type FakeWorker } from './worker-harness.js';
+import { fakeWorker, foreignWorker, TOKEN_ENDPOINT, tokenServer, uniqueStore, type FakeWorker } from './worker-harness.js';
 
 const workers: FakeWorker[] = [];
 function spawn(...args: Parameters<typeof fakeWorker>): FakeWorker {
@@ -21,6 +21,14 @@ afterEach(async () => {
     w.close();
   }
 });
+
+/** The calls a worker received, without the one version handshake (`hello`) per worker. */
+const calls = (w: FakeWorker): unknown[] => w.posts.filter((p) => (p as { call: { path: string[] } }).call.path[0] !== 'hello');
+
+/** Completes the version handshake, as the first call to a worker does, so a test can then silence it. */
+async function greet(w: FakeWorker): Promise<void> {
+  await callWorker('hello', [], on(w));
+}
 
 const on = (w: FakeWorker | (() => FakeWorker | null), timeoutMs = 2000) => ({
   target: () => (typeof w === 'function' ? (w()?.worker ?? null) : w.worker),
@@ -72,7 +80,7 @@ describe('callWorker across a real MessageChannel', () => {
     expect(server.seen).toEqual(['rt-0']);
     expect(await callWorker('getAccessToken', [{}], on(w))).toMatchObject({ accessToken: 'at-1', generation: 2 });
     // One message event per call, nothing else.
-    expect(w.posts).toHaveLength(4);
+    expect(calls(w)).toHaveLength(4);
   });
 
   it('rebuilds a worker-side failure as a TokenBrokerError with its code, without retrying it', async () => {
@@ -81,7 +89,7 @@ describe('callWorker across a real MessageChannel', () => {
     expect(error).toBeInstanceOf(TokenBrokerError);
     expect(isTokenBrokerError(error, 'no-session')).toBe(true);
     expect((error as TokenBrokerError).code).toBe('no-session');
-    expect(w.posts).toHaveLength(1);
+    expect(calls(w)).toHaveLength(1);
   });
 
   it('brings back a retryAfter hint, and a definitive rejection with its logout broadcast', async () => {
@@ -112,16 +120,18 @@ describe('callWorker across a real MessageChannel', () => {
   it('rejects with worker-timeout after the timeout when the worker stays silent, after exactly one retry', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const w = spawn(uniqueStore(), tokenServer().fetch);
+    await greet(w);
     w.silence();
     const ports = trackPorts();
     const call = callWorker('status', [], on(w, 1000));
     const outcome = failure(call);
-    expect(w.posts).toHaveLength(1);
+    await settle(() => calls(w).length > 0); // the handshake is remembered: no hello, straight to the call
+    expect(calls(w)).toHaveLength(1);
 
     await vi.advanceTimersByTimeAsync(999);
-    expect(w.posts).toHaveLength(1); // not given up early
+    expect(calls(w)).toHaveLength(1); // not given up early
     await vi.advanceTimersByTimeAsync(1);
-    expect(w.posts).toHaveLength(2); // the one retry
+    expect(calls(w)).toHaveLength(2); // the one retry
     await vi.advanceTimersByTimeAsync(999);
     let settled = false;
     void outcome.then(() => (settled = true));
@@ -133,7 +143,7 @@ describe('callWorker across a real MessageChannel', () => {
     expect(error).toBeInstanceOf(TokenBrokerError);
     expect(isTokenBrokerError(error, 'worker-timeout')).toBe(true);
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(w.posts).toHaveLength(2);
+    expect(calls(w)).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(0);
     await settle(() => ports.every((p) => p.closed));
     // Both attempts closed their reply port although no answer ever came.
@@ -143,11 +153,12 @@ describe('callWorker across a real MessageChannel', () => {
   it('does not retry a timeout when retries is 0', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const w = spawn(uniqueStore(), tokenServer().fetch);
+    await greet(w);
     w.silence();
     const outcome = failure(callWorker('status', [], { ...on(w, 500), retries: 0 }));
     await vi.advanceTimersByTimeAsync(500);
     expect(isTokenBrokerError(await outcome, 'worker-timeout')).toBe(true);
-    expect(w.posts).toHaveLength(1);
+    expect(calls(w)).toHaveLength(1);
   });
 
   it('reaches a restarted worker (fresh Broker, same IndexedDB) and sees the stored session', async () => {
@@ -177,8 +188,8 @@ describe('callWorker across a real MessageChannel', () => {
     current = second; // controller now points at the new instance
     await vi.advanceTimersByTimeAsync(1000);
     expect(await call).toMatchObject({ accessToken: 'at-0', generation: 1 });
-    expect(first.posts).toHaveLength(2);
-    expect(second.posts).toHaveLength(1);
+    expect(calls(first)).toHaveLength(2);
+    expect(calls(second)).toHaveLength(1);
   });
 
   it('rejects with worker-unavailable when there is no worker to talk to', async () => {
@@ -192,6 +203,7 @@ describe('callWorker across a real MessageChannel', () => {
   it('rejects with worker-unavailable when the worker disappears before the retry', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const w = spawn(uniqueStore(), tokenServer().fetch);
+    await greet(w);
     w.silence();
     let current: FakeWorker | null = w;
     const outcome = failure(callWorker('status', [], on(() => current, 100)));
@@ -213,7 +225,7 @@ describe('callWorker across a real MessageChannel', () => {
       await callWorker(method, args as never, on(w)).catch(() => undefined);
     }
     await settle();
-    expect(ports).toHaveLength(calls.length);
+    expect(ports).toHaveLength(calls.length + 1); // and the handshake's
     await settle(() => ports.every((p) => p.closed));
     expect(ports.every((p) => p.closed)).toBe(true);
   });
@@ -232,10 +244,93 @@ describe('callWorker across a real MessageChannel', () => {
         gc();
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      expect(w.posts).toHaveLength(3);
+      expect(calls(w)).toHaveLength(3);
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);
     }
+  });
+});
+
+describe('the version handshake', () => {
+  it('fails a call to a worker that does not speak the protocol with protocol-mismatch after the handshake timeout, naming the script', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker();
+    const update = vi.fn(async () => undefined);
+    const outcome = failure(callWorker('status', [], { target: () => plain, timeoutMs: 10_000, update }));
+    await vi.advanceTimersByTimeAsync(999);
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    await settle();
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await outcome;
+    expect(isTokenBrokerError(error, 'protocol-mismatch')).toBe(true);
+    expect((error as Error).message).toContain('https://app.test/plain-sw.js');
+    // Only the handshake was sent, and the registration was asked for a newer version meanwhile.
+    expect(plain.posts.map((p) => (p as { call: { path: string[] } }).call.path[0])).toEqual(['hello']);
+    expect(update).toHaveBeenCalledTimes(1);
+    // Remembered: the next call fails at once, without another handshake.
+    expect(isTokenBrokerError(await failure(callWorker('status', [], { target: () => plain, timeoutMs: 10_000 })), 'protocol-mismatch')).toBe(true);
+    expect(plain.posts).toHaveLength(1);
+  });
+
+  it('sends one hello for concurrent first calls, and none once the worker answered', async () => {
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    await Promise.all([callWorker('status', [], on(w)), callWorker('status', [], on(w)), callWorker('status', [], on(w))]);
+    await callWorker('status', [], on(w));
+    expect(w.posts.length - calls(w).length).toBe(1);
+    expect(calls(w)).toHaveLength(4);
+  });
+
+  it('goes to the next candidate that speaks the protocol when the first does not (an old plain worker, a new broker version)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker(`${TOKEN_ENDPOINT}/../plain.js`);
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    const call = callWorker('status', [], { target: () => [plain, w.worker], timeoutMs: 10_000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await call).toMatchObject({ loggedIn: false });
+    expect(calls(w)).toHaveLength(1);
+  });
+
+  it('waits for a newer version the update finds while the old worker does not answer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker(`${TOKEN_ENDPOINT}/../old.js`);
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    let workers: ServiceWorker[] = [plain];
+    const update = vi.fn(async () => void (workers = [w.worker, plain]));
+    const call = callWorker('status', [], { target: () => workers, timeoutMs: 10_000, update });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await call).toMatchObject({ loggedIn: false });
+    expect(update).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('resending a call whose worker died', () => {
+  it('sends the call again after resendAfterMs, to the worker current then, and takes its answer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const store = uniqueStore();
+    const first = spawn(store, tokenServer().fetch);
+    await callWorker('setSession', [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }], on(first));
+    first.silence(); // the instance died with the call in flight
+    let current = first;
+    const call = callWorker('getAccessToken', [{}], { ...on(() => current, 10_000), resendAfterMs: 1500 });
+    await settle(() => calls(first).length === 2);
+    const second = spawn(store, tokenServer().fetch);
+    current = second;
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(calls(second)).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await call).toMatchObject({ accessToken: 'at-0', generation: 1 });
+    expect(calls(second)).toHaveLength(1);
+  });
+
+  it('does not resend once the first answer came, and never without resendAfterMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    await callWorker('status', [], { ...on(w), resendAfterMs: 100 });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(calls(w)).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerStatus } from '../../shared/protocol.js';
-import { createWakeScheduler, LEADER_LOCK, type WakeScheduler } from '../../src/wakeup.js';
+import { createWakeScheduler, LEADER_LOCK, MAX_TIMER_MS, type WakeScheduler } from '../../src/wakeup.js';
 import { deferred } from './fake-source.js';
 
 function status(refreshDueIn: number | null, loggedIn = true): BrokerStatus {
@@ -222,5 +222,24 @@ describe('WakeScheduler with navigator.locks', () => {
     await tick();
     expect(wakeB).not.toHaveBeenCalled();
     expect(wakeC).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('long-lived tokens', () => {
+  it('never hands a timer more than 2^31-1 ms: a refresh due in 30 days posts nothing until then, then one wake-up', async () => {
+    vi.stubGlobal('navigator', {});
+    const day = 24 * 3600 * 1000;
+    const wake = wakeWith(status(30 * day), status(60_000));
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    scheduler(wake).start();
+    await tick();
+    expect(wake).toHaveBeenCalledTimes(1);
+    expect(Math.max(...spy.mock.calls.map(([, ms]) => Number(ms ?? 0)))).toBeLessThanOrEqual(MAX_TIMER_MS);
+    await vi.advanceTimersByTimeAsync(29 * day);
+    expect(wake).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(day + 20);
+    expect(wake).toHaveBeenCalledTimes(2);
+    expect(Math.max(...spy.mock.calls.map(([, ms]) => Number(ms ?? 0)))).toBeLessThanOrEqual(MAX_TIMER_MS);
+    spy.mockRestore();
   });
 });

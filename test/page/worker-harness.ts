@@ -75,7 +75,7 @@ export function fakeWorker(store: SessionStore, fetchFn: typeof fetch): FakeWork
     silence: () => void (silent = true),
     close: () => wire.port1.close(),
   };
-  const api = createBrokerApi(broker, async () => void fake.claims++);
+  const api = createBrokerApi(broker, async () => void fake.claims++, fetchFn);
   wire.port2.onmessage = (event: MessageEvent) => {
     const data = event.data as { call: unknown };
     const port = event.ports[0];
@@ -83,10 +83,18 @@ export function fakeWorker(store: SessionStore, fetchFn: typeof fetch): FakeWork
     fake.served.push(serveCall(api, data.call, port));
   };
   fake.worker = {
+    scriptURL: `${ORIGIN}/sw.js`,
+    state: 'activated',
     postMessage(data: unknown, transfer: Transferable[] = []) {
       fake.posts.push(data);
       if (!silent) wire.port1.postMessage(data, transfer);
     },
   } as unknown as ServiceWorker;
   return fake;
+}
+
+/** A worker that is not a broker (a plain `sw.js`): it receives messages and never answers. */
+export function foreignWorker(scriptURL = `${ORIGIN}/plain-sw.js`): ServiceWorker & { posts: unknown[] } {
+  const posts: unknown[] = [];
+  return { scriptURL, state: 'activated', posts, postMessage: (data: unknown) => void posts.push(data) } as unknown as ServiceWorker & { posts: unknown[] };
 }

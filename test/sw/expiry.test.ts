@@ -43,8 +43,48 @@ describe('computeExpiresAt', () => {
     const token = jwt({ exp: serverNow / 1000 + 600 });
     // Client clock three hours ahead of the server: the token still has 600 s on our clock.
     expect(computeExpiresAt(token, undefined, serverNow + 3 * HOUR, serverNow)).toBe(serverNow + 3 * HOUR + 600_000);
-    // Without a Date header the exp is taken at face value.
-    expect(computeExpiresAt(token, undefined, serverNow + 3 * HOUR)).toBe(serverNow + 600_000);
+  });
+
+  describe('without a readable server clock (a cross-origin Date header)', () => {
+    const issuedAt = Date.UTC(2029, 5, 1);
+    const token = jwt({ iat: issuedAt / 1000, exp: issuedAt / 1000 + 600 });
+
+    it.each([
+      ['ahead by 3 hours', 3 * HOUR],
+      ['ahead by 20 minutes (more than the lifetime)', 20 * 60_000],
+      ['behind by 3 hours', -3 * HOUR],
+      ['exact', 0],
+    ])('uses the lifetime exp - iat counted from receipt: client clock %s', (_, skew) => {
+      const receivedAt = issuedAt + skew;
+      expect(computeExpiresAt(token, undefined, receivedAt)).toBe(receivedAt + 600_000);
+    });
+
+    it('so a client clock ahead of the server causes one refresh per lifetime, not one per request', async () => {
+      // The worker clock runs 3 hours ahead of the server that minted the token.
+      const rig = new Rig();
+      rig.clock.t = issuedAt + 3 * HOUR;
+      await rig.broker.setSession({ accessToken: token, refreshToken: 'rt-login' });
+      expect(rig.broker.dueIn()).toBe(600_000 - 30_000);
+      await rig.broker.refreshIfDue();
+      expect(rig.backend.refreshCount).toBe(0);
+      rig.clock.t += 600_000 - 30_000;
+      expect(rig.broker.dueIn()).toBe(0);
+    });
+
+    it('takes a JWT without iat at face value only while it lies ahead on our clock', () => {
+      const noIat = jwt({ exp: issuedAt / 1000 + 600 });
+      expect(computeExpiresAt(noIat, undefined, issuedAt)).toBe(issuedAt + 600_000);
+      // Our clock is past its exp on arrival: unknown, so refresh only on a 401.
+      expect(computeExpiresAt(noIat, undefined, issuedAt + 3 * HOUR)).toBeNull();
+      // A lifetime over a year (clock far behind) is not believed either.
+      expect(computeExpiresAt(noIat, undefined, issuedAt - 400 * 24 * HOUR)).toBeNull();
+    });
+
+    it('ignores an iat that gives no sane lifetime', () => {
+      const backwards = jwt({ iat: issuedAt / 1000 + 700, exp: issuedAt / 1000 + 600 });
+      expect(computeExpiresAt(backwards, undefined, issuedAt)).toBe(issuedAt + 600_000);
+      expect(computeExpiresAt(backwards, undefined, issuedAt + 3 * HOUR)).toBeNull();
+    });
   });
 
   it('is null when nothing tells the expiry', () => {

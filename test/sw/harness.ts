@@ -3,6 +3,7 @@ import type { BroadcastMessage } from '../../shared/protocol.js';
 import type { Broadcaster } from '../../sw/broadcast.js';
 import { Broker } from '../../sw/broker.js';
 import { forwardWithToken } from '../../sw/forward.js';
+import { DEFAULT_LIMITS, type ConfigLimits } from '../../sw/config-rules.js';
 import type { LockFn } from '../../sw/lock.js';
 import type { TokenBrokerConfig } from '../../sw/settings.js';
 import { createIdbStore, type SessionStore, type StoredSession } from '../../sw/store.js';
@@ -18,6 +19,9 @@ export const CONFIG: TokenBrokerConfig = {
   refreshTimeoutSeconds: 1,
   requestWaitSeconds: 2,
 };
+
+/** Timing bounds for a virtual clock: sub-second timeouts keep the tests fast. */
+export const FAST_LIMITS: ConfigLimits = { ...DEFAULT_LIMITS, refreshTimeoutSeconds: [0.01, 60], requestWaitSeconds: [0.01, 60] };
 
 /** A fresh fake-indexeddb database per call, with every store call counted. */
 export function countingStore(name = `sw-test-${crypto.randomUUID()}`) {
@@ -268,6 +272,7 @@ export class Rig {
       sleep: this.clock.sleep,
       random: this.clock.random,
       isOnline: options.isOnline ?? (() => this.online),
+      limits: FAST_LIMITS,
     });
   }
 

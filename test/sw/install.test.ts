@@ -9,7 +9,7 @@ vi.hoisted(() => {
   Object.assign(globalThis, { self: globalThis, __WB_DISABLE_DEV_LOGS: true });
 });
 
-/** Just enough of ServiceWorkerGlobalScope for installTokenBroker (PITFALLS §9: fake the event, inject the scope). */
+/** Just enough of ServiceWorkerGlobalScope for installTokenBroker (docs/platform-facts.md §9: fake the event, inject the scope). */
 function fakeScope(backend: FakeBackend) {
   const target = new EventTarget();
   const scope = {
@@ -126,7 +126,7 @@ describe('installTokenBroker', () => {
   });
 
   it('a not-ours request still runs the proactive check when a refresh is due', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] }); // Date only: faking timers would stall fake-indexeddb (PITFALLS §9)
+    vi.useFakeTimers({ toFake: ['Date'] }); // Date only: faking timers would stall fake-indexeddb (docs/platform-facts.md §9)
     const { scope, backend, broker } = await setup();
     await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
     vi.setSystemTime(Date.now() + 3590_000);

@@ -167,7 +167,7 @@ describe('failure rules', () => {
     await rig.login();
     const before = await rig.stored();
     rig.backend.replies.push('hang', 'hang');
-    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer to the refresh within the hard cap' });
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer from https://app.example/api/auth/refresh within the hard cap' });
     // Each request was abandoned (answer lost) before the next one carried the token again.
     expect(rig.backend.refreshCount).toBe(2);
     expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
@@ -317,5 +317,27 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
     rig.online = false;
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
     expect(rig.bus.of('error')).toHaveLength(2);
+  });
+});
+
+describe('without Web Locks, the in-flight record is the lock', () => {
+  it('two worker versions racing at the due moment send one refresh; the other waits, then adopts its answer', async () => {
+    const rig = new Rig({ lock: noLock, hardCapMs: 10_000 });
+    await rig.login();
+    const other = rig.newBroker({ isolated: true });
+    await other.ready();
+    const g = gate();
+    rig.backend.gate = g.promise;
+    rig.clock.t += 3600_000; // due for both
+    const first = rig.broker.refresh('proactive');
+    const second = other.refresh('unauthorized', 1);
+    // The loser finds the winner's lease, sends nothing and gives up after its attempts.
+    await expect(second).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(1);
+    g.open();
+    await first;
+    await expect(other.refresh('unauthorized', 1)).resolves.toMatchObject({ generation: 2 });
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.backend.reuses).toEqual([]);
   });
 });

@@ -101,7 +101,7 @@ describe('serveCall', () => {
     const { api, rig } = setup();
     await rig.login();
     expect(await send(api, call)).toEqual({ reply: undefined, closed: true });
-    expect(Object.keys(api).sort()).toEqual(['abort', 'claim', 'configure', 'getAccessToken', 'logout', 'refresh', 'setSession', 'status', 'wake']);
+    expect(Object.keys(api).sort()).toEqual(['abort', 'captureLogin', 'claim', 'configure', 'getAccessToken', 'hello', 'logout', 'refresh', 'route', 'setSession', 'status', 'wake']);
   });
 
   it('exposes a frozen object of functions only, holding no token', async () => {

@@ -109,9 +109,11 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ tokenEndpoint: '/t', apiPaths: ['api'] }, ORIGIN)).toThrow(expect.objectContaining({ code: 'invalid-config' }));
   });
 
-  it('normalises allow-listed origins to URL origins', () => {
-    const c = resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://API.example.com/some/path'] }, ORIGIN);
-    expect([...c.allowedOrigins]).toEqual(['https://api.example.com']);
+  it('takes allow-listed origins only as exact origins (the full matrix: test/sw/settings.test.ts)', () => {
+    expect(() => resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://API.example.com/some/path'] }, ORIGIN)).toThrow(
+      expect.objectContaining({ code: 'invalid-config', message: expect.stringContaining('did you mean "https://api.example.com"') }),
+    );
+    expect([...resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://api.example.com'] }, ORIGIN).allowedOrigins]).toEqual(['https://api.example.com']);
   });
 });
 

@@ -158,3 +158,20 @@ describe('refresh through each format (what the server saw)', () => {
     expect(await rig.stored()).toBeNull();
   });
 });
+
+describe('errors name the endpoint', () => {
+  it('a status names the URL (no query); a network error to another origin hints at CORS', async () => {
+    const rig = new Rig({ config: { maxRefreshAttempts: 1 } });
+    await rig.login();
+    rig.backend.replies.push({ status: 404 });
+    await expect(rig.broker.refresh('explicit')).rejects.toThrow('token endpoint https://app.example/api/auth/refresh answered 404');
+    const cors = new Rig({
+      config: { tokenEndpoint: 'https://auth.example/oauth/token', allowedOrigins: ['https://auth.example'], maxRefreshAttempts: 1 },
+      fetch: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    await cors.login();
+    await expect(cors.broker.refresh('explicit')).rejects.toThrow(/network error during refresh at https:\/\/auth\.example\/oauth\/token \(another origin: .*CORS/);
+  });
+});

@@ -6,7 +6,7 @@ const button = (id: string): HTMLButtonElement => document.querySelector<HTMLBut
 const show = (text: string): void => void (out.textContent = text);
 
 async function start(): Promise<void> {
-  const broker = await registerTokenBroker({ scriptUrl: '/sw.js', scopeHint: { apiPaths: ['/api/'] } });
+  const broker = await registerTokenBroker({ scriptUrl: '/sw.js' });
   broker.on('logout', ({ reason }) => show(`logged out (${reason})`));
   // A new version waits: let the user choose when it takes over (no uninvited reload).
   broker.on('update-waiting', () => (button('update').hidden = false));

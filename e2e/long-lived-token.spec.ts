@@ -1,0 +1,35 @@
+// Every timer is bounded (issue 27): with a 30-day access token the refresh falls due beyond
+// what a browser timer holds (2^31-1 ms, ~24.9 days). An unbounded delay fires at once, and the
+// leader tab posted ~2,000 wake-ups a second to the worker. Bounded, an idle tab posts nothing.
+import { loginThroughForm, openDemo } from './demo.js';
+import { expect, test } from './fixtures.js';
+import { brokerStatus } from './scenario-helpers.js';
+
+const DAYS_30 = 30 * 24 * 3600;
+const WINDOW_MS = 15_000;
+
+test.use({ serverOptions: { accessTtlSeconds: DAYS_30 } });
+
+test('a 30-day token: an idle tab posts (almost) nothing to the worker', async ({ context, server }) => {
+  // `panelPoll: 0`: no status polling by the demo panel, so only the client's own messages count.
+  const page = await openDemo(context, server, { panelPoll: 0 });
+  await page.evaluate(() => {
+    const counter = ((globalThis as unknown as { __posts: { n: number } }).__posts = { n: 0 });
+    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
+    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+      counter.n++;
+      return post.call(this, message, (transfer ?? []) as Transferable[]);
+    } as typeof ServiceWorker.prototype.postMessage;
+  });
+  await loginThroughForm(page);
+  const status = await brokerStatus(page);
+  expect(status.refreshDueIn).toBeGreaterThan(2 ** 31 - 1); // the case a plain setTimeout gets wrong
+  const posts = () => page.evaluate(() => (globalThis as unknown as { __posts: { n: number } }).__posts.n);
+  const before = await posts();
+  // Time is the subject: an idle tab, watched for a while.
+  await page.waitForTimeout(WINDOW_MS);
+  const during = (await posts()) - before;
+  console.log(`30-day token: ${during} page-to-worker messages in ${WINDOW_MS / 1000} s of idling`);
+  expect(during).toBeLessThanOrEqual(2);
+  expect(server.control.counters().refreshCalls).toBe(0);
+});

@@ -1,0 +1,117 @@
+// The wire protocol is versioned (issue 28): the first call to a worker checks, with a `hello`
+// answered at once, that it speaks the broker's protocol. A worker that does not fails the call
+// with `protocol-mismatch` after the 1 s handshake instead of the 10 s call timeout (twice, with
+// the retry); while a new broker version installs over a plain worker, calls go to it.
+import type { Page } from '@playwright/test';
+import { PLAIN_WORKER } from '../demo/server/routes-test.js';
+import { expect, test, waitForController, type TestServer } from './fixtures.js';
+
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  /** Milliseconds the measured step took, in the page. */
+  ms: number;
+}
+
+/** Opens the demo without its own registration; `demoLib` then offers `registerTokenBroker`. */
+async function openManual(page: Page, server: TestServer): Promise<void> {
+  await page.goto(`${server.url}/?manual=1`);
+  await page.waitForFunction(() => 'demoLib' in globalThis);
+}
+
+test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming the script, after one short handshake', async ({ page, server }) => {
+  await openManual(page, server);
+  // The origin already runs a worker that is not the broker, at the script URL the app registers.
+  await page.evaluate(async () => void (await navigator.serviceWorker.register('/__test/plain-sw.js', { scope: '/' })));
+  await waitForController(page);
+  const outcome = await page.evaluate(async () => {
+    type Lib = { registerTokenBroker(o: object): Promise<{ status(): Promise<unknown> }>; demoWorkerConfig(q: string): object };
+    const lib = (globalThis as unknown as { demoLib: Lib }).demoLib;
+    const measure = async (step: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      try {
+        await step();
+        return { ok: true, ms: performance.now() - t0 };
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        return { ok: false, code: e.code, message: e.message, ms: performance.now() - t0 };
+      }
+    };
+    // The standalone setup: registration's first call (`configure`) meets the foreign worker.
+    const configured = await measure(() => lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/', worker: lib.demoWorkerConfig('') }));
+    // An app that owns its worker (no `worker` config): the controlled page's registration sends
+    // no call, the first call fails, and so does the next one, at once (the verdict is remembered).
+    let client: { status(): Promise<unknown> } | undefined;
+    const registration = await measure(async () => (client = await lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/' })));
+    const status = await measure(() => client!.status());
+    return { configured, registration, status };
+  });
+  console.log(`foreign worker: registration with config failed after ${outcome.configured.ms.toFixed(0)} ms, a later status() after ${outcome.status.ms.toFixed(0)} ms`);
+  expect(outcome.registration.ok).toBe(true);
+  for (const o of [outcome.configured, outcome.status] as Outcome[]) {
+    expect(o).toMatchObject({ ok: false, code: 'protocol-mismatch' });
+    expect(o.message).toContain('/__test/plain-sw.js');
+  }
+  // One handshake (1 s) and the registration's check for a newer version, instead of the call
+  // timeout and its retry (2 × 10 s). The check is usually done by then (1.0 s measured), but
+  // Chromium's first update check of a fresh registration took up to 5.3 s on this loaded
+  // machine, so the bound is loose and the figure is logged.
+  expect(outcome.configured.ms).toBeGreaterThanOrEqual(900); // it did wait for an answer
+  expect(outcome.configured.ms).toBeLessThan(8_000);
+  expect(outcome.status.ms).toBeLessThan(1_000);
+  expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
+});
+
+test('an origin switching from a plain worker at /sw.js to the broker: registration talks to the new version at once', async ({ context, page, server }) => {
+  // Before the switch the origin serves a plain worker at /sw.js, which controls the page.
+  await context.route('**/sw.js', (route) => route.fulfill({ contentType: 'text/javascript', headers: { 'Cache-Control': 'no-cache' }, body: PLAIN_WORKER }));
+  await openManual(page, server);
+  await page.evaluate(async () => void (await navigator.serviceWorker.register('/sw.js')));
+  await waitForController(page);
+  await context.unroute('**/sw.js');
+  // The deploy: /sw.js is now the broker, and the page's new code registers it. Every call
+  // is recorded with whether it went to the worker controlling the page at load (the plain one).
+  await page.addInitScript(() => {
+    const plain = navigator.serviceWorker.controller;
+    const posts: Array<{ method: string; toPlain: boolean }> = ((globalThis as unknown as { __posts: unknown[] }).__posts = []);
+    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
+    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+      const method = (message as { call?: { path?: string[] } } | null)?.call?.path?.[0];
+      if (method) posts.push({ method, toPlain: this === plain });
+      return post.call(this, message, (transfer ?? []) as Transferable[]);
+    } as typeof ServiceWorker.prototype.postMessage;
+  });
+  await page.reload();
+  await page.waitForFunction(() => 'demoLib' in globalThis);
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  const outcome = await page.evaluate(async () => {
+    type Client = { status(): Promise<{ configured: boolean }> };
+    type Lib = { registerTokenBroker(o: object): Promise<Client>; demoWorkerConfig(q: string): object };
+    const lib = (globalThis as unknown as { demoLib: Lib }).demoLib;
+    const t0 = performance.now();
+    const client = await lib.registerTokenBroker({ worker: lib.demoWorkerConfig('') });
+    const ms = performance.now() - t0;
+    (globalThis as unknown as { client: Client }).client = client;
+    return { ms, status: await client.status() };
+  });
+  console.log(`plain → broker switch: registerTokenBroker took ${outcome.ms.toFixed(0)} ms`);
+  expect(outcome.status).toMatchObject({ configured: true });
+  // The old worker got the handshake only; `configure` went to the new version. Before, it went
+  // to the old worker and waited out the whole call timeout (10 s). What remains is Chromium
+  // fetching and starting the new version (1.9 to 4.9 s for a bare `registration.update()` on
+  // this loaded machine), so the bound is loose and the figure is logged.
+  const posts = await page.evaluate(() => (globalThis as unknown as { __posts: Array<{ method: string; toPlain: boolean }> }).__posts);
+  expect(posts.filter((p) => p.toPlain).map((p) => p.method)).toEqual(['hello']);
+  expect(posts.find((p) => p.method === 'configure')).toEqual({ method: 'configure', toPlain: false });
+  expect(outcome.ms).toBeLessThan(9_000);
+  // The broker takes over the page, and captures a login made through it.
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('/sw.js') && navigator.serviceWorker.controller !== null);
+  const login = await page.evaluate(async () => {
+    const response = await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
+    return (await response.json()) as Record<string, unknown>;
+  });
+  expect(login).toHaveProperty('access_token');
+  expect(login).not.toHaveProperty('refresh_token');
+  expect(server.control.counters().logins).toBe(1);
+});
