@@ -3,10 +3,10 @@
 // and PUT with JSON, 256 KiB of random bytes and multipart form data (the server hashes what it
 // received).
 import type { Page } from '@playwright/test';
-import { DEMO_CREDENTIALS } from '../demo/server/index.js';
 import { openDemo } from './demo.js';
-import { expect, test, type TestServer } from './fixtures.js';
+import { expect, test } from './fixtures.js';
 import { brokerEvents, recordBrokerEvents } from './scenario-helpers.js';
+import { sessionTheServerAlreadyExpired } from './uncontrolled-page.js';
 
 /** Lifetime of the access tokens handed to the worker; refreshed ones live long (see below). */
 const SHORT_TTL_S = 0.5;
@@ -17,31 +17,6 @@ interface Outcome {
   status: number;
   expected: { sha256: string; bytes: number; contentType: string | null };
   echoed: { method?: string; sha256?: string; bytes?: number; contentType?: string | null };
-}
-
-/**
- * Logs in outside the browser and hands the worker tokens it believes live for 10 minutes,
- * while the server lets the access token die after SHORT_TTL_S (as after a server-side early
- * expiry or a skewed clock). The worker refreshes ahead of any expiry it knows about, so this
- * is how a request comes to *hit* an expired token and needs the 401 replay. Resolves once the
- * server considers the token expired. Tokens minted later (the refresh) live 60 s.
- */
-async function sessionTheServerAlreadyExpired(page: Page, server: TestServer): Promise<void> {
-  server.control.configure({ accessTtlSeconds: SHORT_TTL_S });
-  const login = await fetch(`${server.url}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(DEMO_CREDENTIALS),
-  });
-  const tokens = (await login.json()) as { access_token: string; refresh_token: string };
-  server.control.configure({ accessTtlSeconds: 60 });
-  await page.evaluate(
-    (t) => (globalThis as unknown as { demo: { broker: { setSession(s: object): Promise<unknown> } } }).demo.broker.setSession(t),
-    { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn: 600 },
-  );
-  // Time is the subject: wait until the server's access token has expired (its `exp` claim).
-  const { exp } = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as { exp: number };
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 + 100 - Date.now())));
 }
 
 /** Sends one request to `/api/echo` from the page and hashes the exact body it sent. */
@@ -83,7 +58,7 @@ for (const method of ['POST', 'PUT']) {
     await recordBrokerEvents(page);
 
     for (const kind of ['json', 'binary', 'multipart'] as const) {
-      await sessionTheServerAlreadyExpired(page, server);
+      await sessionTheServerAlreadyExpired(page, server, SHORT_TTL_S);
       server.control.reset();
 
       const outcome = await sendBody(page, method, kind);

@@ -4,6 +4,7 @@
 // exactly one refresh per lifetime, no reuse, no 401, no failed request.
 import type { Page } from '@playwright/test';
 import { loginThroughForm, openDemo } from './demo.js';
+import { keepUncontrolled } from './uncontrolled-page.js';
 import { expect, hardReload, test, type TestServer } from './fixtures.js';
 import {
   apiRequests,
@@ -81,14 +82,7 @@ test('a hard-reloaded tab that stays uncontrolled joins the storm through attach
   // Keep the reloaded page uncontrolled, as in a browser where the claim does not take: its
   // client's `claim` call reaches the worker as a `status` call instead. Then only the
   // client's attached axios interceptors and its `fetch` can authenticate that tab's requests.
-  await tabs[2]!.addInitScript(() => {
-    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
-    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
-      const m = message as { __swTokenBroker?: number; call?: { path?: string[] } } | null;
-      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim') message = { ...m, call: { ...m.call, path: ['status'] } };
-      return post.call(this, message, (transfer ?? []) as Transferable[]);
-    } as typeof ServiceWorker.prototype.postMessage;
-  });
+  await keepUncontrolled(tabs[2]!);
 
   await stormWithHardReload(tabs, server, ['axios', 'broker-fetch']);
   expect(await tabs[2]!.evaluate(() => navigator.serviceWorker.controller)).toBeNull();

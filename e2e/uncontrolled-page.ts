@@ -4,12 +4,10 @@ import { openDemo, type DemoQuery } from './demo.js';
 import { hardReload, type TestServer } from './fixtures.js';
 
 /**
- * Opens the demo, then shift-reloads it and keeps it uncontrolled, as in a browser where the
- * claim does not take: the client's `claim` call reaches the worker as a `status` call. Only the
- * client's `fetch` and attached Axios can then authenticate the tab's requests.
+ * From the next load on, the page stays uncontrolled, as in a browser where the claim does not
+ * take: its client's `claim` call reaches the worker as a `status` call instead.
  */
-export async function openUncontrolledDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
-  const page = await openDemo(context, server, query);
+export async function keepUncontrolled(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
     ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
@@ -18,6 +16,16 @@ export async function openUncontrolledDemo(context: BrowserContext, server: Test
       return post.call(this, message, (transfer ?? []) as Transferable[]);
     } as typeof ServiceWorker.prototype.postMessage;
   });
+}
+
+/**
+ * Opens the demo, then shift-reloads it and keeps it uncontrolled, as in a browser where the
+ * claim does not take: the client's `claim` call reaches the worker as a `status` call. Only the
+ * client's `fetch` and attached Axios can then authenticate the tab's requests.
+ */
+export async function openUncontrolledDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
+  const page = await openDemo(context, server, query);
+  await keepUncontrolled(page);
   await hardReload(page);
   await page.waitForSelector('body[data-ready="true"]');
   if (await page.evaluate(() => navigator.serviceWorker.controller !== null)) throw new Error('the reloaded tab is controlled');
@@ -29,8 +37,8 @@ export async function openUncontrolledDemo(context: BrowserContext, server: Test
  * the worker believes it lives 10 minutes, so the next API request meets a 401 and goes through
  * the 401 recovery. Tokens minted later (the refresh) live 60 s.
  */
-export async function sessionTheServerAlreadyExpired(page: Page, server: TestServer): Promise<void> {
-  server.control.configure({ accessTtlSeconds: 0.5 });
+export async function sessionTheServerAlreadyExpired(page: Page, server: TestServer, ttlSeconds = 0.5): Promise<void> {
+  server.control.configure({ accessTtlSeconds: ttlSeconds });
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

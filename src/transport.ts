@@ -27,7 +27,7 @@ export interface CallOptions {
 /**
  * One Comlink call as one fresh `postMessage` event with its own reply port. A worker
  * that was stopped is started again by the event, and a dead port can never strand
- * later calls (comlink #637, PITFALLS §3).
+ * later calls (comlink #637, docs/platform-facts.md §3).
  */
 function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
   const channel = new MessageChannel();

@@ -18,7 +18,7 @@ export interface WakeScheduler {
 
 /**
  * Page-side wake-ups for the proactive refresh. A worker's own timers die with it
- * (PITFALLS §1), so one leader tab (holding a Web Lock; the others queue behind it)
+ * (docs/platform-facts.md §1), so one leader tab (holding a Web Lock; the others queue behind it)
  * posts `wake` to the worker when the refresh falls due and when the network returns.
  * The worker's lock dedupes anyway; the leader only keeps the message count down.
  */

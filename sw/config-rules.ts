@@ -21,7 +21,7 @@ export const DEFAULT_LIMITS: ConfigLimits = {
   requestWaitSeconds: [1, 60],
   refreshLeadSeconds: [0, 86_400],
   backoffSeconds: [0, 300],
-  // Browsers kill a worker whose event runs past 5 minutes (PITFALLS §1): stay well below.
+  // Browsers kill a worker whose event runs past 5 minutes (docs/platform-facts.md §1): stay well below.
   refreshBudgetSeconds: 240,
 };
 

@@ -64,7 +64,7 @@ export function createBrokerApi(broker: Broker, claim: () => Promise<void>, fetc
 /**
  * Serves one Comlink call that arrived as its own `message` event, replying on the port
  * that came with it. Resolves once the reply is sent, so the caller can hold the event
- * open with `waitUntil` until then (PITFALLS §3).
+ * open with `waitUntil` until then (docs/platform-facts.md §3).
  */
 export function serveCall(api: BrokerApi, call: unknown, port: MessagePort): Promise<void> {
   if (!isMethodCall(api, call)) {

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from './settings.js';
 
 /**
  * Requests the broker may touch at all: fetch/XHR only (`destination === ''`), never
- * navigations or `no-cors` requests (PITFALLS §6).
+ * navigations or `no-cors` requests (docs/platform-facts.md §6).
  */
 export function isInterceptable(request: Request): boolean {
   return request.destination === '' && request.mode !== 'navigate' && request.mode !== 'no-cors';
