@@ -5,7 +5,7 @@ import type { Page } from '@playwright/test';
 import { expect, test as base, waitForController, type TestServer } from './fixtures.js';
 
 // The reference PWA (examples/pwa, vite-plugin-pwa injectManifest) served by the demo server,
-// whose routes are its API. "Offline" is the server dropping every connection (PITFALLS §11),
+// whose routes are its API. "Offline" is the server dropping every connection (docs/platform-facts.md §11),
 // so the app shell and API data can only come from the worker's caches.
 const pwaDir = fileURLToPath(new URL('../dist/examples/pwa', import.meta.url));
 

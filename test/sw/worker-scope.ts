@@ -47,7 +47,7 @@ export class MemoryCache {
 
 const urlOf = (request: RequestInfo): string => (typeof request === 'string' ? new URL(request, ORIGIN).href : request.url);
 
-/** Node has no ExtendableEvent/FetchEvent (PITFALLS §9): just what installTokenBroker and Workbox use. */
+/** Node has no ExtendableEvent/FetchEvent (docs/platform-facts.md §9): just what installTokenBroker and Workbox use. */
 export class FakeExtendableEvent extends Event {
   readonly waited: Array<Promise<unknown>> = [];
   waitUntil(promise: Promise<unknown>): void {
