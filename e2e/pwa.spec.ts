@@ -149,3 +149,29 @@ test.describe('a storm across two tabs', () => {
     expect(counters.rotations).toBeLessThanOrEqual(4);
   });
 });
+
+test('the shadowed-route warning works on a real FetchEvent: Chromium lets the broker wrap its respondWith', async ({ page, context, server }) => {
+  await open(page, `${server.url}/`);
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const outcome = await worker.evaluate(() => {
+    type Fetchy = Event & { respondWith(r: Response): void };
+    const Ctor = (globalThis as unknown as { FetchEvent: new (type: string, init: { request: Request }) => Fetchy }).FetchEvent;
+    const event = new Ctor('fetch', { request: new Request('/api/me') });
+    let wrapped = 0;
+    const original = event.respondWith.bind(event);
+    Object.defineProperty(event, 'respondWith', { configurable: true, value: (r: Response) => (wrapped++, original(r)) });
+    const attempt = (): string => {
+      try {
+        event.respondWith(new Response('x'));
+        return 'accepted';
+      } catch (error) {
+        return (error as DOMException).name;
+      }
+    };
+    return { wrapped, calls: [attempt(), attempt()], count: wrapped };
+  });
+  // Both calls reached the wrapper and the browser's own method (a constructed event is not being
+  // dispatched, so Chromium enforces nothing here; a dispatched one throws InvalidStateError on the second).
+  expect(outcome.count).toBe(2);
+  expect(outcome.calls.filter((c) => c === 'TypeError')).toEqual([]);
+});
