@@ -40,7 +40,8 @@ export const DEFAULT_DB_NAME = brokerNames().db;
  * The IndexedDB version. It stays 1 while the object stores stay the same: a record's shape is
  * versioned on the record (`SESSION_SCHEMA`), because raising this number makes the open wait
  * until every older connection closes, and 0.1.0 never closes its connection on `versionchange`
- * (its worker would block the new one for as long as it lives; test/sw/storage-upgrade.test.ts).
+ * (its worker would block the new one for as long as it lives: test/sw/storage-upgrade.test.ts,
+ * and in Chromium e2e/upgrade.spec.ts).
  */
 export const DB_VERSION = 1;
 
