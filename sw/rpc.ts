@@ -1,6 +1,6 @@
 import { expose, type Endpoint } from 'comlink';
 import type { DeclarativeConfig } from '../shared/config.js';
-import { serializeError, toTokenBrokerError } from '../shared/errors.js';
+import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
 import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
 import { PROTOCOL_VERSION, type WireRequest, type WireRequestHead } from '../shared/wire.js';
 import type { Broker } from './broker.js';
@@ -67,11 +67,19 @@ export function createBrokerApi(broker: Broker, claim: () => Promise<void>, fetc
  * open with `waitUntil` until then (docs/platform-facts.md §3).
  */
 export function serveCall(api: BrokerApi, call: unknown, port: MessagePort): Promise<void> {
+  const unknownMethod = unsupportedMethod(api, call);
+  // A page client of a newer version calling a method this worker lacks gets a typed error at
+  // once, not a call timeout (the README's versioning rule for adjacent versions).
+  if (unknownMethod !== null) return serve(unsupportedApi(unknownMethod), call, port);
   if (!isMethodCall(api, call)) {
     // Only plain method calls: no property reads or writes, nothing that would never answer.
     port.close();
     return Promise.resolve();
   }
+  return serve(api, call, port);
+}
+
+function serve(api: object, call: unknown, port: MessagePort): Promise<void> {
   return new Promise((resolve) => {
     let listener: ((event: MessageEvent) => void) | undefined;
     const endpoint: Endpoint = {
@@ -90,6 +98,25 @@ export function serveCall(api: BrokerApi, call: unknown, port: MessagePort): Pro
     expose(api, endpoint);
     listener?.({ data: call, origin: '' } as MessageEvent);
   });
+}
+
+// Method names a page client could send: plain identifiers, never prototype members.
+const METHOD_NAME = /^[a-z][A-Za-z]{0,31}$/;
+
+/** The name of a well-formed call to a method `api` does not have, else null. */
+function unsupportedMethod(api: BrokerApi, call: unknown): string | null {
+  const c = call as { type?: unknown; path?: unknown } | null;
+  if (typeof c !== 'object' || c === null || c.type !== 'APPLY' || !Array.isArray(c.path) || c.path.length !== 1) return null;
+  const name: unknown = c.path[0];
+  if (typeof name !== 'string' || !METHOD_NAME.test(name) || name in api) return null;
+  return name;
+}
+
+/** A stand-in holding only `name`, which answers `worker-unavailable` (nothing else to read). */
+function unsupportedApi(name: string): object {
+  const error = new TokenBrokerError('worker-unavailable', `this worker version does not support ${name}(); the page and worker are of different versions`);
+  const answer = async (): Promise<Result<never>> => ({ ok: false, error: serializeError(error) });
+  return Object.freeze({ [name]: answer });
 }
 
 function isMethodCall(api: BrokerApi, call: unknown): boolean {

@@ -31,8 +31,25 @@ export interface StoredSession {
   inflight?: InflightAttempt;
 }
 
+/**
+ * Version of the stored session record's shape, kept on the record itself (`schema`). 0.1.0
+ * wrote records without it (schema 1). Kept per record rather than per database because a 0.1
+ * worker can still rewrite the record during an update or a rollback: a record without `schema`
+ * is always one an old version wrote, whatever was stored before. The IndexedDB version stays 1
+ * (see store.ts).
+ */
+export const SESSION_SCHEMA = 2;
+
 // Records of version 0.1 had no lineage; they all belong to the one login they came from.
 const LEGACY_LINEAGE = 'legacy';
+
+/** The record as IndexedDB holds it: the session plus the schema of whoever wrote it. */
+export type SessionRecord = StoredSession & { schema: number };
+
+/** What `store` writes: the session stamped with this version's schema. */
+export function toRecord(session: StoredSession): SessionRecord {
+  return { ...session, schema: SESSION_SCHEMA };
+}
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -47,6 +64,11 @@ export function newLineage(): string {
  * Validates a record read back from storage, like a token response: storage can be corrupted
  * by a crash, an extension, a devtools edit or an older or newer version. Anything unusable
  * throws `storage-lost` instead of being used as a session.
+ *
+ * Migration happens here, on read, with no write and no lock: a 0.1 record (no `schema`) gets
+ * the lineage `legacy` and is stamped with `SESSION_SCHEMA` the next time it is written. A record
+ * of a newer schema is used when the fields this version needs validate (newer versions only add
+ * optional fields within a major version, see the README's versioning policy).
  */
 export function readSession(raw: unknown): StoredSession | null {
   if (raw === undefined || raw === null) return null;
@@ -60,8 +82,10 @@ export function readSession(raw: unknown): StoredSession | null {
     Number.isSafeInteger(r.generation) &&
     (r.generation as number) > 0 &&
     TRIGGERS.includes(r.trigger) &&
+    (r['schema'] === undefined || (Number.isSafeInteger(r['schema']) && (r['schema'] as number) >= 1)) &&
     (r.lineage === undefined || isString(r.lineage)) &&
     (r.inflight === undefined || (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance)));
   if (!ok) throw new TokenBrokerError('storage-lost', 'the stored session record is corrupt');
-  return { ...(r as StoredSession), lineage: r.lineage ?? LEGACY_LINEAGE };
+  const { schema: _writer, ...session } = r as StoredSession & { schema?: number };
+  return { ...session, lineage: r.lineage ?? LEGACY_LINEAGE };
 }

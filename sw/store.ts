@@ -1,13 +1,13 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
-import { readSession, type StoredSession } from './session-record.js';
+import { readSession, toRecord, type SessionRecord, type StoredSession } from './session-record.js';
 import { brokerNames } from '../shared/names.js';
 
 export type { InflightAttempt, StoredSession } from './session-record.js';
 
 interface BrokerDB extends DBSchema {
-  session: { key: 'current'; value: StoredSession };
+  session: { key: 'current'; value: SessionRecord };
   config: { key: 'current'; value: DeclarativeConfig };
 }
 
@@ -36,14 +36,48 @@ export interface SessionStore {
 
 export const DEFAULT_DB_NAME = brokerNames().db;
 
+/**
+ * The IndexedDB version. It stays 1 while the object stores stay the same: a record's shape is
+ * versioned on the record (`SESSION_SCHEMA`), because raising this number makes the open wait
+ * until every older connection closes, and 0.1.0 never closes its connection on `versionchange`
+ * (its worker would block the new one for as long as it lives: test/sw/storage-upgrade.test.ts,
+ * and in Chromium e2e/upgrade.spec.ts).
+ */
+export const DB_VERSION = 1;
+
+/** How long opening the database may take before it fails `storage-failed` (blocked, wedged). */
+export const OPEN_TIMEOUT_MS = 5_000;
+
 /** Opens (lazily, once) the broker's database through idb. */
-export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
+export function createIdbStore(name: string = DEFAULT_DB_NAME, openTimeoutMs = OPEN_TIMEOUT_MS): SessionStore {
   let db: Promise<IDBPDatabase<BrokerDB>> | undefined;
   const forget = (): void => {
     db = undefined;
   };
-  const open = (): Promise<IDBPDatabase<BrokerDB>> =>
-    (db ??= openDB<BrokerDB>(name, 1, {
+  const open = (): Promise<IDBPDatabase<BrokerDB>> => (db ??= connectWithin().catch(openFailed));
+  // An open that never settles (blocked by a connection that does not close) must not hang
+  // every caller: fail typed, and close the connection if it arrives after all.
+  const connectWithin = (): Promise<IDBPDatabase<BrokerDB>> =>
+    new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new TokenBrokerError('storage-failed', `IndexedDB "${name}" did not open within ${openTimeoutMs} ms`));
+      }, openTimeoutMs);
+      connect().then(
+        (connection) => (late ? connection.close() : resolve(connection)),
+        (cause: unknown) => reject(cause),
+      ).finally(() => clearTimeout(timer));
+    });
+  const openFailed = (cause: unknown): never => {
+    forget();
+    if (cause instanceof TokenBrokerError) throw cause;
+    const newer = (cause as { name?: unknown } | null)?.name === 'VersionError';
+    const message = newer ? `IndexedDB "${name}" was upgraded by a newer version of the broker` : 'IndexedDB could not be opened';
+    throw new TokenBrokerError('storage-failed', message, { cause });
+  };
+  const connect = (): Promise<IDBPDatabase<BrokerDB>> =>
+    openDB<BrokerDB>(name, DB_VERSION, {
       upgrade(database) {
         database.createObjectStore('session');
         database.createObjectStore('config');
@@ -56,10 +90,7 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
       },
       // The browser closed the connection (storage cleared, database deleted).
       terminated: forget,
-    }).catch((cause: unknown) => {
-      forget();
-      throw new TokenBrokerError('storage-failed', 'IndexedDB could not be opened', { cause });
-    }));
+    });
   const failed = (what: string) => (cause: unknown) => {
     throw cause instanceof TokenBrokerError ? cause : new TokenBrokerError('storage-failed', `IndexedDB ${what} failed`, { cause });
   };
@@ -68,7 +99,7 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
       return readSession(await (await open()).get('session', 'current').catch(failed('read')));
     },
     async write(session) {
-      await (await open()).put('session', session, 'current').catch(failed('write'));
+      await (await open()).put('session', toRecord(session), 'current').catch(failed('write'));
     },
     async clear() {
       await (await open()).delete('session', 'current').catch(failed('delete'));
@@ -85,7 +116,7 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME): SessionStore {
         }
         const next = decide(current);
         if (next === null) await tx.store.delete('current');
-        else if (next !== undefined) await tx.store.put(next, 'current');
+        else if (next !== undefined) await tx.store.put(toRecord(next), 'current');
         await tx.done;
         return next === undefined ? current : next;
       } catch (cause) {

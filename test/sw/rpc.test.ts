@@ -92,7 +92,7 @@ describe('serveCall', () => {
     ['a nested path', { id: 'n', type: 'APPLY', path: ['status', 'call'], argumentList: [] }],
     ['an inherited name', { id: 'c', type: 'APPLY', path: ['constructor'], argumentList: [] }],
     ['a prototype path', { id: 'p', type: 'APPLY', path: ['__proto__'], argumentList: [] }],
-    ['an unknown method', { id: 'u', type: 'APPLY', path: ['dumpTokens'], argumentList: [] }],
+    ['an unknown name that is no method name', { id: 'u', type: 'APPLY', path: ['dump-tokens'], argumentList: [] }],
     ['CONSTRUCT', { id: 'k', type: 'CONSTRUCT', path: [], argumentList: [] }],
     ['ENDPOINT', { id: 'e', type: 'ENDPOINT' }],
     ['garbage', 'hello'],
@@ -102,6 +102,14 @@ describe('serveCall', () => {
     await rig.login();
     expect(await send(api, call)).toEqual({ reply: undefined, closed: true });
     expect(Object.keys(api).sort()).toEqual(['abort', 'captureLogin', 'claim', 'configure', 'getAccessToken', 'hello', 'logout', 'refresh', 'route', 'setSession', 'status', 'wake']);
+  });
+
+  it('answers a method this version lacks (a newer page client) with a typed worker-unavailable, at once', async () => {
+    const { api, rig } = setup();
+    await rig.login();
+    const { reply } = await send(api, apply('renewLater', { x: 1 }));
+    expect(reply).toMatchObject({ id: 'id-renewLater', type: 'RAW', value: { ok: false, error: { code: 'worker-unavailable', message: expect.stringMatching(/different versions/) } } });
+    expect(JSON.stringify(reply)).not.toMatch(/rt-|at-/);
   });
 
   it('exposes a frozen object of functions only, holding no token', async () => {
