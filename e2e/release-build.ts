@@ -1,6 +1,9 @@
-// Builds a released version's demo page and standalone worker from its git commit, for tests
-// that switch builds under open tabs. Needs the repository's history (not a shallow clone) and
-// this checkout's node_modules; nothing from the network. Built once per commit per machine.
+// A released version's demo page and standalone worker, for tests that switch builds under open
+// tabs. Released builds are kept packed in e2e/releases/<short commit>/ (source maps left out),
+// so a shallow clone can run the tests; any other commit is built from git (needs the history
+// and this checkout's node_modules, nothing from the network), once per commit per machine.
+// To pack another release: call releaseBuild(commit) once, then copy its dist/demo and
+// dist/standalone/sw.js from node_modules/.cache/sw-token-broker-releases/<commit>/ there.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +26,8 @@ export const currentBuild: ServedBuild = { staticDir: join(repoRoot, 'dist/demo'
  * and the first rename wins.
  */
 export function releaseBuild(commit: string): ServedBuild {
+  const packed = join(repoRoot, 'e2e/releases', commit.slice(0, 7));
+  if (existsSync(join(packed, 'standalone/sw.js'))) return { staticDir: join(packed, 'demo'), swScript: join(packed, 'standalone/sw.js') };
   const cache = join(repoRoot, 'node_modules/.cache/sw-token-broker-releases', commit);
   const served = { staticDir: join(cache, 'dist/demo'), swScript: join(cache, 'dist/standalone/sw.js') };
   if (existsSync(served.swScript) && existsSync(join(served.staticDir, 'index.html'))) return served;
