@@ -5,7 +5,8 @@ type BusyGlobal = { __busy: Array<number | string>; __busyStop?: boolean; __busy
 /**
  * Keeps a tab's requests flowing: `GET /api/me` with plain `fetch` every ~250 ms, statuses (or
  * error messages) in `__busy`. Pauses between requests: Chromium hands a registration over to a
- * new worker only at a moment when the old one has no event in flight.
+ * new worker only at a moment when the old one has no event in flight, so tabs that never pause
+ * (or a loaded CI box where their requests always overlap) hold a new version off indefinitely.
  */
 export function startBusy(page: Page): Promise<void> {
   return page.evaluate(() => {
@@ -37,6 +38,11 @@ export function stopBusy(page: Page): Promise<Array<number | string>> {
     await g.__busyDone;
     return g.__busy;
   });
+}
+
+/** How many requests the loop has completed so far. */
+export function busyCount(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as BusyGlobal).__busy.length);
 }
 
 /** Pauses or resumes the loop, keeping its record. */

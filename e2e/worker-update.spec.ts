@@ -10,6 +10,7 @@ import type { Page } from '@playwright/test';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { busyCount, controllerChanges, countControllerChanges, pauseBusy, startBusy, stopBusy } from './busy-tabs.js';
 
 const TTL_SECONDS = 3;
 const QUERY = { lead: 1, refreshTimeout: 5 };
@@ -35,57 +36,6 @@ const test = base.extend<{ updatable: { server: TestServer; deploy(build: number
   },
 });
 
-/**
- * Keeps the tab busy: `GET /api/me` (body read) every ~250 ms until `globalThis.__busyStop` is
- * set; statuses in `__busy`. Not a saturating loop: Chromium hands over to a waiting worker only
- * at a moment when the old one has no event in flight, so tabs that never pause (or a loaded
- * CI box where their requests always overlap) hold the new version off indefinitely.
- */
-function startBusy(page: Page): Promise<void> {
-  return page.evaluate(() => {
-    const g = globalThis as unknown as { __busy: Array<number | string>; __busyStop?: boolean; __busyPause?: boolean; __busyDone?: Promise<void> };
-    g.__busy = [];
-    g.__busyDone = (async () => {
-      while (!g.__busyStop) {
-        if (g.__busyPause) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          continue;
-        }
-        try {
-          const response = await fetch('/api/me', { cache: 'no-store' });
-          await response.arrayBuffer();
-          g.__busy.push(response.status);
-        } catch (error) {
-          g.__busy.push(String(error));
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
-  });
-}
-
-function stopBusy(page: Page): Promise<Array<number | string>> {
-  return page.evaluate(async () => {
-    const g = globalThis as unknown as { __busy: Array<number | string>; __busyStop?: boolean; __busyDone?: Promise<void> };
-    g.__busyStop = true;
-    await g.__busyDone;
-    return g.__busy;
-  });
-}
-
-/** Pauses or resumes a tab's busy loop without losing its record. */
-function pauseBusy(page: Page, paused: boolean): Promise<void> {
-  return page.evaluate((p) => void ((globalThis as unknown as { __busyPause?: boolean }).__busyPause = p), paused);
-}
-
-function busyCount(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __busy: unknown[] }).__busy.length);
-}
-
-function controllerChanges(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __controllerChanges?: number }).__controllerChanges ?? 0);
-}
-
 test('a new worker build mid-refresh: session survives, one refresh per rotation, no reload', async ({ context, updatable }) => {
   const { server, deploy } = updatable;
   const loads = new Map<Page, number>();
@@ -98,11 +48,7 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   const instanceBefore = ((await brokerCall(tabs[0]!, 'status')) as { value: { workerInstance: string } }).value.workerInstance;
   for (const tab of [...tabs, checker]) {
     await recordEvents(tab);
-    await tab.evaluate(() => {
-      const g = globalThis as unknown as { __controllerChanges: number };
-      g.__controllerChanges = 0;
-      navigator.serviceWorker.addEventListener('controllerchange', () => g.__controllerChanges++);
-    });
+    await countControllerChanges(tab);
   }
   for (const tab of tabs) await startBusy(tab);
 

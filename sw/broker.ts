@@ -5,14 +5,14 @@ import type { Broadcaster } from './broadcast.js';
 import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
 import { createDebugLog, type DebugLog } from './debug-log.js';
-import { computeExpiresAt, refreshDueAt } from './expiry.js';
+import { refreshDueAt } from './expiry.js';
 import type { ConfigLimits } from './config-rules.js';
 import { createWebLock, hasWebLocks, type LockFn } from './lock.js';
-import { configVersionOf, decideConfig, oneAtATime } from './config-owner.js';
+import { adoptPageConfig, oneAtATime } from './config-owner.js';
 import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
-import { newLineage } from './session-record.js';
+import { loginSession } from './session-record.js';
 import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
@@ -255,18 +255,11 @@ export class Broker {
     const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
     return oneAtATime(this, async () => {
-      const saved = await this.deps.store.readConfig();
-      // A stored config that fails today's rules counts as none (see load()).
-      const savedConfig = saved && safeResolve(saved, this.deps.origin, this.deps.limits);
-      const stored = saved && savedConfig ? { version: configVersionOf(saved), config: savedConfig } : null;
-      const decision = decideConfig(stored, { version: configVersionOf(plain), config: resolved }, this.session !== null);
-      if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
-      if (decision.kind === 'accept') await this.deps.store.writeConfig(plain);
+      const resolveStored = (saved: DeclarativeConfig) => safeResolve(saved, this.deps.origin, this.deps.limits);
+      const { replacedBy } = await adoptPageConfig(this.deps.store, { plain, resolved }, resolveStored, this.session !== null);
       this.config = resolved;
       // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
-      if (decision.kind === 'accept' && stored) {
-        this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${configVersionOf(plain)}` } });
-      }
+      if (replacedBy !== null) this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${replacedBy}` } });
       return this.status();
     });
   }
@@ -281,15 +274,9 @@ export class Broker {
     if (!valid.refreshToken) throw new TokenBrokerError('invalid-session', 'a refresh token is required');
     const receivedAt = this.now();
     const known = this.session?.generation ?? 0;
-    const session = (await this.deps.store.update((previous) => ({
-      accessToken: valid.accessToken,
-      refreshToken: valid.refreshToken as string,
-      expiresAt: computeExpiresAt(valid.accessToken, valid.expiresIn, receivedAt),
-      receivedAt,
-      generation: Math.max(previous?.generation ?? 0, known) + 1,
-      trigger: 'login',
-      lineage: newLineage(),
-    }))) as StoredSession;
+    const session = (await this.deps.store.update((previous) =>
+      loginSession({ ...valid, refreshToken: valid.refreshToken as string }, receivedAt, Math.max(previous?.generation ?? 0, known) + 1),
+    )) as StoredSession;
     this.session = session;
     this.unauthorized.recordNewToken(session);
     this.post({ type: 'session', generation: session.generation, expiresIn: this.expiresIn(session) ?? 0 });

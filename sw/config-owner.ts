@@ -77,6 +77,34 @@ export function decideConfig(stored: VersionedConfig | null, incoming: Versioned
   return { kind: 'accept' };
 }
 
+/** Where a standalone worker keeps the config pages sent it. */
+interface ConfigStore {
+  readConfig(): Promise<DeclarativeConfig | null>;
+  writeConfig(config: DeclarativeConfig): Promise<void>;
+}
+
+/**
+ * The standalone worker's configure step: reads the stored config (one that fails today's rules,
+ * `resolveStored` null, counts as none), decides, and stores an accepted one. Throws
+ * `config-conflict`. Resolves with the version that replaced a stored config, if one did: the
+ * tabs still on the old one must be told.
+ */
+export async function adoptPageConfig(
+  store: ConfigStore,
+  incoming: { plain: DeclarativeConfig; resolved: ResolvedConfig },
+  resolveStored: (saved: DeclarativeConfig) => ResolvedConfig | null,
+  sessionActive: boolean,
+): Promise<{ replacedBy: number | null }> {
+  const saved = await store.readConfig();
+  const savedConfig = saved && resolveStored(saved);
+  const stored = saved && savedConfig ? { version: configVersionOf(saved), config: savedConfig } : null;
+  const version = configVersionOf(incoming.plain);
+  const decision = decideConfig(stored, { version, config: incoming.resolved }, sessionActive);
+  if (decision.kind === 'conflict') throw new TokenBrokerError('config-conflict', decision.reason);
+  if (decision.kind === 'accept') await store.writeConfig(incoming.plain);
+  return { replacedBy: decision.kind === 'accept' && stored ? version : null };
+}
+
 const queues = new WeakMap<object, Promise<unknown>>();
 
 /**

@@ -1,5 +1,6 @@
 import { TokenBrokerError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
+import { computeExpiresAt } from './expiry.js';
 
 /** A refresh request that was sent with the stored refresh token and has not been answered yet. */
 export interface InflightAttempt {
@@ -54,6 +55,19 @@ export function toRecord(session: StoredSession): SessionRecord {
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const TRIGGERS: readonly unknown[] = ['login', 'proactive', 'unauthorized', 'explicit'];
+
+/** The session a login stores: a new lineage, whose first generation follows every earlier one. */
+export function loginSession(tokens: { accessToken: string; refreshToken: string; expiresIn: number | undefined }, receivedAt: number, generation: number): StoredSession {
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt),
+    receivedAt,
+    generation,
+    trigger: 'login',
+    lineage: newLineage(),
+  };
+}
 
 /** A new lineage id (not secret: it only has to differ between logins). */
 export function newLineage(): string {

@@ -2,38 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { TokenBrokerError } from '../../shared/errors.js';
 import { apiRequest, gate, Rig, until } from './harness.js';
 
+/**
+ * Logs in, `prepare`s the rig, sends a POST that ends up waiting on a refresh the server holds,
+ * aborts it there, then lets the refresh finish. Returns the rig for what the server saw.
+ */
+async function abortedWhileTheRefreshIsHeld(prepare: (rig: Rig) => void): Promise<Rig> {
+  const rig = new Rig({ hardCapMs: 10_000 });
+  await rig.login();
+  prepare(rig);
+  const g = gate();
+  rig.backend.gate = g.promise;
+  const controller = new AbortController();
+  const res = rig.forward(apiRequest('/api/pay', { method: 'POST', body: 'x', signal: controller.signal }));
+  await until(() => rig.backend.refreshCount === 1);
+  controller.abort();
+  expect((await res).type).toBe('error');
+  g.open();
+  await rig.broker.settled();
+  return rig;
+}
+
 describe('abort signals are honoured at every wait', () => {
   it('a request aborted while it waits for a refresh is never sent', async () => {
-    const rig = new Rig({ hardCapMs: 10_000 });
-    await rig.login();
-    rig.clock.t += 3600_000; // expired: the request waits for the refresh
-    const g = gate();
-    rig.backend.gate = g.promise;
-    const controller = new AbortController();
-    const res = rig.forward(apiRequest('/api/pay', { method: 'POST', body: 'x', signal: controller.signal }));
-    await until(() => rig.backend.refreshCount === 1);
-    controller.abort();
-    expect((await res).type).toBe('error');
-    g.open();
-    await rig.broker.settled();
+    const rig = await abortedWhileTheRefreshIsHeld((r) => void (r.clock.t += 3600_000)); // expired: it waits
     expect(rig.backend.apiCalls).toEqual([]);
     // The refresh itself still completes and is stored.
     expect(await rig.stored()).toMatchObject({ generation: 2 });
   });
 
   it('a request aborted while its 401 recovery runs is not replayed', async () => {
-    const rig = new Rig({ hardCapMs: 10_000 });
-    await rig.login();
-    rig.backend.accessToken = 'server-side-expired';
-    const g = gate();
-    rig.backend.gate = g.promise;
-    const controller = new AbortController();
-    const res = rig.forward(apiRequest('/api/pay', { method: 'POST', body: 'x', signal: controller.signal }));
-    await until(() => rig.backend.refreshCount === 1);
-    controller.abort();
-    expect((await res).type).toBe('error');
-    g.open();
-    await rig.broker.settled();
+    const rig = await abortedWhileTheRefreshIsHeld((r) => void (r.backend.accessToken = 'server-side-expired')); // 401 first
     expect(rig.backend.apiCalls).toHaveLength(1);
   });
 });

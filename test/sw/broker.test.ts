@@ -4,6 +4,18 @@ import { createWebLock } from '../../sw/lock.js';
 import { forwardWithToken } from '../../sw/forward.js';
 import { apiRequest, Bus, CONFIG, countingStore, FakeBackend, gate, ORIGIN, Rig, until, within } from './harness.js';
 
+/** A logged-in rig whose explicit refresh has reached the server, which holds its answer until `g.open()`. */
+async function refreshHeldAtTheServer() {
+  const rig = new Rig();
+  await rig.login();
+  const first = (await rig.stored())!;
+  const g = gate();
+  rig.backend.gate = g.promise;
+  const refresh = rig.broker.refresh('explicit');
+  await until(() => rig.backend.refreshCount === 1);
+  return { rig, first, g, refresh };
+}
+
 describe('setSession', () => {
   it('stores the tokens with the next generation and tells the tabs', async () => {
     const rig = new Rig();
@@ -30,13 +42,7 @@ describe('setSession', () => {
   });
 
   it('does not wait for a running refresh, and wins over its late answer (which is revoked)', async () => {
-    const rig = new Rig();
-    await rig.login();
-    const first = (await rig.stored())!;
-    const g = gate();
-    rig.backend.gate = g.promise;
-    const refresh = rig.broker.refresh('explicit');
-    await until(() => rig.backend.refreshCount === 1);
+    const { rig, first, g, refresh } = await refreshHeldAtTheServer();
     // The login completes while the refresh is still out.
     await within(rig.broker.setSession({ accessToken: 'fresh-at', refreshToken: 'fresh-rt', expiresIn: 60 }), 1000, 'login');
     const login = (await rig.stored())!;
@@ -53,13 +59,7 @@ describe('setSession', () => {
   });
 
   it('logout does not wait for a running refresh; the late answer resurrects nothing and is revoked', async () => {
-    const rig = new Rig();
-    await rig.login();
-    const first = (await rig.stored())!;
-    const g = gate();
-    rig.backend.gate = g.promise;
-    const refresh = rig.broker.refresh('explicit');
-    await until(() => rig.backend.refreshCount === 1);
+    const { rig, first, g, refresh } = await refreshHeldAtTheServer();
     await within(rig.broker.logout(), 1000, 'logout');
     expect(await rig.stored()).toBeNull();
     expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'user-logout' }]);
