@@ -15,7 +15,12 @@ export default defineConfig(({ mode }) =>
           emptyOutDir: true,
           minify: true,
           sourcemap: true,
-          lib: { entry: resolve(root, 'sw/standalone.ts'), formats: ['iife'], name: 'swTokenBroker', fileName: () => 'sw.js' },
+          lib: {
+            entry: resolve(root, 'sw/standalone.ts'),
+            formats: ['iife'],
+            name: 'swTokenBroker',
+            fileName: () => 'sw.js',
+          },
         },
       }
     : {

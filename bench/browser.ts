@@ -22,7 +22,6 @@ export async function newBenchContext(browser: Browser): Promise<BrowserContext>
   return context;
 }
 
-
 /** A DevTools session on one service worker target. */
 export interface WorkerSession {
   send<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
@@ -37,7 +36,11 @@ export interface WorkerSession {
  * child session, so this uses the non-flattened protocol: commands travel inside
  * `Target.sendMessageToTarget`, answers come back as `Target.receivedMessageFromTarget`.
  */
-export async function attachToWorker(browser: Browser, scriptUrl: string, timeoutMs = 10_000): Promise<WorkerSession> {
+export async function attachToWorker(
+  browser: Browser,
+  scriptUrl: string,
+  timeoutMs = 10_000,
+): Promise<WorkerSession> {
   const cdp: CDPSession = await browser.newBrowserCDPSession();
   try {
     const targetId = await findWorkerTarget(cdp, scriptUrl, timeoutMs);
@@ -66,7 +69,11 @@ function wrapSession(cdp: CDPSession, sessionId: string, timeoutMs: number): Wor
   let detached = false;
   cdp.on('Target.receivedMessageFromTarget', (event) => {
     if (event.sessionId !== sessionId) return;
-    const message = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(event.message) as {
+      id?: number;
+      result?: unknown;
+      error?: { message: string };
+    };
     const waiter = message.id === undefined ? undefined : pending.get(message.id);
     if (!waiter) return;
     pending.delete(message.id!);
@@ -86,11 +93,15 @@ function wrapSession(cdp: CDPSession, sessionId: string, timeoutMs: number): Wor
     send<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
       if (detached) return Promise.reject(new Error('worker target detached'));
       const id = ++nextId;
-      const answer = new Promise<T>((resolve, reject) => pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch((error: Error) => {
-        pending.get(id)?.reject(error);
-        pending.delete(id);
-      });
+      const answer = new Promise<T>((resolve, reject) =>
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject }),
+      );
+      void cdp
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+        .catch((error: Error) => {
+          pending.get(id)?.reject(error);
+          pending.delete(id);
+        });
       return withTimeout(answer, timeoutMs, `worker ${method}`);
     },
     async close() {

@@ -50,8 +50,14 @@ export async function heapBaseline(browser: Browser, broker: Variant): Promise<H
  * baseline was taken before the overhead rounds, whose `sent` requests count towards the
  * 10,000 (this saves a third of the phase); without, this warms up and starts afresh.
  */
-export async function measureMemory(browser: Browser, broker: Variant, signal: AbortSignal, start?: { baseline: HeapBaseline; sent: number }): Promise<{ rows: Row[]; details: MemoryDetails }> {
-  const load = (total: number) => broker.page.evaluate(manyRequests, { path: '/api/me', total, concurrency: MEMORY.concurrency });
+export async function measureMemory(
+  browser: Browser,
+  broker: Variant,
+  signal: AbortSignal,
+  start?: { baseline: HeapBaseline; sent: number },
+): Promise<{ rows: Row[]; details: MemoryDetails }> {
+  const load = (total: number) =>
+    broker.page.evaluate(manyRequests, { path: '/api/me', total, concurrency: MEMORY.concurrency });
   if (!start) await load(MEMORY.warmup);
   const baseline = start?.baseline ?? (await heapBaseline(browser, broker));
   const { session } = baseline;

@@ -53,8 +53,18 @@ export interface Variant {
 /** Registers `close` for the caller's cleanup before anything can fail. */
 export type Closer = (close: () => Promise<unknown>) => void;
 
-export async function startOrigin(site: BenchSite, swScript: string | undefined, accessTtlSeconds: number, onClose: Closer): Promise<RunningServer> {
-  const server = await startServer({ testControl: true, staticDir: site.staticDir, accessTtlSeconds, ...(swScript ? { swScript } : {}) });
+export async function startOrigin(
+  site: BenchSite,
+  swScript: string | undefined,
+  accessTtlSeconds: number,
+  onClose: Closer,
+): Promise<RunningServer> {
+  const server = await startServer({
+    testControl: true,
+    staticDir: site.staticDir,
+    accessTtlSeconds,
+    ...(swScript ? { swScript } : {}),
+  });
   onClose(() => server.close());
   return server;
 }
@@ -64,7 +74,14 @@ export async function startOrigin(site: BenchSite, swScript: string | undefined,
  * through the demo page (the worker captures the tokens), then the tab moves to the empty page,
  * which the worker controls; with no client code there, nothing wakes the worker on its own.
  */
-export async function openVariant(browser: Browser, site: BenchSite, name: VariantName, accessTtlSeconds: number, onClose: Closer, query: DemoQuery = {}): Promise<Variant> {
+export async function openVariant(
+  browser: Browser,
+  site: BenchSite,
+  name: VariantName,
+  accessTtlSeconds: number,
+  onClose: Closer,
+  query: DemoQuery = {},
+): Promise<Variant> {
   const swScript = name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : undefined;
   const server = await startOrigin(site, swScript, accessTtlSeconds, onClose);
   const context = await newBenchContext(browser);
@@ -86,7 +103,8 @@ export async function openVariant(browser: Browser, site: BenchSite, name: Varia
   } else {
     page = await context.newPage();
     await page.goto(`${server.url}/bench.html`);
-    if (name === 'pass-through' && !(await page.evaluate(registerWorker))) throw new Error('the pass-through worker never took control');
+    if (name === 'pass-through' && !(await page.evaluate(registerWorker)))
+      throw new Error('the pass-through worker never took control');
     tokens = await page.evaluate(loginFromPage);
   }
   return { name, server, context, page, tokens };

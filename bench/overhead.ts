@@ -38,7 +38,8 @@ function tokenOf(variant: Variant): string | null {
 
 async function sample(variant: Variant, kind: Kind, count: number, tag: string): Promise<number[]> {
   const { page } = variant;
-  if (kind === 'sequential') return page.evaluate(timeSequential, { path: API_PATH, count, token: tokenOf(variant) });
+  if (kind === 'sequential')
+    return page.evaluate(timeSequential, { path: API_PATH, count, token: tokenOf(variant) });
   if (kind === 'images') return page.evaluate(timeImages, { path: STATIC_ASSET, count, tag });
   return page.evaluate(timeSequential, { path: NON_API_PATH, count, token: null });
 }
@@ -55,7 +56,10 @@ export async function warmUp(variants: readonly Variant[]): Promise<void> {
  * Runs every variant through every kind of request in rounds, the variant order rotating each
  * round, so a noisy moment on the machine lands on all variants alike. Call `warmUp` first.
  */
-export async function measureOverhead(variants: readonly Variant[], signal: AbortSignal): Promise<{ rows: Row[]; details: OverheadDetails }> {
+export async function measureOverhead(
+  variants: readonly Variant[],
+  signal: AbortSignal,
+): Promise<{ rows: Row[]; details: OverheadDetails }> {
   const times: Record<Kind, Record<string, number[]>> = { sequential: {}, images: {}, nonApi: {} };
   const walls: Record<string, number[]> = {};
   for (const v of variants) {
@@ -65,24 +69,41 @@ export async function measureOverhead(variants: readonly Variant[], signal: Abor
 
   for (let round = 0; round < OVERHEAD.rounds; round++) {
     const order = rotate(variants, round);
-    for (const v of order) times.sequential[v.name]!.push(...(await sample(v, 'sequential', OVERHEAD.sequentialPerRound, `${round}`)));
+    for (const v of order)
+      times.sequential[v.name]!.push(
+        ...(await sample(v, 'sequential', OVERHEAD.sequentialPerRound, `${round}`)),
+      );
     signal.throwIfAborted();
     if (round % OVERHEAD.parallelEvery === 0) {
-      for (const v of order) walls[v.name]!.push(await v.page.evaluate(timeParallel, { path: API_PATH, count: OVERHEAD.parallel, token: tokenOf(v) }));
+      for (const v of order)
+        walls[v.name]!.push(
+          await v.page.evaluate(timeParallel, {
+            path: API_PATH,
+            count: OVERHEAD.parallel,
+            token: tokenOf(v),
+          }),
+        );
       signal.throwIfAborted();
     }
-    for (const v of order) times.images[v.name]!.push(...(await sample(v, 'images', OVERHEAD.imagesPerRound, `${round}`)));
-    for (const v of order) times.nonApi[v.name]!.push(...(await sample(v, 'nonApi', OVERHEAD.nonApiPerRound, `${round}`)));
+    for (const v of order)
+      times.images[v.name]!.push(...(await sample(v, 'images', OVERHEAD.imagesPerRound, `${round}`)));
+    for (const v of order)
+      times.nonApi[v.name]!.push(...(await sample(v, 'nonApi', OVERHEAD.nonApiPerRound, `${round}`)));
     signal.throwIfAborted();
   }
 
-  const summaries = (kind: Kind) => Object.fromEntries(variants.map((v) => [v.name, summarize(times[kind][v.name]!)])) as Record<VariantName, Summary>;
+  const summaries = (kind: Kind) =>
+    Object.fromEntries(variants.map((v) => [v.name, summarize(times[kind][v.name]!)])) as Record<
+      VariantName,
+      Summary
+    >;
   const details: OverheadDetails = {
     sequential: summaries('sequential'),
     parallelWallMs: walls as Record<VariantName, number[]>,
     images: summaries('images'),
     nonApi: summaries('nonApi'),
-    apiRequestsPerVariant: times.sequential[variants[0]!.name]!.length + walls[variants[0]!.name]!.length * OVERHEAD.parallel,
+    apiRequestsPerVariant:
+      times.sequential[variants[0]!.name]!.length + walls[variants[0]!.name]!.length * OVERHEAD.parallel,
   };
   return { rows: overheadRows(details), details };
 }

@@ -23,7 +23,8 @@ export async function loginFromPage(): Promise<TokenPair> {
 export async function registerWorker(): Promise<boolean> {
   await navigator.serviceWorker.register('/sw.js');
   const deadline = performance.now() + 10_000;
-  while (!navigator.serviceWorker.controller && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!navigator.serviceWorker.controller && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   return navigator.serviceWorker.controller !== null;
 }
 
@@ -32,7 +33,11 @@ export function isControlled(): boolean {
 }
 
 /** Sequential GETs; each sample is fetch until the body is read. Throws on a non-2xx answer. */
-export async function timeSequential(arg: { path: string; count: number; token: string | null }): Promise<number[]> {
+export async function timeSequential(arg: {
+  path: string;
+  count: number;
+  token: string | null;
+}): Promise<number[]> {
   const init: RequestInit = arg.token === null ? {} : { headers: { Authorization: `Bearer ${arg.token}` } };
   const times: number[] = [];
   for (let i = 0; i < arg.count; i++) {
@@ -46,11 +51,17 @@ export async function timeSequential(arg: { path: string; count: number; token: 
 }
 
 /** Wall time of `count` GETs started together. */
-export async function timeParallel(arg: { path: string; count: number; token: string | null }): Promise<number> {
+export async function timeParallel(arg: {
+  path: string;
+  count: number;
+  token: string | null;
+}): Promise<number> {
   const init: RequestInit = arg.token === null ? {} : { headers: { Authorization: `Bearer ${arg.token}` } };
   const start = performance.now();
   const statuses = await Promise.all(
-    Array.from({ length: arg.count }, () => fetch(arg.path, init).then(async (res) => (await res.arrayBuffer(), res.status))),
+    Array.from({ length: arg.count }, () =>
+      fetch(arg.path, init).then(async (res) => (await res.arrayBuffer(), res.status)),
+    ),
   );
   const wall = performance.now() - start;
   const bad = statuses.find((s) => s < 200 || s >= 300);
@@ -86,11 +97,19 @@ export async function timeOne(path: string): Promise<{ ms: number; status: numbe
 }
 
 /** `total` GETs, `concurrency` at a time; returns how many were not 2xx. */
-export async function manyRequests(arg: { path: string; total: number; concurrency: number }): Promise<number> {
+export async function manyRequests(arg: {
+  path: string;
+  total: number;
+  concurrency: number;
+}): Promise<number> {
   let failed = 0;
   for (let sent = 0; sent < arg.total; sent += arg.concurrency) {
     const n = Math.min(arg.concurrency, arg.total - sent);
-    const statuses = await Promise.all(Array.from({ length: n }, () => fetch(arg.path).then(async (res) => (await res.arrayBuffer(), res.status))));
+    const statuses = await Promise.all(
+      Array.from({ length: n }, () =>
+        fetch(arg.path).then(async (res) => (await res.arrayBuffer(), res.status)),
+      ),
+    );
     failed += statuses.filter((s) => s < 200 || s >= 300).length;
   }
   return failed;
@@ -100,13 +119,21 @@ export async function manyRequests(arg: { path: string; total: number; concurren
  * Round trips straight to the server (no worker on this origin): `count` rotating refreshes
  * and `count` authenticated GETs, alternated. Returns the last refresh token to continue with.
  */
-export async function directRoundTrips(arg: { refreshToken: string; accessToken: string; count: number }): Promise<{ refresh: number[]; request: number[]; refreshToken: string }> {
+export async function directRoundTrips(arg: {
+  refreshToken: string;
+  accessToken: string;
+  count: number;
+}): Promise<{ refresh: number[]; request: number[]; refreshToken: string }> {
   const refresh: number[] = [];
   const request: number[] = [];
   let token = arg.refreshToken;
   for (let i = 0; i < arg.count; i++) {
     let start = performance.now();
-    const r = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: token }) });
+    const r = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: token }),
+    });
     const body = (await r.json()) as { refresh_token?: string };
     refresh.push(performance.now() - start);
     if (!r.ok || typeof body.refresh_token !== 'string') throw new Error(`refresh answered ${r.status}`);
@@ -156,14 +183,22 @@ export async function pretendTokenIsFresh(): Promise<void> {
  * The storm in one tab: bursts of `burst` calls to /api/me (half fetch, half axios, through the
  * demo page's own functions) with random pauses, until `durationMs` passed.
  */
-export async function stormTab(arg: { durationMs: number; burst: number; maxPauseMs: number }): Promise<{ ok: number; failed: number; errors: string[] }> {
-  const demo = (globalThis as unknown as { demo: Record<'meWithFetch' | 'meWithAxios', () => Promise<unknown>> }).demo;
+export async function stormTab(arg: {
+  durationMs: number;
+  burst: number;
+  maxPauseMs: number;
+}): Promise<{ ok: number; failed: number; errors: string[] }> {
+  const demo = (
+    globalThis as unknown as { demo: Record<'meWithFetch' | 'meWithAxios', () => Promise<unknown>> }
+  ).demo;
   const end = performance.now() + arg.durationMs;
   let ok = 0;
   let failed = 0;
   const errors: string[] = [];
   for (let round = 0; round < 10_000 && performance.now() < end; round++) {
-    const results = await Promise.allSettled(Array.from({ length: arg.burst }, (_, i) => (i % 2 ? demo.meWithFetch() : demo.meWithAxios())));
+    const results = await Promise.allSettled(
+      Array.from({ length: arg.burst }, (_, i) => (i % 2 ? demo.meWithFetch() : demo.meWithAxios())),
+    );
     for (const result of results) {
       if (result.status === 'fulfilled') ok++;
       else {

@@ -32,13 +32,24 @@ export interface RecoveryDetails {
  * Measures each scenario `reps` times, rotating their order, and between them the two round
  * trips of the denominator straight from the no-worker origin's page (same server code).
  */
-export async function measureRecovery(browser: Browser, site: BenchSite, direct: Variant, onClose: Closer, signal: AbortSignal): Promise<{ rows: Row[]; details: RecoveryDetails }> {
+export async function measureRecovery(
+  browser: Browser,
+  site: BenchSite,
+  direct: Variant,
+  onClose: Closer,
+  signal: AbortSignal,
+): Promise<{ rows: Row[]; details: RecoveryDetails }> {
   if (!direct.tokens) throw new Error('the direct origin has no tokens');
   const broker = await openVariant(browser, site, 'broker', RECOVERY.ttlSeconds, onClose);
   const { page, context, server } = broker;
-  const details: RecoveryDetails = { observations: { stopped: [], running: [], 'server-401': [] }, directRefreshMs: [], directRequestMs: [] };
+  const details: RecoveryDetails = {
+    observations: { stopped: [], running: [], 'server-401': [] },
+    directRefreshMs: [],
+    directRequestMs: [],
+  };
   let tokenReceivedAt = Date.now();
-  const waitForExpiry = (): Promise<void> => sleep(Math.max(0, tokenReceivedAt + RECOVERY.ttlSeconds * 1000 + 150 - Date.now()));
+  const waitForExpiry = (): Promise<void> =>
+    sleep(Math.max(0, tokenReceivedAt + RECOVERY.ttlSeconds * 1000 + 150 - Date.now()));
 
   for (let rep = 0; rep < RECOVERY.reps; rep++) {
     for (const scenario of rotate(SCENARIOS, rep)) {
@@ -56,9 +67,17 @@ export async function measureRecovery(browser: Browser, site: BenchSite, direct:
       tokenReceivedAt = Date.now();
       if (status !== 200) throw new Error(`${scenario}: /api/me answered ${status}`);
       const seen = server.control.counters();
-      details.observations[scenario].push({ ms, refreshCalls: seen.refreshCalls, unauthorized: seen.unauthorized });
+      details.observations[scenario].push({
+        ms,
+        refreshCalls: seen.refreshCalls,
+        unauthorized: seen.unauthorized,
+      });
     }
-    const trips = await direct.page.evaluate(directRoundTrips, { refreshToken: direct.tokens.refresh_token, accessToken: direct.tokens.access_token, count: RECOVERY.directPerRep });
+    const trips = await direct.page.evaluate(directRoundTrips, {
+      refreshToken: direct.tokens.refresh_token,
+      accessToken: direct.tokens.access_token,
+      count: RECOVERY.directPerRep,
+    });
     direct.tokens.refresh_token = trips.refreshToken;
     details.directRefreshMs.push(...trips.refresh);
     details.directRequestMs.push(...trips.request);
@@ -79,9 +98,14 @@ function recoveryRows(d: RecoveryDetails): Row[] {
   return SCENARIOS.map((scenario, i) => {
     const obs = d.observations[scenario];
     const ms = median(obs.map((o) => o.ms));
-    const paths = [...new Set(obs.map((o) => `${o.unauthorized}×401 + ${o.refreshCalls} refresh`))].join(' / ');
+    const paths = [...new Set(obs.map((o) => `${o.unauthorized}×401 + ${o.refreshCalls} refresh`))].join(
+      ' / ',
+    );
     // A 401 costs a request round trip before the refresh even starts: no worker can beat this.
-    const floor = scenario === 'server-401' ? `; floor for this path (2 requests + 1 refresh) ${((refresh + 2 * request) / base).toFixed(2)}` : '';
+    const floor =
+      scenario === 'server-401'
+        ? `; floor for this path (2 requests + 1 refresh) ${((refresh + 2 * request) / base).toFixed(2)}`
+        : '';
     return {
       id: `4${'abc'[i]}`,
       measure: `${LABELS[scenario]} ÷ (refresh RT + request RT)`,

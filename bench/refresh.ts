@@ -7,7 +7,14 @@ import type { Row } from './report.js';
 import { sleep } from './stats.js';
 
 /** Issue 7 §3: 3 demo tabs with `?lead=1`, bursts for 5 token lifetimes of 3 s. */
-export const STORM = { ttlSeconds: 3, lifetimes: 5, tabs: 3, burst: 10, maxPauseMs: 400, leadSeconds: 1 } as const;
+export const STORM = {
+  ttlSeconds: 3,
+  lifetimes: 5,
+  tabs: 3,
+  burst: 10,
+  maxPauseMs: 400,
+  leadSeconds: 1,
+} as const;
 
 export interface StormDetails {
   elapsedMs: number;
@@ -25,18 +32,27 @@ export interface StormDetails {
  * The storm: every tab fires bursts through the demo's own fetch and axios calls while the
  * leader tab's wake-ups and the requests' own expiry checks compete to refresh.
  */
-export async function measureStorm(browser: Browser, site: BenchSite, onClose: Closer): Promise<{ rows: Row[]; details: StormDetails }> {
+export async function measureStorm(
+  browser: Browser,
+  site: BenchSite,
+  onClose: Closer,
+): Promise<{ rows: Row[]; details: StormDetails }> {
   const server = await startOrigin(site, BROKER_SW, STORM.ttlSeconds, onClose);
   const context = await newBenchContext(browser);
   onClose(() => context.close());
   const tabs = [];
-  for (let i = 0; i < STORM.tabs; i++) tabs.push(await openDemo(context, server, { lead: STORM.leadSeconds }));
+  for (let i = 0; i < STORM.tabs; i++)
+    tabs.push(await openDemo(context, server, { lead: STORM.leadSeconds }));
   await loginThroughForm(tabs[0]!);
 
   server.control.reset();
   const start = Date.now();
   const durationMs = STORM.lifetimes * STORM.ttlSeconds * 1000;
-  const results = await Promise.all(tabs.map((tab) => tab.evaluate(stormTab, { durationMs, burst: STORM.burst, maxPauseMs: STORM.maxPauseMs })));
+  const results = await Promise.all(
+    tabs.map((tab) =>
+      tab.evaluate(stormTab, { durationMs, burst: STORM.burst, maxPauseMs: STORM.maxPauseMs }),
+    ),
+  );
   const elapsedMs = Date.now() - start;
   // No tab left to wake the worker; a refresh already on the wire still completes and is counted.
   for (const tab of tabs) await tab.close();

@@ -42,7 +42,13 @@ function formatTarget({ op, limit, unit }: Target): string {
 /** The row standing in for a phase that threw, so the table still shows what was not measured. */
 export function errorRow(id: string, measure: string, error: unknown): Row {
   const message = error instanceof Error ? error.message : String(error);
-  return { id, measure, value: null, target: { op: '<=', limit: Number.NaN, unit: '' }, detail: `error: ${message.split('\n')[0]}` };
+  return {
+    id,
+    measure,
+    value: null,
+    target: { op: '<=', limit: Number.NaN, unit: '' },
+    detail: `error: ${message.split('\n')[0]}`,
+  };
 }
 
 export function markdownTable(rows: readonly Row[]): string {
@@ -51,7 +57,9 @@ export function markdownTable(rows: readonly Row[]): string {
   for (const row of rows) {
     const v = verdict(row);
     const result = v === 'met' ? 'met' : v === 'missed' ? '**missed**' : '**error**';
-    lines.push(`| ${row.id} | ${escape(row.measure)} | ${formatValue(row.value, row.target.unit, row.target.limit)} | ${formatTarget(row.target)} | ${result} | ${escape(row.detail)} |`);
+    lines.push(
+      `| ${row.id} | ${escape(row.measure)} | ${formatValue(row.value, row.target.unit, row.target.limit)} | ${formatTarget(row.target)} | ${result} | ${escape(row.detail)} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -32,25 +32,38 @@ type Work = (signal: AbortSignal) => Promise<{ rows: Row[]; details: unknown }>;
  * Runs one phase under a time limit; on failure its rows become error rows and the run goes on.
  * A phase past its limit is aborted (its loops check the signal) so it cannot disturb the next.
  */
-async function phase(name: string, limitMs: number, placeholder: [id: string, measure: string], work: Work): Promise<void> {
+async function phase(
+  name: string,
+  limitMs: number,
+  placeholder: [id: string, measure: string],
+  work: Work,
+): Promise<void> {
   const t0 = Date.now();
   const controller = new AbortController();
   process.stderr.write(`bench: ${name}…`);
   try {
-    const result = await withTimeout(work(controller.signal), limitMs, name).finally(() => controller.abort());
+    const result = await withTimeout(work(controller.signal), limitMs, name).finally(() =>
+      controller.abort(),
+    );
     rows.push(...result.rows);
     details[name] = result.details;
     process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   } catch (error) {
     failed = true;
-    process.stderr.write(` failed\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      ` failed\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     rows.push(errorRow(placeholder[0], placeholder[1], error));
   }
 }
 
 let browser: Browser | undefined;
 let site: BenchSite | undefined;
-const environment: Record<string, unknown> = { node: process.version, cpus: cpus().length, loadavgAtStart: loadavg() };
+const environment: Record<string, unknown> = {
+  node: process.version,
+  cpus: cpus().length,
+  loadavgAtStart: loadavg(),
+};
 try {
   await phase('size', 60_000, ['5', 'size'], measureSize);
 
@@ -65,7 +78,8 @@ try {
   // broker count towards the memory phase's 10,000.
   let memoryStart: { baseline: HeapBaseline; sent: number } | undefined;
   await phase('overhead', 180_000, ['1–2', 'per-request overhead, unhandled requests'], async (signal) => {
-    for (const name of ['none', 'pass-through', 'broker'] as const) variants.push(await openVariant(b, s, name, STEADY_TTL_SECONDS, onClose));
+    for (const name of ['none', 'pass-through', 'broker'] as const)
+      variants.push(await openVariant(b, s, name, STEADY_TTL_SECONDS, onClose));
     await warmUp(variants);
     const baseline = await heapBaseline(b, variants[2]!);
     onClose(() => baseline.session.close());

@@ -19,12 +19,14 @@ export async function measureSize(): Promise<{ rows: Row[]; details: SizeRow[] }
   const specifier = new URL('../scripts/size.mjs', import.meta.url).href;
   const { measureSizes } = (await import(specifier)) as { measureSizes(): Promise<SizeRow[]> };
   const sizes = await measureSizes();
-  const rows = sizes.map((s, i): Row => ({
-    id: `5${'ab'[i] ?? i}`,
-    measure: LABELS[s.name] ?? s.name,
-    value: s.gzip / 1024,
-    target: { op: '<=', limit: s.target / 1024, unit: 'KiB' },
-    detail: `${(s.minified / 1024).toFixed(2)} KiB minified, ${s.gzip} B gzip`,
-  }));
+  const rows = sizes.map(
+    (s, i): Row => ({
+      id: `5${'ab'[i] ?? i}`,
+      measure: LABELS[s.name] ?? s.name,
+      value: s.gzip / 1024,
+      target: { op: '<=', limit: s.target / 1024, unit: 'KiB' },
+      detail: `${(s.minified / 1024).toFixed(2)} KiB minified, ${s.gzip} B gzip`,
+    }),
+  );
   return { rows, details: sizes };
 }

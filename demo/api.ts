@@ -18,7 +18,11 @@ export async function meWithAxios(): Promise<unknown> {
  * Logs in through the server's login endpoint; the worker captures the tokens. Pass the client's
  * `fetch` so that a hard-reloaded (uncontrolled) page's login is captured by the worker too.
  */
-export async function login(username: string, password: string, fetchFn: typeof fetch = fetch): Promise<Record<string, unknown>> {
+export async function login(
+  username: string,
+  password: string,
+  fetchFn: typeof fetch = fetch,
+): Promise<Record<string, unknown>> {
   const response = await fetchFn('/api/auth/login', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -1,4 +1,9 @@
-import { isTokenBrokerError, registerTokenBroker, type ClientStatus, type TokenBrokerClient } from '../src/index.js';
+import {
+  isTokenBrokerError,
+  registerTokenBroker,
+  type ClientStatus,
+  type TokenBrokerClient,
+} from '../src/index.js';
 import { api, login, meWithAxios, meWithFetch } from './api.js';
 import { demoApp, demoWorkerConfig } from './config.js';
 import { createPanel } from './panel.js';
@@ -6,7 +11,10 @@ import { createPanel } from './panel.js';
 const panel = createPanel();
 
 async function start(): Promise<void> {
-  const broker = await registerTokenBroker({ worker: demoWorkerConfig(location.search), ...demoApp(location.pathname) });
+  const broker = await registerTokenBroker({
+    worker: demoWorkerConfig(location.search),
+    ...demoApp(location.pathname),
+  });
   // Only does something while this page is not controlled (e.g. after a hard reload).
   broker.attachAxios(api);
   wire(broker);
@@ -18,11 +26,16 @@ async function start(): Promise<void> {
 
 function wire(broker: TokenBrokerClient): void {
   broker.on('logout', ({ reason }) => panel.log(`logout (${reason})`));
-  broker.on('refreshed', ({ generation, trigger }) => panel.log(`refreshed → generation ${generation} (${trigger})`));
+  broker.on('refreshed', ({ generation, trigger }) =>
+    panel.log(`refreshed → generation ${generation} (${trigger})`),
+  );
   broker.on('session', ({ generation }) => panel.log(`session stored (generation ${generation})`));
   broker.on('error', ({ error }) => panel.log(`error ${error.code}: ${error.message}`, true));
-  broker.on('control', ({ controlled }) => panel.log(controlled ? 'page controlled by the worker' : 'page NOT controlled'));
-  for (const type of ['logout', 'refreshed', 'session', 'control'] as const) broker.on(type, () => void panel.update(broker));
+  broker.on('control', ({ controlled }) =>
+    panel.log(controlled ? 'page controlled by the worker' : 'page NOT controlled'),
+  );
+  for (const type of ['logout', 'refreshed', 'session', 'control'] as const)
+    broker.on(type, () => void panel.update(broker));
 
   const form = document.querySelector<HTMLFormElement>('#login-form')!;
   form.addEventListener('submit', (event) => {
@@ -33,7 +46,11 @@ function wire(broker: TokenBrokerClient): void {
       // The worker captured the refresh token, also on an uncontrolled page (through broker.fetch).
       // Only without a worker at all does the page get it, and hands it over.
       if (typeof body.refresh_token === 'string') {
-        await broker.setSession({ accessToken: String(body.access_token), refreshToken: body.refresh_token, expiresIn: Number(body.expires_in) });
+        await broker.setSession({
+          accessToken: String(body.access_token),
+          refreshToken: body.refresh_token,
+          expiresIn: Number(body.expires_in),
+        });
       }
       return 'logged in';
     });
@@ -43,7 +60,9 @@ function wire(broker: TokenBrokerClient): void {
   on('call-fetch', 'fetch /api/me', meWithFetch);
   on('call-axios', 'axios /api/me', meWithAxios);
   on('burst', 'burst of 20', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => (i % 2 ? meWithFetch() : meWithAxios())));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? meWithFetch() : meWithAxios())),
+    );
     return `${results.filter((r) => r.status === 'fulfilled').length}/20 succeeded`;
   });
   on('refresh', 'refresh', () => broker.refresh());
@@ -80,5 +99,10 @@ function summarize(value: unknown): string {
 if (new URLSearchParams(location.search).get('manual') === '1') {
   Object.assign(globalThis, { demoLib: { registerTokenBroker, demoWorkerConfig, api } });
 } else {
-  void start().catch((error: unknown) => panel.log(`startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`, true));
+  void start().catch((error: unknown) =>
+    panel.log(
+      `startup failed${isTokenBrokerError(error) ? ` (${error.code})` : ''}: ${(error as Error).message}`,
+      true,
+    ),
+  );
 }

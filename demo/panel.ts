@@ -23,9 +23,13 @@ export function createPanel() {
         el('state').textContent = s.loggedIn ? 'logged in' : 'logged out';
         el('login-section').hidden = s.loggedIn;
         el('generation').textContent = s.loggedIn ? String(s.generation) : '–';
-        el('expires-in').textContent = s.expiresIn === null ? '–' : `${Math.max(0, Math.round(s.expiresIn / 1000))} s`;
-        el('last-refresh').textContent = s.lastRefresh ? `${Math.round(s.lastRefresh.agoMs / 1000)} s ago (${s.lastRefresh.trigger})` : '–';
-        el('worker-state').textContent = `${s.controlled ? 'controlling this page' : 'not controlling this page'}${restarts ? `, restarted ${restarts}×` : ''}`;
+        el('expires-in').textContent =
+          s.expiresIn === null ? '–' : `${Math.max(0, Math.round(s.expiresIn / 1000))} s`;
+        el('last-refresh').textContent = s.lastRefresh
+          ? `${Math.round(s.lastRefresh.agoMs / 1000)} s ago (${s.lastRefresh.trigger})`
+          : '–';
+        el('worker-state').textContent =
+          `${s.controlled ? 'controlling this page' : 'not controlling this page'}${restarts ? `, restarted ${restarts}×` : ''}`;
       } catch (error) {
         el('worker-state').textContent = `unreachable (${(error as Error).message})`;
       }

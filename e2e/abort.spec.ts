@@ -12,10 +12,17 @@ async function startAbortablePost(page: Page, url: string): Promise<void> {
   await page.evaluate((url) => {
     const g = globalThis as unknown as { __abort?: AbortController; __post?: Promise<string> };
     g.__abort = new AbortController();
-    g.__post = (globalThis as unknown as { demo: { broker: { fetch: typeof fetch } } }).demo.broker.fetch(url, { method: 'POST', body: '{"pay":100}', headers: { 'Content-Type': 'application/json' }, signal: g.__abort.signal }).then(
-      (r) => `status ${r.status}`,
-      (e: Error) => e.name,
-    );
+    g.__post = (globalThis as unknown as { demo: { broker: { fetch: typeof fetch } } }).demo.broker
+      .fetch(url, {
+        method: 'POST',
+        body: '{"pay":100}',
+        headers: { 'Content-Type': 'application/json' },
+        signal: g.__abort.signal,
+      })
+      .then(
+        (r) => `status ${r.status}`,
+        (e: Error) => e.name,
+      );
   }, url);
 }
 
@@ -40,21 +47,30 @@ test('a POST aborted while it waits for a refresh never reaches the server', asy
   expect(await abortPost(page)).toBe('AbortError');
   await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBe(1);
   // Give a wrongly kept request every chance to go out after the refresh: then count.
-  await expect.poll(async () => (await page.evaluate(() => fetch('/api/me').then((r) => r.status)))).toBe(200);
+  await expect.poll(async () => await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(200);
   expect(server.control.counters().requests.filter((r) => r.path === '/api/echo')).toEqual([]);
 });
 
-test('a POST aborted while its 401 recovery waits for the refresh is not replayed', async ({ context, server }) => {
+test('a POST aborted while its 401 recovery waits for the refresh is not replayed', async ({
+  context,
+  server,
+}) => {
   const page = await openDemo(context, server, { lead: 0, panelPoll: 0 });
   server.control.injectRefreshFaults([{ kind: 'slow', ms: 4_000 }]);
   await loginThroughForm(page);
   server.control.configure({ accessTtlSeconds: 60 });
   // Held 4 s and checked at the end: its token (3 s) has expired by then → 401, while the refresh hangs.
   await startAbortablePost(page, '/api/slow?ms=4000&validate=end');
-  await expect.poll(() => server.control.counters().requests.filter((r) => r.path === '/api/slow' && r.status === 401).length, { timeout: 10_000 }).toBe(1);
+  await expect
+    .poll(
+      () =>
+        server.control.counters().requests.filter((r) => r.path === '/api/slow' && r.status === 401).length,
+      { timeout: 10_000 },
+    )
+    .toBe(1);
   expect(await abortPost(page)).toBe('AbortError');
   await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBe(1);
-  await expect.poll(async () => (await page.evaluate(() => fetch('/api/me').then((r) => r.status)))).toBe(200);
+  await expect.poll(async () => await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(200);
   expect(server.control.counters().requests.filter((r) => r.path === '/api/slow')).toHaveLength(1);
   expect(server.control.counters()).toMatchObject({ refreshCalls: 1, reuseDetections: 0 });
 });

@@ -11,7 +11,10 @@ const VARIANTS = MALFORMED_VARIANTS;
 type Status = { loggedIn: boolean; generation: number; workerInstance: string };
 
 for (const variant of VARIANTS) {
-  test(`malformed refresh answer "${variant}": typed error, old session intact, next refresh works`, async ({ context, server }) => {
+  test(`malformed refresh answer "${variant}": typed error, old session intact, next refresh works`, async ({
+    context,
+    server,
+  }) => {
     // A short backoff so the healthy refresh right after the bad one is not held back long.
     const page = await openDemo(context, server, { backoff: 0.1 });
     await loginThroughForm(page);
@@ -24,23 +27,47 @@ for (const variant of VARIANTS) {
     server.control.injectRefreshFaults([{ kind: 'malformed', variant }]);
     const failed = await brokerCall(page, 'refresh');
     expect(failed).toMatchObject({ ok: false, name: 'TokenBrokerError', code: 'invalid-token-response' });
-    await expect.poll(() => recordedEvents(page, 'error')).toEqual([expect.objectContaining({ code: 'invalid-token-response' })]);
+    await expect
+      .poll(() => recordedEvents(page, 'error'))
+      .toEqual([expect.objectContaining({ code: 'invalid-token-response' })]);
     expect(server.control.counters()).toMatchObject({ refreshCalls: 1, rotations: 0 });
 
     // The previous session is untouched: stored, reported and still accepted by the server.
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
-    expect(await brokerCall(page, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1, workerInstance: instance } });
+    expect(await readStoredSession(page)).toEqual({
+      kind: 'session',
+      generation: 1,
+      complete: true,
+      inflight: false,
+    });
+    expect(await brokerCall(page, 'status')).toMatchObject({
+      ok: true,
+      value: { loggedIn: true, generation: 1, workerInstance: instance },
+    });
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
 
     // The next healthy refresh rotates once and its token works.
     const healed = await brokerCall(page, 'refresh');
-    expect(healed, JSON.stringify(healed)).toMatchObject({ ok: true, value: { loggedIn: true, generation: 2 } });
+    expect(healed, JSON.stringify(healed)).toMatchObject({
+      ok: true,
+      value: { loggedIn: true, generation: 2 },
+    });
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
     expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 2 });
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
+    expect(await readStoredSession(page)).toEqual({
+      kind: 'session',
+      generation: 2,
+      complete: true,
+      inflight: false,
+    });
 
     const counters = server.control.counters();
-    expect(counters).toMatchObject({ refreshCalls: 2, rotations: 1, reuseDetections: 0, invalidGrants: 0, unauthorized: 0 });
+    expect(counters).toMatchObject({
+      refreshCalls: 2,
+      rotations: 1,
+      reuseDetections: 0,
+      invalidGrants: 0,
+      unauthorized: 0,
+    });
     // No request ever went out with the refused (throwaway-key) token.
     expect(counters.requests.filter((r) => r.authorization && r.generation === null)).toEqual([]);
     expect(await recordedEvents(page, 'logout')).toEqual([]);
@@ -65,6 +92,16 @@ test('all malformed answers in a row on one session, then a healthy refresh', as
   expect((await recordedEvents(page, 'error')).every((e) => e.code === 'invalid-token-response')).toBe(true);
   expect(await brokerCall(page, 'refresh')).toMatchObject({ ok: true, value: { generation: 2 } });
   expect(await callMe(page, 'fetch')).toMatchObject({ generation: 2 });
-  expect(server.control.counters()).toMatchObject({ refreshCalls: VARIANTS.length + 1, rotations: 1, reuseDetections: 0, unauthorized: 0 });
-  expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
+  expect(server.control.counters()).toMatchObject({
+    refreshCalls: VARIANTS.length + 1,
+    rotations: 1,
+    reuseDetections: 0,
+    unauthorized: 0,
+  });
+  expect(await readStoredSession(page)).toEqual({
+    kind: 'session',
+    generation: 2,
+    complete: true,
+    inflight: false,
+  });
 });

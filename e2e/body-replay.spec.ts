@@ -29,10 +29,15 @@ function sendBody(page: Page, method: string, kind: Kind): Promise<Outcome> {
         return bytes;
       };
       const sha256 = async (buffer: ArrayBuffer): Promise<string> =>
-        [...new Uint8Array(await crypto.subtle.digest('SHA-256', buffer))].map((b) => b.toString(16).padStart(2, '0')).join('');
+        [...new Uint8Array(await crypto.subtle.digest('SHA-256', buffer))]
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('');
       let init: RequestInit;
       if (kind === 'json') {
-        init = { body: JSON.stringify({ hello: 'wörld', list: [1, 2, 3], nested: { key: '🔑' } }), headers: { 'Content-Type': 'application/json' } };
+        init = {
+          body: JSON.stringify({ hello: 'wörld', list: [1, 2, 3], nested: { key: '🔑' } }),
+          headers: { 'Content-Type': 'application/json' },
+        };
       } else if (kind === 'binary') {
         init = { body: random(256 * 1024), headers: { 'Content-Type': 'application/octet-stream' } };
       } else {
@@ -44,7 +49,11 @@ function sendBody(page: Page, method: string, kind: Kind): Promise<Outcome> {
       const request = new Request('/api/echo', { method, ...init });
       // What the browser will send, multipart boundary included: hashed from a clone of the same body.
       const raw = await request.clone().arrayBuffer();
-      const expected = { sha256: await sha256(raw), bytes: raw.byteLength, contentType: request.headers.get('content-type') };
+      const expected = {
+        sha256: await sha256(raw),
+        bytes: raw.byteLength,
+        contentType: request.headers.get('content-type'),
+      };
       const response = await fetch(request);
       return { status: response.status, expected, echoed: await response.json() };
     },
@@ -53,7 +62,10 @@ function sendBody(page: Page, method: string, kind: Kind): Promise<Outcome> {
 }
 
 for (const method of ['POST', 'PUT']) {
-  test(`${method} with JSON, 256 KiB binary and multipart, each on an expired token: one refresh, replayed once, body intact`, async ({ context, server }) => {
+  test(`${method} with JSON, 256 KiB binary and multipart, each on an expired token: one refresh, replayed once, body intact`, async ({
+    context,
+    server,
+  }) => {
     const page = await openDemo(context, server, { panelPoll: 0 });
     await recordBrokerEvents(page);
 
@@ -68,13 +80,22 @@ for (const method of ['POST', 'PUT']) {
       const counters = server.control.counters();
       // Sent twice in all: rejected on the expired token, then replayed with the new one.
       expect(
-        counters.requests.filter((r) => r.path === '/api/echo').map((r) => ({ method: r.method, status: r.status, generation: r.generation })),
+        counters.requests
+          .filter((r) => r.path === '/api/echo')
+          .map((r) => ({ method: r.method, status: r.status, generation: r.generation })),
         kind,
       ).toEqual([
         { method, status: 401, generation: null },
         { method, status: 200, generation: 2 },
       ]);
-      expect({ refreshCalls: counters.refreshCalls, rotations: counters.rotations, reuseDetections: counters.reuseDetections }, kind).toEqual({
+      expect(
+        {
+          refreshCalls: counters.refreshCalls,
+          rotations: counters.rotations,
+          reuseDetections: counters.reuseDetections,
+        },
+        kind,
+      ).toEqual({
         refreshCalls: 1,
         rotations: 1,
         reuseDetections: 0,

@@ -1,6 +1,11 @@
 import type { Page } from '@playwright/test';
 
-type BusyGlobal = { __busy: Array<number | string>; __busyStop?: boolean; __busyPause?: boolean; __busyDone?: Promise<void> };
+type BusyGlobal = {
+  __busy: Array<number | string>;
+  __busyStop?: boolean;
+  __busyPause?: boolean;
+  __busyDone?: Promise<void>;
+};
 
 /**
  * Keeps a tab's requests flowing: `GET /api/me` with plain `fetch` every ~250 ms, statuses (or
@@ -60,5 +65,7 @@ export function countControllerChanges(page: Page): Promise<void> {
 }
 
 export function controllerChanges(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { __controllerChanges?: number }).__controllerChanges ?? 0);
+  return page.evaluate(
+    () => (globalThis as unknown as { __controllerChanges?: number }).__controllerChanges ?? 0,
+  );
 }

@@ -4,15 +4,26 @@
 import { loginThroughForm, openDemo } from './demo.js';
 import { expect, stopServiceWorkers, test } from './fixtures.js';
 
-test('a status() whose message the stopped worker never answered is answered by the restarted worker within about 2 s', async ({ context, server }) => {
+test('a status() whose message the stopped worker never answered is answered by the restarted worker within about 2 s', async ({
+  context,
+  server,
+}) => {
   const page = await openDemo(context, server, { panelPoll: 0 });
   await loginThroughForm(page);
   // The next `status` message is lost, as when the worker dies between receiving a call and
   // answering it (too short a moment to hit with a CDP stop); the worker is then stopped for real.
   await page.evaluate(() => {
-    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
+    const post = ServiceWorker.prototype.postMessage as (
+      this: ServiceWorker,
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
     let dropped = false;
-    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+    ServiceWorker.prototype.postMessage = function (
+      this: ServiceWorker,
+      message: unknown,
+      transfer?: unknown,
+    ) {
       const m = message as { call?: { path?: string[] } } | null;
       if (!dropped && m?.call?.path?.[0] === 'status') {
         dropped = true;
@@ -23,7 +34,9 @@ test('a status() whose message the stopped worker never answered is answered by 
   });
   await stopServiceWorkers(context, page);
   const outcome = await page.evaluate(async () => {
-    const broker = (globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }).demo.broker;
+    const broker = (
+      globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }
+    ).demo.broker;
     const t0 = performance.now();
     const status = await broker.status();
     return { loggedIn: status.loggedIn, ms: performance.now() - t0 };

@@ -35,7 +35,9 @@ function log(page: Page): Promise<string[]> {
 /** Opens the demo with `query` and waits for its startup to fail; returns the logged line. */
 async function refused(page: Page, server: TestServer, query: string): Promise<string> {
   await page.goto(`${server.url}/?${query}`);
-  await expect.poll(async () => (await log(page)).find((l) => l.includes('startup failed')), { message: query }).toBeDefined();
+  await expect
+    .poll(async () => (await log(page)).find((l) => l.includes('startup failed')), { message: query })
+    .toBeDefined();
   return (await log(page)).find((l) => l.includes('startup failed'))!;
 }
 
@@ -62,7 +64,10 @@ function storedConfig(page: Page): Promise<unknown> {
   });
 }
 
-test('a first visit with a bad config: registration rejects with invalid-config naming the field, nothing is stored', async ({ context, server }) => {
+test('a first visit with a bad config: registration rejects with invalid-config naming the field, nothing is stored', async ({
+  context,
+  server,
+}) => {
   test.setTimeout(120_000);
   const page = await context.newPage();
   for (const [query, field] of BAD) {
@@ -76,7 +81,10 @@ test('a first visit with a bad config: registration rejects with invalid-config 
   expect(server.control.counters()).toMatchObject({ refreshCalls: 0, logins: 0, requestsWithAuth: 0 });
 });
 
-test('a bad config over a good one: refused, the stored config and the session stay as they were', async ({ context, server }) => {
+test('a bad config over a good one: refused, the stored config and the session stay as they were', async ({
+  context,
+  server,
+}) => {
   test.setTimeout(120_000);
   const good = await openDemo(context, server);
   await loginThroughForm(good);
@@ -86,7 +94,9 @@ test('a bad config over a good one: refused, the stored config and the session s
   const bad = await context.newPage();
   for (const [query, field] of BAD) {
     const line = await refused(bad, server, query);
-    expect(line, query).toMatch(new RegExp(`startup failed \\(invalid-config\\): .*${field.replace(/[.[\]]/g, '\\$&')}`));
+    expect(line, query).toMatch(
+      new RegExp(`startup failed \\(invalid-config\\): .*${field.replace(/[.[\]]/g, '\\$&')}`),
+    );
   }
   expect(await storedConfig(good)).toEqual(before);
 

@@ -8,12 +8,20 @@ import { expect, test, type TestServer } from './fixtures.js';
 import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
 /** Opens the demo with `query` and resolves with the startup failure the page logged. */
-async function openRefused(context: BrowserContext, server: TestServer, query: DemoQuery): Promise<{ page: Page; failure: string }> {
+async function openRefused(
+  context: BrowserContext,
+  server: TestServer,
+  query: DemoQuery,
+): Promise<{ page: Page; failure: string }> {
   const page = await context.newPage();
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
   await page.goto(`${server.url}/?${search}`);
   const failures = (): Promise<string[]> =>
-    page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent ?? '').filter((t) => t.includes('startup failed')));
+    page.evaluate(() =>
+      [...document.querySelectorAll('#log li')]
+        .map((li) => li.textContent ?? '')
+        .filter((t) => t.includes('startup failed')),
+    );
   await expect.poll(failures).toHaveLength(1);
   expect(await page.evaluate(() => document.body.dataset.ready)).toBeUndefined();
   return { page, failure: (await failures())[0]! };
@@ -22,7 +30,9 @@ async function openRefused(context: BrowserContext, server: TestServer, query: D
 /** Logs in with the demo's own `fetch` and returns the keys of the JSON the page received. */
 function loginKeys(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
-    const demo = (globalThis as unknown as { demo: { login(u: string, p: string): Promise<Record<string, unknown>> } }).demo;
+    const demo = (
+      globalThis as unknown as { demo: { login(u: string, p: string): Promise<Record<string, unknown>> } }
+    ).demo;
     return Object.keys(await demo.login('demo', 'demo')).sort();
   });
 }
@@ -30,7 +40,10 @@ function loginKeys(page: Page): Promise<string[]> {
 // The config a tab of another deployment sends: no login capture, and /api/me without the token.
 const WEAKER: DemoQuery = { capture: 0, exclude: '/api/me' };
 
-test('a tab with a weaker config of the same version is refused; the logged-in tab keeps its behaviour', async ({ context, server }) => {
+test('a tab with a weaker config of the same version is refused; the logged-in tab keeps its behaviour', async ({
+  context,
+  server,
+}) => {
   const a = await openDemo(context, server);
   await loginThroughForm(a);
   await recordEvents(a);
@@ -42,25 +55,38 @@ test('a tab with a weaker config of the same version is refused; the logged-in t
 
   server.control.reset();
   expect(await callMe(a, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
-  expect(server.control.counters().requests.filter((r) => r.path === '/api/me').map((r) => r.authorization)).toEqual([true]);
+  expect(
+    server.control
+      .counters()
+      .requests.filter((r) => r.path === '/api/me')
+      .map((r) => r.authorization),
+  ).toEqual([true]);
 
   // Logged out, the weaker config is still refused: login capture is never turned off silently.
   expect(await brokerCall(a, 'logout')).toMatchObject({ ok: true });
   expect((await openRefused(context, server, WEAKER)).failure).toContain('(config-conflict)');
   expect(await loginKeys(a)).toEqual(['access_token', 'expires_in', 'token_type']);
-  expect(await brokerCall(a, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, configured: true } });
+  expect(await brokerCall(a, 'status')).toMatchObject({
+    ok: true,
+    value: { loggedIn: true, configured: true },
+  });
   expect(server.control.counters().logins).toBe(1);
   expect(await recordedEvents(a, 'error')).toEqual([]);
 });
 
-test('a newer configVersion replaces the config, and the tab on the old one is told', async ({ context, server }) => {
+test('a newer configVersion replaces the config, and the tab on the old one is told', async ({
+  context,
+  server,
+}) => {
   const a = await openDemo(context, server);
   await loginThroughForm(a);
   await recordEvents(a);
 
   // The new deployment (version 2) excludes /api/me from the token; it keeps login capture.
   const b = await openDemo(context, server, { configVersion: 2, exclude: '/api/me' });
-  await expect.poll(() => recordedEvents(a, 'error')).toEqual([expect.objectContaining({ code: 'config-conflict' })]);
+  await expect
+    .poll(() => recordedEvents(a, 'error'))
+    .toEqual([expect.objectContaining({ code: 'config-conflict' })]);
 
   // The old bundle opened again is refused: version 0 is older than the worker's 2.
   const old = await openRefused(context, server, {});
@@ -68,7 +94,12 @@ test('a newer configVersion replaces the config, and the tab on the old one is t
 
   server.control.reset();
   await expect(callMe(b, 'fetch')).rejects.toThrow(/401/);
-  expect(server.control.counters().requests.filter((r) => r.path === '/api/me').map((r) => r.authorization)).toEqual([false]);
+  expect(
+    server.control
+      .counters()
+      .requests.filter((r) => r.path === '/api/me')
+      .map((r) => r.authorization),
+  ).toEqual([false]);
   // Still captured under the new owner: no refresh token in page JavaScript.
   expect(await loginKeys(b)).toEqual(['access_token', 'expires_in', 'token_type']);
   expect(await recordedEvents(a, 'error')).toHaveLength(1);

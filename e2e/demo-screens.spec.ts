@@ -3,7 +3,10 @@ import { expect, test } from './fixtures.js';
 
 // The demo's visible state after login and after a refresh, with screenshots kept in the
 // test output (test-results/), never committed.
-test('demo panel shows the session, then the refresh and what triggered it', async ({ context, server }, testInfo) => {
+test('demo panel shows the session, then the refresh and what triggered it', async ({
+  context,
+  server,
+}, testInfo) => {
   const page = await openDemo(context, server);
   await expect(page.locator('#worker-state')).toContainText('controlling this page');
   await expect(page.locator('#state')).toHaveText('logged out');

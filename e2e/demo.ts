@@ -6,7 +6,20 @@ import type { TestServer } from './fixtures.js';
  * (see demo/config.ts); `panelPoll: 0` stops the panel's 1 s status polling (demo/main.ts);
  * `respectAuth: 0` sets `respectExistingAuthorization: false`.
  */
-export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait' | 'backoff' | 'attempts' | 'panelPoll' | 'configVersion' | 'capture' | 'respectAuth', number>> & {
+export type DemoQuery = Partial<
+  Record<
+    | 'lead'
+    | 'refreshTimeout'
+    | 'requestWait'
+    | 'backoff'
+    | 'attempts'
+    | 'panelPoll'
+    | 'configVersion'
+    | 'capture'
+    | 'respectAuth',
+    number
+  >
+> & {
   /** A path the worker config excludes from the token. */
   exclude?: string;
 };
@@ -15,7 +28,12 @@ export type DemoQuery = Partial<Record<'lead' | 'refreshTimeout' | 'requestWait'
  * Opens the demo in a new tab and waits until its client is registered. `app` opens it as another
  * app on the same origin (`/apps/<app>/`: its own broker name and registration scope).
  */
-export async function openDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}, app?: string): Promise<Page> {
+export async function openDemo(
+  context: BrowserContext,
+  server: TestServer,
+  query: DemoQuery = {},
+  app?: string,
+): Promise<Page> {
   const page = await context.newPage();
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
   await page.goto(`${server.url}/${app ? `apps/${app}/` : ''}${search ? `?${search}` : ''}`);
@@ -33,6 +51,9 @@ export async function loginThroughForm(page: Page): Promise<void> {
 export function callMe(page: Page, via: 'fetch' | 'axios'): Promise<{ user: string; generation: number }> {
   return page.evaluate(async (how) => {
     const demo = (globalThis as unknown as { demo: Record<string, () => Promise<unknown>> }).demo;
-    return (await (how === 'fetch' ? demo.meWithFetch!() : demo.meWithAxios!())) as { user: string; generation: number };
+    return (await (how === 'fetch' ? demo.meWithFetch!() : demo.meWithAxios!())) as {
+      user: string;
+      generation: number;
+    };
   }, via);
 }

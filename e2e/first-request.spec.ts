@@ -1,7 +1,10 @@
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
 
-test('login, then /api/me through plain fetch and plain axios carries the bearer token', async ({ context, server }) => {
+test('login, then /api/me through plain fetch and plain axios carries the bearer token', async ({
+  context,
+  server,
+}) => {
   const page = await openDemo(context, server);
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   await loginThroughForm(page);
@@ -20,7 +23,11 @@ test('login, then /api/me through plain fetch and plain axios carries the bearer
   expect(server.control.counters().unauthorized).toBe(0);
 });
 
-test('a request to another origin carries no Authorization header', async ({ context, server, foreignServer }) => {
+test('a request to another origin carries no Authorization header', async ({
+  context,
+  server,
+  foreignServer,
+}) => {
   const page = await openDemo(context, server);
   await loginThroughForm(page);
   // A CORS request the worker could have touched. The foreign server sends no CORS headers,
@@ -32,22 +39,32 @@ test('a request to another origin carries no Authorization header', async ({ con
   expect(seen.requestsWithoutAuth).toBeGreaterThan(0);
 });
 
-test('a refused worker config rejects registration with invalid-config and leaves the stored config and session alone', async ({ context, server }) => {
+test('a refused worker config rejects registration with invalid-config and leaves the stored config and session alone', async ({
+  context,
+  server,
+}) => {
   const good = await openDemo(context, server);
   await loginThroughForm(good);
 
   // `attempts=0` makes the demo pass maxRefreshAttempts: 0 (demo/config.ts).
   const bad = await context.newPage();
   await bad.goto(`${server.url}/?attempts=0`);
-  const events = (): Promise<string[]> => bad.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent ?? ''));
-  await expect.poll(events).toContainEqual(expect.stringContaining('startup failed (invalid-config): maxRefreshAttempts'));
+  const events = (): Promise<string[]> =>
+    bad.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent ?? ''));
+  await expect
+    .poll(events)
+    .toContainEqual(expect.stringContaining('startup failed (invalid-config): maxRefreshAttempts'));
   expect(await bad.evaluate(() => document.body.dataset.ready)).toBeUndefined();
 
   // The worker kept the config it had and the session: the other tab is still logged in.
   server.control.reset();
   expect(await callMe(good, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
   const status = await good.evaluate(async () => {
-    const demo = (globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean; configured: boolean }> } } }).demo;
+    const demo = (
+      globalThis as unknown as {
+        demo: { broker: { status(): Promise<{ loggedIn: boolean; configured: boolean }> } };
+      }
+    ).demo;
     return demo.broker.status();
   });
   expect(status).toMatchObject({ loggedIn: true, configured: true });

@@ -11,13 +11,21 @@ const FAULTS = 3;
 
 test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 
-test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one successful rotation`, async ({ context, server }) => {
+test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one successful rotation`, async ({
+  context,
+  server,
+}) => {
   // Default backoff and attempts (0.5 s doubling, 3 attempts per refresh): the real settings.
-  const tabs = [await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }), await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 })];
+  const tabs = [
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+  ];
   for (const tab of tabs) await recordBrokerEvents(tab);
   // Queued before the login, so the first refresh cannot slip in ahead of them; a login never
   // takes a refresh fault.
-  server.control.injectRefreshFaults(Array.from({ length: FAULTS }, () => ({ kind: 'status', status: 500 }) as const));
+  server.control.injectRefreshFaults(
+    Array.from({ length: FAULTS }, () => ({ kind: 'status', status: 500 }) as const),
+  );
   await loginThroughForm(tabs[0]!);
   expect(await callMe(tabs[1]!, 'fetch')).toMatchObject({ generation: 1 });
 
@@ -36,7 +44,9 @@ test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one
 
   // Every tab learns of the one refresh, nobody of a logout; the session is intact and usable.
   for (const [i, tab] of tabs.entries()) {
-    await expect.poll(async () => (await brokerEvents(tab, 'refreshed')).map((e) => e.generation)).toEqual([2]);
+    await expect
+      .poll(async () => (await brokerEvents(tab, 'refreshed')).map((e) => e.generation))
+      .toEqual([2]);
     expect(await brokerEvents(tab, 'logout'), `tab ${i}`).toEqual([]);
     expect(await brokerStatus(tab)).toMatchObject({ loggedIn: true, generation: 2 });
     expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
@@ -45,7 +55,10 @@ test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one
   // The failures were reported as transient errors, not as a dead session.
   const errors = await brokerEvents(tabs[0]!, 'error');
   expect(errors.length).toBeGreaterThan(0);
-  expect(errors.every((e) => e.code === 'refresh-unavailable'), JSON.stringify(errors)).toBe(true);
+  expect(
+    errors.every((e) => e.code === 'refresh-unavailable'),
+    JSON.stringify(errors),
+  ).toBe(true);
 
   const after = server.control.counters();
   expect(after.refreshCalls).toBe(FAULTS + 1);

@@ -31,7 +31,8 @@ test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 /** Remembers, before any page script runs, whether the page started out controlled. */
 async function recordControlAtStart(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart = navigator.serviceWorker.controller !== null;
+    (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart =
+      navigator.serviceWorker.controller !== null;
   });
 }
 
@@ -50,7 +51,11 @@ async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia
 
   await hardReload(reloaded);
   await reloaded.waitForSelector('body[data-ready="true"]');
-  expect(await reloaded.evaluate(() => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart)).toBe(false);
+  expect(
+    await reloaded.evaluate(
+      () => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart,
+    ),
+  ).toBe(false);
   await recordBrokerEvents(reloaded);
   await startStorm(reloaded, { via: reloadedVia });
 
@@ -65,7 +70,10 @@ async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia
   for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toEqual([]);
 }
 
-test('a hard-reloaded tab is claimed again and joins the storm with fetch and axios: one refresh per lifetime', async ({ context, server }) => {
+test('a hard-reloaded tab is claimed again and joins the storm with fetch and axios: one refresh per lifetime', async ({
+  context,
+  server,
+}) => {
   const tabs: Page[] = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
   await recordControlAtStart(tabs[2]!);
@@ -75,7 +83,10 @@ test('a hard-reloaded tab is claimed again and joins the storm with fetch and ax
   expect(await brokerStatus(tabs[2]!)).toMatchObject({ controlled: true, loggedIn: true });
 });
 
-test('a hard-reloaded tab that stays uncontrolled joins the storm through attached axios and the client fetch: one refresh per lifetime', async ({ context, server }) => {
+test('a hard-reloaded tab that stays uncontrolled joins the storm through attached axios and the client fetch: one refresh per lifetime', async ({
+  context,
+  server,
+}) => {
   const tabs: Page[] = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
   await recordControlAtStart(tabs[2]!);

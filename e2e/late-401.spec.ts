@@ -16,8 +16,14 @@ const SLOW_MS = 5000;
 
 test.use({ serverOptions: { accessTtlSeconds: FIRST_TTL_S } });
 
-test('slow requests on the old token get a late 401 after the refresh: replayed with the new token, no second refresh', async ({ context, server }) => {
-  const tabs = [await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }), await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 })];
+test('slow requests on the old token get a late 401 after the refresh: replayed with the new token, no second refresh', async ({
+  context,
+  server,
+}) => {
+  const tabs = [
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+  ];
   for (const tab of tabs) await recordBrokerEvents(tab);
   await loginThroughForm(tabs[0]!);
   // Tokens minted from now on live long, so the replays cannot expire while they are slow.
@@ -33,12 +39,25 @@ test('slow requests on the old token get a late 401 after the refresh: replayed 
     (['fetch', 'axios'] as const).map((via) =>
       tab.evaluate(
         async ({ via, ms, n }) => {
-          const demo = (globalThis as unknown as { demo: { api: { get(url: string): Promise<{ data: { generation: number } }> } } }).demo;
+          const demo = (
+            globalThis as unknown as {
+              demo: { api: { get(url: string): Promise<{ data: { generation: number } }> } };
+            }
+          ).demo;
           const url = `/api/slow?ms=${ms}&validate=end&n=${n}`;
           const sentAt = Date.now();
-          if (via === 'axios') return { sentAt, status: 200, generation: (await demo.api.get(url.slice('/api'.length))).data.generation };
+          if (via === 'axios')
+            return {
+              sentAt,
+              status: 200,
+              generation: (await demo.api.get(url.slice('/api'.length))).data.generation,
+            };
           const response = await fetch(url);
-          return { sentAt, status: response.status, generation: ((await response.json()) as { generation?: number }).generation };
+          return {
+            sentAt,
+            status: response.status,
+            generation: ((await response.json()) as { generation?: number }).generation,
+          };
         },
         { via, ms: SLOW_MS, n: `${t}-${via}` },
       ),

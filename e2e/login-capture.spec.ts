@@ -5,7 +5,10 @@ import type { Page } from '@playwright/test';
 import { callMe, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
 
-test('a login carrying Authorization: Basic is captured: no refresh token in the page, later API calls carry the token', async ({ context, server }) => {
+test('a login carrying Authorization: Basic is captured: no refresh token in the page, later API calls carry the token', async ({
+  context,
+  server,
+}) => {
   const page = await openDemo(context, server);
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
   server.control.reset();
@@ -16,12 +19,19 @@ test('a login carrying Authorization: Basic is captured: no refresh token in the
       headers: { 'Content-Type': 'application/json', Authorization: `Basic ${btoa('demo-client:')}` },
       body: JSON.stringify({ username: 'demo', password: 'demo' }),
     });
-    return { status: response.status, marker: response.headers.get('x-token-broker-error'), text: await response.text() };
+    return {
+      status: response.status,
+      marker: response.headers.get('x-token-broker-error'),
+      text: await response.text(),
+    };
   });
   expect(answer.status).toBe(200);
   expect(answer.marker).toBeNull();
   expect(answer.text).not.toContain('refresh_token');
-  expect(JSON.parse(answer.text)).toMatchObject({ access_token: expect.any(String), expires_in: expect.any(Number) });
+  expect(JSON.parse(answer.text)).toMatchObject({
+    access_token: expect.any(String),
+    expires_in: expect.any(Number),
+  });
 
   // The login went out as the page sent it (Basic header included), once.
   const logins = server.control.counters().requests.filter((r) => r.path === '/api/auth/login');
@@ -29,7 +39,17 @@ test('a login carrying Authorization: Basic is captured: no refresh token in the
   expect(server.control.counters().logins).toBe(1);
 
   // The worker holds the session: API calls carry the captured access token.
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }).demo.broker.status().then((s) => s.loggedIn))).toBe(true);
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        (
+          globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }
+        ).demo.broker
+          .status()
+          .then((s) => s.loggedIn),
+      ),
+    )
+    .toBe(true);
   server.control.reset();
   expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
   expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 1 });
@@ -44,8 +64,16 @@ test('a login carrying Authorization: Basic is captured: no refresh token in the
 /** Sends the demo's login from the page; returns what the page got. */
 function pageLogin(page: Page): Promise<{ status: number; marker: string | null; text: string }> {
   return page.evaluate(async () => {
-    const response = await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
-    return { status: response.status, marker: response.headers.get('x-token-broker-error'), text: await response.text() };
+    const response = await fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'demo', password: 'demo' }),
+    });
+    return {
+      status: response.status,
+      marker: response.headers.get('x-token-broker-error'),
+      text: await response.text(),
+    };
   });
 }
 
@@ -58,7 +86,10 @@ function log(page: Page): Promise<string[]> {
 // real login runs (it counts the login); the test rewrites only its answer on the way back,
 // which the worker sees because `context.route` covers the worker's own fetches.
 test.describe('login answers without a usable refresh token', () => {
-  test('"refresh_token": null: the page gets the answer without it, the server status and the login-not-captured marker; nothing stored', async ({ context, server }) => {
+  test('"refresh_token": null: the page gets the answer without it, the server status and the login-not-captured marker; nothing stored', async ({
+    context,
+    server,
+  }) => {
     await context.route('**/api/auth/login', async (route) => {
       const real = await route.fetch();
       const body = (await real.json()) as Record<string, unknown>;
@@ -74,18 +105,38 @@ test.describe('login answers without a usable refresh token', () => {
     expect(server.control.counters().logins).toBe(1);
 
     // Nothing stored: the worker holds no session, so API calls go out without a token.
-    expect(await page.evaluate(() => (globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }).demo.broker.status().then((s) => s.loggedIn))).toBe(false);
+    expect(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { demo: { broker: { status(): Promise<{ loggedIn: boolean }> } } }
+        ).demo.broker
+          .status()
+          .then((s) => s.loggedIn),
+      ),
+    ).toBe(false);
     server.control.reset();
     expect(await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(401);
-    expect(server.control.counters().requests.filter((r) => r.path === '/api/me')).toEqual([expect.objectContaining({ authorization: false, status: 401 })]);
+    expect(server.control.counters().requests.filter((r) => r.path === '/api/me')).toEqual([
+      expect.objectContaining({ authorization: false, status: 401 }),
+    ]);
   });
 
-  test('a form-encoded answer carrying refresh_token fails closed: 503 with the marker, the body withheld', async ({ context, server }) => {
+  test('a form-encoded answer carrying refresh_token fails closed: 503 with the marker, the body withheld', async ({
+    context,
+    server,
+  }) => {
     await context.route('**/api/auth/login', async (route) => {
       const real = await route.fetch();
       const body = (await real.json()) as Record<string, string>;
-      const form = new URLSearchParams({ access_token: body.access_token!, refresh_token: body.refresh_token! }).toString();
-      await route.fulfill({ response: real, body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const form = new URLSearchParams({
+        access_token: body.access_token!,
+        refresh_token: body.refresh_token!,
+      }).toString();
+      await route.fulfill({
+        response: real,
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
     });
     const page = await openDemo(context, server);
     const answer = await pageLogin(page);

@@ -4,7 +4,10 @@ import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
 import { readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
-test('logout in tab A: B and C told within 500 ms, no session stored, next call carries no token', async ({ context, server }) => {
+test('logout in tab A: B and C told within 500 ms, no session stored, next call carries no token', async ({
+  context,
+  server,
+}) => {
   const a = await openDemo(context, server);
   await loginThroughForm(a);
   const b = await openDemo(context, server);
@@ -14,7 +17,12 @@ test('logout in tab A: B and C told within 500 ms, no session stored, next call 
     expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
     await recordEvents(tab);
   }
-  expect(await readStoredSession(a)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
+  expect(await readStoredSession(a)).toEqual({
+    kind: 'session',
+    generation: 1,
+    complete: true,
+    inflight: false,
+  });
 
   // The timestamp is taken in tab A right before the call; every tab shares one clock (Date.now).
   const loggedOutAt = await a.evaluate(async () => {
@@ -32,7 +40,9 @@ test('logout in tab A: B and C told within 500 ms, no session stored, next call 
     expect(latency, 'ms from the logout call to the tab being told').toBeLessThan(500);
   }
   // Tab A hears the same broadcast (the worker posts it; a channel only skips its own sender).
-  await expect.poll(() => recordedEvents(a, 'logout')).toEqual([expect.objectContaining({ reason: 'user-logout' })]);
+  await expect
+    .poll(() => recordedEvents(a, 'logout'))
+    .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
 
   for (const tab of tabs) expect(await readStoredSession(tab)).toEqual({ kind: 'no-session' });
   await expect.poll(() => server.control.counters().revocations).toBe(1);

@@ -15,8 +15,16 @@ test('a 30-day token: an idle tab posts (almost) nothing to the worker', async (
   const page = await openDemo(context, server, { panelPoll: 0 });
   await page.evaluate(() => {
     const counter = ((globalThis as unknown as { __posts: { n: number } }).__posts = { n: 0 });
-    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
-    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+    const post = ServiceWorker.prototype.postMessage as (
+      this: ServiceWorker,
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
+    ServiceWorker.prototype.postMessage = function (
+      this: ServiceWorker,
+      message: unknown,
+      transfer?: unknown,
+    ) {
       counter.n++;
       return post.call(this, message, (transfer ?? []) as Transferable[]);
     } as typeof ServiceWorker.prototype.postMessage;

@@ -11,15 +11,36 @@ type Probe = { url: string; init?: RequestInit };
 
 /** Sends one request from the page; the answer does not matter (CORS may hide it). */
 function send(page: Page, probe: Probe): Promise<void> {
-  return page.evaluate(({ url, init }) => fetch(url, init).then((r) => r.arrayBuffer(), () => undefined).then(() => undefined), probe);
+  return page.evaluate(
+    ({ url, init }) =>
+      fetch(url, init)
+        .then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        )
+        .then(() => undefined),
+    probe,
+  );
 }
 
 /** Resets `target`, sends the probe, waits until `target` logged it, and returns whether it had Authorization. */
-async function sentWithAuthorization(page: Page, target: TestServer, probe: Probe, path: string): Promise<boolean> {
+async function sentWithAuthorization(
+  page: Page,
+  target: TestServer,
+  probe: Probe,
+  path: string,
+): Promise<boolean> {
   target.control.reset();
   await send(page, probe);
-  await expect.poll(() => target.control.counters().requests.filter((r) => r.path === path).length, { message: probe.url }).toBeGreaterThan(0);
-  return target.control.counters().requests.filter((r) => r.path === path).some((r) => r.authorization);
+  await expect
+    .poll(() => target.control.counters().requests.filter((r) => r.path === path).length, {
+      message: probe.url,
+    })
+    .toBeGreaterThan(0);
+  return target.control
+    .counters()
+    .requests.filter((r) => r.path === path)
+    .some((r) => r.authorization);
 }
 
 type Hop = { method: string; authorization: boolean; status: number };
@@ -28,7 +49,10 @@ const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
 
 /** The hops `server` logged for `path`: method, whether Authorization was present, status. */
 function hopsAt(server: TestServer, path: string): Hop[] {
-  return server.control.counters().requests.filter((r) => r.path === path).map(({ method, authorization, status }) => ({ method, authorization, status }));
+  return server.control
+    .counters()
+    .requests.filter((r) => r.path === path)
+    .map(({ method, authorization, status }) => ({ method, authorization, status }));
 }
 
 /** The test-only `/api/redirect` URL that answers `status` with `Location: to` (demo/server/routes-api.ts). */
@@ -41,30 +65,59 @@ function redirectUrl(to: string, status: number): string {
  * attaches the token) answering `status` towards `to`, waits until `target` logged the
  * redirect's destination, and returns both hops as the servers saw them.
  */
-async function throughRedirect(page: Page, origin: TestServer, target: TestServer, to: string, status: number, init?: RequestInit): Promise<{ first: Hop[]; second: Hop[] }> {
+async function throughRedirect(
+  page: Page,
+  origin: TestServer,
+  target: TestServer,
+  to: string,
+  status: number,
+  init?: RequestInit,
+): Promise<{ first: Hop[]; second: Hop[] }> {
   const path = new URL(to).pathname;
   origin.control.reset();
   target.control.reset();
   await send(page, { url: redirectUrl(to, status), init });
-  await expect.poll(() => hopsAt(target, path).length, { message: `${status} ${init?.method ?? 'GET'} -> ${to}` }).toBeGreaterThan(0);
+  await expect
+    .poll(() => hopsAt(target, path).length, { message: `${status} ${init?.method ?? 'GET'} -> ${to}` })
+    .toBeGreaterThan(0);
   return { first: hopsAt(origin, '/api/redirect'), second: hopsAt(target, path) };
 }
 
 /** Records one observation in the test's annotations (reports/playwright.json). */
 function observe(label: string, status: number, hops: { first: Hop[]; second: Hop[] }): void {
-  const show = (h: Hop[]): string => h.map((x) => `${x.method} auth=${x.authorization} ${x.status}`).join(', ') || 'none';
-  test.info().annotations.push({ type: 'redirect', description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]` });
+  const show = (h: Hop[]): string =>
+    h.map((x) => `${x.method} auth=${x.authorization} ${x.status}`).join(', ') || 'none';
+  test
+    .info()
+    .annotations.push({
+      type: 'redirect',
+      description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]`,
+    });
 }
 
 test.describe('no token leaks', () => {
-  test('the positive control: a same-origin /api/ request does carry the token', async ({ context, server }) => {
+  test('the positive control: a same-origin /api/ request does carry the token', async ({
+    context,
+    server,
+  }) => {
     const page = await openDemo(context, server);
     await loginThroughForm(page);
     expect(await sentWithAuthorization(page, server, { url: '/api/me' }, '/api/me')).toBe(true);
-    expect(await sentWithAuthorization(page, server, { url: '/api/echo', init: { method: 'POST', body: 'x' } }, '/api/echo')).toBe(true);
+    expect(
+      await sentWithAuthorization(
+        page,
+        server,
+        { url: '/api/echo', init: { method: 'POST', body: 'x' } },
+        '/api/echo',
+      ),
+    ).toBe(true);
   });
 
-  test('another origin gets no Authorization (cors, no-cors, POST, credentials)', async ({ context, server, foreignServer }) => {
+  test('another origin gets no Authorization (cors, no-cors, POST, credentials)', async ({
+    context,
+    server,
+    foreignServer,
+  }) => {
     const page = await openDemo(context, server);
     await loginThroughForm(page);
     const foreign = foreignServer.url;
@@ -72,11 +125,26 @@ test.describe('no token leaks', () => {
       [{ url: `${foreign}/api/me` }, '/api/me'],
       [{ url: `${foreign}/api/me`, init: { mode: 'no-cors' } }, '/api/me'],
       [{ url: `${foreign}/api/me`, init: { credentials: 'include' } }, '/api/me'],
-      [{ url: `${foreign}/api/echo`, init: { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } } }, '/api/echo'],
-      [{ url: `${foreign}/api/auth/refresh`, init: { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } } }, '/api/auth/refresh'],
+      [
+        {
+          url: `${foreign}/api/echo`,
+          init: { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } },
+        },
+        '/api/echo',
+      ],
+      [
+        {
+          url: `${foreign}/api/auth/refresh`,
+          init: { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } },
+        },
+        '/api/auth/refresh',
+      ],
     ];
     for (const [probe, path] of probes) {
-      expect(await sentWithAuthorization(page, foreignServer, probe, path), `${probe.url} ${JSON.stringify(probe.init ?? {})}`).toBe(false);
+      expect(
+        await sentWithAuthorization(page, foreignServer, probe, path),
+        `${probe.url} ${JSON.stringify(probe.init ?? {})}`,
+      ).toBe(false);
     }
     // An <img> (no-cors, destination image) to the foreign API.
     foreignServer.control.reset();
@@ -91,20 +159,39 @@ test.describe('no token leaks', () => {
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo' });
   });
 
-  test('a look-alike host (localhost vs 127.0.0.1, same server) gets no Authorization', async ({ context, server }) => {
+  test('a look-alike host (localhost vs 127.0.0.1, same server) gets no Authorization', async ({
+    context,
+    server,
+  }) => {
     const page = await openDemo(context, server);
     await loginThroughForm(page);
     const lookAlike = `http://localhost:${server.port}`;
     expect(new URL(lookAlike).origin).not.toBe(server.url);
     for (const init of [undefined, { mode: 'no-cors' as const }, { credentials: 'include' as const }]) {
-      expect(await sentWithAuthorization(page, server, { url: `${lookAlike}/api/me`, init }, '/api/me'), JSON.stringify(init ?? {})).toBe(false);
+      expect(
+        await sentWithAuthorization(page, server, { url: `${lookAlike}/api/me`, init }, '/api/me'),
+        JSON.stringify(init ?? {}),
+      ).toBe(false);
     }
-    expect(await sentWithAuthorization(page, server, { url: `${lookAlike}/api/echo`, init: { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } } }, '/api/echo')).toBe(false);
+    expect(
+      await sentWithAuthorization(
+        page,
+        server,
+        {
+          url: `${lookAlike}/api/echo`,
+          init: { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } },
+        },
+        '/api/echo',
+      ),
+    ).toBe(false);
     // The same path on the real origin does get it: the probe can tell the difference.
     expect(await sentWithAuthorization(page, server, { url: `${server.url}/api/me` }, '/api/me')).toBe(true);
   });
 
-  test('same-origin paths outside /api/ and the auth endpoints get no Authorization', async ({ context, server }) => {
+  test('same-origin paths outside /api/ and the auth endpoints get no Authorization', async ({
+    context,
+    server,
+  }) => {
     const page = await openDemo(context, server);
     await loginThroughForm(page);
     const probes: Array<[Probe, string]> = [
@@ -120,8 +207,20 @@ test.describe('no token leaks', () => {
       [{ url: '/' }, '/'],
       [{ url: '/sw.js' }, '/sw.js'],
       // The broker's own endpoints: a page calling them directly gets no bearer token either.
-      [{ url: '/api/auth/refresh', init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' } }, '/api/auth/refresh'],
-      [{ url: '/api/auth/revoke', init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' } }, '/api/auth/revoke'],
+      [
+        {
+          url: '/api/auth/refresh',
+          init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' },
+        },
+        '/api/auth/refresh',
+      ],
+      [
+        {
+          url: '/api/auth/revoke',
+          init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' },
+        },
+        '/api/auth/revoke',
+      ],
     ];
     for (const [probe, path] of probes) {
       expect(await sentWithAuthorization(page, server, probe, path), probe.url).toBe(false);
@@ -140,7 +239,11 @@ test.describe('no token leaks', () => {
     expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo' });
   });
 
-  test('an in-scope request redirected to another origin or a look-alike host loses Authorization; a same-origin redirect keeps it', async ({ context, server, foreignServer }) => {
+  test('an in-scope request redirected to another origin or a look-alike host loses Authorization; a same-origin redirect keeps it', async ({
+    context,
+    server,
+    foreignServer,
+  }) => {
     const page = await openDemo(context, server);
     await loginThroughForm(page);
     const body = 'redirected body';
@@ -165,7 +268,9 @@ test.describe('no token leaks', () => {
       observe('POST -> foreign', status, hops);
       const method = status === 307 || status === 308 ? 'POST' : 'GET';
       expect(hops.first, `POST ${status}`).toEqual(firstHop('POST', status));
-      expect(hops.second, `POST ${status}`).toEqual([{ method, authorization: false, status: method === 'POST' ? 401 : 405 }]);
+      expect(hops.second, `POST ${status}`).toEqual([
+        { method, authorization: false, status: method === 'POST' ? 401 : 405 },
+      ]);
       expect(foreignServer.control.counters().requestsWithAuth, `POST ${status}`).toBe(0);
     }
 
@@ -176,7 +281,9 @@ test.describe('no token leaks', () => {
       const hops = await throughRedirect(page, server, server, `${lookAlike}/api/me`, status);
       observe('GET -> look-alike', status, hops);
       expect(hops.first, `look-alike GET ${status}`).toEqual(firstHop('GET', status));
-      expect(hops.second, `look-alike GET ${status}`).toEqual([{ method: 'GET', authorization: false, status: 401 }]);
+      expect(hops.second, `look-alike GET ${status}`).toEqual([
+        { method: 'GET', authorization: false, status: 401 },
+      ]);
     }
     const lookAlikePost = await throughRedirect(page, server, server, `${lookAlike}/api/echo`, 307, post);
     observe('POST -> look-alike', 307, lookAlikePost);
@@ -187,28 +294,52 @@ test.describe('no token leaks', () => {
     // Authorization only on a cross-origin hop, so the second hop keeps the token.
     for (const status of REDIRECT_STATUSES) {
       server.control.reset();
-      const answer = await page.evaluate(async (url) => {
-        const res = await fetch(url);
-        return { status: res.status, redirected: res.redirected, url: res.url, json: (await res.json()) as unknown };
-      }, redirectUrl(`${server.url}/api/me`, status));
+      const answer = await page.evaluate(
+        async (url) => {
+          const res = await fetch(url);
+          return {
+            status: res.status,
+            redirected: res.redirected,
+            url: res.url,
+            json: (await res.json()) as unknown,
+          };
+        },
+        redirectUrl(`${server.url}/api/me`, status),
+      );
       const hops = { first: hopsAt(server, '/api/redirect'), second: hopsAt(server, '/api/me') };
       observe('GET -> same origin', status, hops);
-      expect(answer, `same-origin GET ${status}`).toMatchObject({ status: 200, redirected: true, url: `${server.url}/api/me`, json: { user: 'demo' } });
+      expect(answer, `same-origin GET ${status}`).toMatchObject({
+        status: 200,
+        redirected: true,
+        url: `${server.url}/api/me`,
+        json: { user: 'demo' },
+      });
       expect(hops.first, `same-origin GET ${status}`).toEqual(firstHop('GET', status));
-      expect(hops.second, `same-origin GET ${status}`).toEqual([{ method: 'GET', authorization: true, status: 200 }]);
+      expect(hops.second, `same-origin GET ${status}`).toEqual([
+        { method: 'GET', authorization: true, status: 200 },
+      ]);
     }
     for (const status of [307, 308]) {
       server.control.reset();
-      const answer = await page.evaluate(async ({ url, init }) => {
-        const res = await fetch(url, init);
-        return { status: res.status, redirected: res.redirected, json: (await res.json()) as unknown };
-      }, { url: redirectUrl(`${server.url}/api/echo`, status), init: post });
+      const answer = await page.evaluate(
+        async ({ url, init }) => {
+          const res = await fetch(url, init);
+          return { status: res.status, redirected: res.redirected, json: (await res.json()) as unknown };
+        },
+        { url: redirectUrl(`${server.url}/api/echo`, status), init: post },
+      );
       const hops = { first: hopsAt(server, '/api/redirect'), second: hopsAt(server, '/api/echo') };
       observe('POST -> same origin', status, hops);
       // The body survived the redirect too: the worker buffered it, so 307/308 can resend it.
-      expect(answer, `same-origin POST ${status}`).toMatchObject({ status: 200, redirected: true, json: { method: 'POST', bytes: body.length, contentType: 'text/plain' } });
+      expect(answer, `same-origin POST ${status}`).toMatchObject({
+        status: 200,
+        redirected: true,
+        json: { method: 'POST', bytes: body.length, contentType: 'text/plain' },
+      });
       expect(hops.first, `same-origin POST ${status}`).toEqual(firstHop('POST', status));
-      expect(hops.second, `same-origin POST ${status}`).toEqual([{ method: 'POST', authorization: true, status: 200 }]);
+      expect(hops.second, `same-origin POST ${status}`).toEqual([
+        { method: 'POST', authorization: true, status: 200 },
+      ]);
     }
 
     // Still logged in: the token was there to leak all along.

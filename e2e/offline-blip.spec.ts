@@ -5,7 +5,14 @@
 import type { Page } from '@playwright/test';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerEvents, brokerStatus, onlyFamily, recordBrokerEvents, startStorm, stopStorm } from './scenario-helpers.js';
+import {
+  brokerEvents,
+  brokerStatus,
+  onlyFamily,
+  recordBrokerEvents,
+  startStorm,
+  stopStorm,
+} from './scenario-helpers.js';
 
 /** Refresh due 1 s before expiry, 5 s after login: ample time to go offline before it. */
 const TTL_S = 6;
@@ -16,23 +23,37 @@ test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 /** `GET /api/me` with plain fetch and with axios; how each ended (never throws). */
 function tryBoth(page: Page) {
   return page.evaluate(async () => {
-    const demo = (globalThis as unknown as { demo: { api: { get(url: string): Promise<{ status: number }> } } }).demo;
+    const demo = (
+      globalThis as unknown as { demo: { api: { get(url: string): Promise<{ status: number }> } } }
+    ).demo;
     const viaFetch = await fetch('/api/me').then(
       (r) => ({ status: r.status, error: null as string | null }),
       (e: Error) => ({ status: 0, error: e.name }),
     );
     const viaAxios = await demo.api.get('/me').then(
       (r) => ({ status: r.status, error: null as string | null }),
-      (e: { code?: string; response?: { status: number } }) => ({ status: e.response?.status ?? 0, error: e.code ?? 'unknown' }),
+      (e: { code?: string; response?: { status: number } }) => ({
+        status: e.response?.status ?? 0,
+        error: e.code ?? 'unknown',
+      }),
     );
     return { viaFetch, viaAxios };
   });
 }
 
-const networkErrors = { viaFetch: { status: 0, error: 'TypeError' }, viaAxios: { status: 0, error: 'ERR_NETWORK' } };
+const networkErrors = {
+  viaFetch: { status: 0, error: 'TypeError' },
+  viaAxios: { status: 0, error: 'ERR_NETWORK' },
+};
 
-test('offline across an expiry in two tabs: network errors only, no logout, one refresh after reconnect, requests succeed within 1 s', async ({ context, server }) => {
-  const tabs = [await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }), await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 })];
+test('offline across an expiry in two tabs: network errors only, no logout, one refresh after reconnect, requests succeed within 1 s', async ({
+  context,
+  server,
+}) => {
+  const tabs = [
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+  ];
   for (const tab of tabs) await recordBrokerEvents(tab);
   await loginThroughForm(tabs[0]!);
   for (const tab of tabs) expect(await callMe(tab, 'fetch')).toMatchObject({ generation: 1 });
@@ -56,16 +77,26 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
 
   await context.setOffline(false);
   const onlineAt = Date.now();
-  const firstAfter = await Promise.all(tabs.map((tab) => Promise.all([callMe(tab, 'fetch'), callMe(tab, 'axios')])));
+  const firstAfter = await Promise.all(
+    tabs.map((tab) => Promise.all([callMe(tab, 'fetch'), callMe(tab, 'axios')])),
+  );
   const recoveredIn = Date.now() - onlineAt;
-  for (const pair of firstAfter) for (const me of pair) expect(me).toMatchObject({ user: 'demo', generation: 2 });
+  for (const pair of firstAfter)
+    for (const me of pair) expect(me).toMatchObject({ user: 'demo', generation: 2 });
   // On failure, show what the leader tab heard, in ms relative to the reconnect.
-  const timeline = (await brokerEvents(tabs[0]!)).map((e) => `${e.at - onlineAt} ms ${e.type} ${e.code ?? e.trigger ?? ''}`).join(', ');
-  expect(recoveredIn, `ms from reconnect until the first requests of both tabs succeeded; events: ${timeline}`).toBeLessThan(1000);
+  const timeline = (await brokerEvents(tabs[0]!))
+    .map((e) => `${e.at - onlineAt} ms ${e.type} ${e.code ?? e.trigger ?? ''}`)
+    .join(', ');
+  expect(
+    recoveredIn,
+    `ms from reconnect until the first requests of both tabs succeeded; events: ${timeline}`,
+  ).toBeLessThan(1000);
 
   // All later requests succeed too.
   await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 6 })));
-  await expect.poll(() => server.control.counters().requests.filter((r) => r.path === '/api/me').length).toBeGreaterThan(40);
+  await expect
+    .poll(() => server.control.counters().requests.filter((r) => r.path === '/api/me').length)
+    .toBeGreaterThan(40);
   for (const storm of await Promise.all(tabs.map((tab) => stopStorm(tab)))) {
     expect(storm.failed, storm.errors.join('; ')).toBe(0);
   }

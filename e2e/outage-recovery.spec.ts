@@ -7,7 +7,10 @@ import { recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
 test.use({ serverOptions: { accessTtlSeconds: 3 } });
 
-test('the first request succeeds within ~1 s of the server coming back; no logout', async ({ context, server }) => {
+test('the first request succeeds within ~1 s of the server coming back; no logout', async ({
+  context,
+  server,
+}) => {
   const tab = await openDemo(context, server, { lead: 1, panelPoll: 0 });
   await recordEvents(tab);
   await loginThroughForm(tab);
@@ -18,7 +21,10 @@ test('the first request succeeds within ~1 s of the server coming back; no logou
     g.__stop = false;
     void (async () => {
       while (!g.__stop) {
-        const ok = await fetch('/api/me').then((r) => r.ok, () => false);
+        const ok = await fetch('/api/me').then(
+          (r) => r.ok,
+          () => false,
+        );
         g.__polls.push({ at: Date.now(), ok });
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -30,7 +36,19 @@ test('the first request succeeds within ~1 s of the server coming back; no logou
   await new Promise((r) => setTimeout(r, 8_000));
   server.control.setOffline(false);
   const back = Date.now();
-  await expect.poll(() => tab.evaluate((back) => (globalThis as unknown as { __polls: Array<{ at: number; ok: boolean }> }).__polls.some((p) => p.ok && p.at > back), back), { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(
+      () =>
+        tab.evaluate(
+          (back) =>
+            (globalThis as unknown as { __polls: Array<{ at: number; ok: boolean }> }).__polls.some(
+              (p) => p.ok && p.at > back,
+            ),
+          back,
+        ),
+      { timeout: 15_000 },
+    )
+    .toBe(true);
   const polls = await tab.evaluate(() => {
     const g = globalThis as unknown as { __polls: Array<{ at: number; ok: boolean }>; __stop: boolean };
     g.__stop = true;

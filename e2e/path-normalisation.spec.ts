@@ -34,22 +34,41 @@ const CONTROLS = ['/api/x/publicity', '/api/x/other', '/api//me'];
 /** Resets the counters, sends GET `path` from the page, waits for the server to log it, returns whether it had Authorization. */
 async function carriedToken(page: Page, server: TestServer, path: string): Promise<boolean> {
   server.control.reset();
-  await page.evaluate((url) => fetch(url).then((r) => r.arrayBuffer(), () => undefined).then(() => undefined), path);
+  await page.evaluate(
+    (url) =>
+      fetch(url)
+        .then(
+          (r) => r.arrayBuffer(),
+          () => undefined,
+        )
+        .then(() => undefined),
+    path,
+  );
   const logged = () => server.control.counters().requests.filter((r) => r.path.startsWith('/api/'));
   await expect.poll(() => logged().length, { message: path }).toBeGreaterThan(0);
   return logged().some((r) => r.authorization);
 }
 
-test('no spelling of an excluded path or a broker endpoint carries the token; the controls do', async ({ context, server }) => {
+test('no spelling of an excluded path or a broker endpoint carries the token; the controls do', async ({
+  context,
+  server,
+}) => {
   test.setTimeout(120_000);
   const page = await context.newPage();
-  await page.goto(`${server.url}/?worker=${encodeURIComponent(JSON.stringify({ excludePaths: [EXCLUDED] }))}`);
+  await page.goto(
+    `${server.url}/?worker=${encodeURIComponent(JSON.stringify({ excludePaths: [EXCLUDED] }))}`,
+  );
   await page.waitForSelector('body[data-ready="true"]');
   await loginThroughForm(page);
 
   const seen: Record<string, boolean> = {};
-  for (const path of [...UNDER_EXCLUDED, ...ENDPOINTS, ...CONTROLS]) seen[path] = await carriedToken(page, server, path);
-  const expected = Object.fromEntries([...UNDER_EXCLUDED.map((p) => [p, false]), ...ENDPOINTS.map((p) => [p, false]), ...CONTROLS.map((p) => [p, true])]);
+  for (const path of [...UNDER_EXCLUDED, ...ENDPOINTS, ...CONTROLS])
+    seen[path] = await carriedToken(page, server, path);
+  const expected = Object.fromEntries([
+    ...UNDER_EXCLUDED.map((p) => [p, false]),
+    ...ENDPOINTS.map((p) => [p, false]),
+    ...CONTROLS.map((p) => [p, true]),
+  ]);
   test.info().annotations.push({ type: 'path-matrix', description: JSON.stringify(seen) });
   expect(seen).toEqual(expected);
 });

@@ -26,10 +26,16 @@ const LIFETIMES = 3;
 
 test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 
-test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before expiry, zero 401s (${LIFETIMES} lifetimes)`, async ({ context, server }) => {
+test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before expiry, zero 401s (${LIFETIMES} lifetimes)`, async ({
+  context,
+  server,
+}) => {
   // `panelPoll: 0`: the demo panel's 1 s status poll would be a worker event doing the proactive
   // check itself and hide a broken wake-up.
-  const tabs = [await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }), await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 })];
+  const tabs = [
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+    await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
+  ];
   for (const tab of tabs) await recordBrokerEvents(tab);
 
   const watch = watchGenerations(server);
@@ -41,11 +47,16 @@ test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before 
     // are over, but well before the refresh is due (3 s is ample for the stop itself): from then
     // on no event reaches the worker, so a timer inside it could not do the refresh, only a
     // page-side wake-up that starts a fresh worker.
-    await expect.poll(() => brokerStatus(tabs[1]!).then((s) => s.refreshDueIn), { intervals: [100] }).toBeLessThanOrEqual(3000);
+    await expect
+      .poll(() => brokerStatus(tabs[1]!).then((s) => s.refreshDueIn), { intervals: [100] })
+      .toBeLessThanOrEqual(3000);
     await stopServiceWorkers(context, tabs[0]!);
     // Time is the subject: nothing happens until the refresh falls due, ~4.5 s after the last one.
     await expect
-      .poll(() => onlyFamily(server.control.counters()).generation, { timeout: 3 * TTL_S * 1000, intervals: [50] })
+      .poll(() => onlyFamily(server.control.counters()).generation, {
+        timeout: 3 * TTL_S * 1000,
+        intervals: [50],
+      })
       .toBe(lifetime + 1);
     for (const tab of tabs) {
       await expect.poll(async () => (await brokerEvents(tab, 'refreshed')).length).toBe(lifetime);
@@ -62,6 +73,8 @@ test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before 
   expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
   for (const tab of tabs) {
     expect(await brokerEvents(tab, 'logout')).toEqual([]);
-    expect((await brokerEvents(tab, 'refreshed')).map((e) => e.trigger)).toEqual(Array(LIFETIMES).fill('proactive'));
+    expect((await brokerEvents(tab, 'refreshed')).map((e) => e.trigger)).toEqual(
+      Array(LIFETIMES).fill('proactive'),
+    );
   }
 });

@@ -20,13 +20,21 @@ async function openManual(page: Page, server: TestServer): Promise<void> {
   await page.waitForFunction(() => 'demoLib' in globalThis);
 }
 
-test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming the script, after one short handshake', async ({ page, server }) => {
+test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming the script, after one short handshake', async ({
+  page,
+  server,
+}) => {
   await openManual(page, server);
   // The origin already runs a worker that is not the broker, at the script URL the app registers.
-  await page.evaluate(async () => void (await navigator.serviceWorker.register('/__test/plain-sw.js', { scope: '/' })));
+  await page.evaluate(
+    async () => void (await navigator.serviceWorker.register('/__test/plain-sw.js', { scope: '/' })),
+  );
   await waitForController(page);
   const outcome = await page.evaluate(async () => {
-    type Lib = { registerTokenBroker(o: object): Promise<{ status(): Promise<unknown> }>; demoWorkerConfig(q: string): object };
+    type Lib = {
+      registerTokenBroker(o: object): Promise<{ status(): Promise<unknown> }>;
+      demoWorkerConfig(q: string): object;
+    };
     const lib = (globalThis as unknown as { demoLib: Lib }).demoLib;
     const measure = async (step: () => Promise<unknown>) => {
       const t0 = performance.now();
@@ -39,15 +47,25 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
       }
     };
     // The standalone setup: registration's first call (`configure`) meets the foreign worker.
-    const configured = await measure(() => lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/', worker: lib.demoWorkerConfig('') }));
+    const configured = await measure(() =>
+      lib.registerTokenBroker({
+        scriptUrl: '/__test/plain-sw.js',
+        scope: '/',
+        worker: lib.demoWorkerConfig(''),
+      }),
+    );
     // An app that owns its worker (no `worker` config): the controlled page's registration sends
     // no call, the first call fails, and so does the next one, at once (the verdict is remembered).
     let client: { status(): Promise<unknown> } | undefined;
-    const registration = await measure(async () => (client = await lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/' })));
+    const registration = await measure(
+      async () => (client = await lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/' })),
+    );
     const status = await measure(() => client!.status());
     return { configured, registration, status };
   });
-  console.log(`foreign worker: registration with config failed after ${outcome.configured.ms.toFixed(0)} ms, a later status() after ${outcome.status.ms.toFixed(0)} ms`);
+  console.log(
+    `foreign worker: registration with config failed after ${outcome.configured.ms.toFixed(0)} ms, a later status() after ${outcome.status.ms.toFixed(0)} ms`,
+  );
   expect(outcome.registration.ok).toBe(true);
   for (const o of [outcome.configured, outcome.status] as Outcome[]) {
     expect(o).toMatchObject({ ok: false, code: 'protocol-mismatch' });
@@ -63,9 +81,19 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
   expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
 });
 
-test('an origin switching from a plain worker at /sw.js to the broker: registration talks to the new version at once', async ({ context, page, server }) => {
+test('an origin switching from a plain worker at /sw.js to the broker: registration talks to the new version at once', async ({
+  context,
+  page,
+  server,
+}) => {
   // Before the switch the origin serves a plain worker at /sw.js, which controls the page.
-  await context.route('**/sw.js', (route) => route.fulfill({ contentType: 'text/javascript', headers: { 'Cache-Control': 'no-cache' }, body: PLAIN_WORKER }));
+  await context.route('**/sw.js', (route) =>
+    route.fulfill({
+      contentType: 'text/javascript',
+      headers: { 'Cache-Control': 'no-cache' },
+      body: PLAIN_WORKER,
+    }),
+  );
   await openManual(page, server);
   await page.evaluate(async () => void (await navigator.serviceWorker.register('/sw.js')));
   await waitForController(page);
@@ -74,9 +102,19 @@ test('an origin switching from a plain worker at /sw.js to the broker: registrat
   // is recorded with whether it went to the worker controlling the page at load (the plain one).
   await page.addInitScript(() => {
     const plain = navigator.serviceWorker.controller;
-    const posts: Array<{ method: string; toPlain: boolean }> = ((globalThis as unknown as { __posts: unknown[] }).__posts = []);
-    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
-    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+    const posts: Array<{ method: string; toPlain: boolean }> = ((
+      globalThis as unknown as { __posts: unknown[] }
+    ).__posts = []);
+    const post = ServiceWorker.prototype.postMessage as (
+      this: ServiceWorker,
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
+    ServiceWorker.prototype.postMessage = function (
+      this: ServiceWorker,
+      message: unknown,
+      transfer?: unknown,
+    ) {
       const method = (message as { call?: { path?: string[] } } | null)?.call?.path?.[0];
       if (method) posts.push({ method, toPlain: this === plain });
       return post.call(this, message, (transfer ?? []) as Transferable[]);
@@ -101,14 +139,24 @@ test('an origin switching from a plain worker at /sw.js to the broker: registrat
   // to the old worker and waited out the whole call timeout (10 s). What remains is Chromium
   // fetching and starting the new version (1.9 to 4.9 s for a bare `registration.update()` on
   // this loaded machine), so the bound is loose and the figure is logged.
-  const posts = await page.evaluate(() => (globalThis as unknown as { __posts: Array<{ method: string; toPlain: boolean }> }).__posts);
+  const posts = await page.evaluate(
+    () => (globalThis as unknown as { __posts: Array<{ method: string; toPlain: boolean }> }).__posts,
+  );
   expect(posts.filter((p) => p.toPlain).map((p) => p.method)).toEqual(['hello']);
   expect(posts.find((p) => p.method === 'configure')).toEqual({ method: 'configure', toPlain: false });
   expect(outcome.ms).toBeLessThan(9_000);
   // The broker takes over the page, and captures a login made through it.
-  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('/sw.js') && navigator.serviceWorker.controller !== null);
+  await page.waitForFunction(
+    async () =>
+      (await navigator.serviceWorker.getRegistration())?.active?.scriptURL.endsWith('/sw.js') &&
+      navigator.serviceWorker.controller !== null,
+  );
   const login = await page.evaluate(async () => {
-    const response = await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
+    const response = await fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'demo', password: 'demo' }),
+    });
     return (await response.json()) as Record<string, unknown>;
   });
   expect(login).toHaveProperty('access_token');

@@ -11,7 +11,8 @@ const pwaDir = fileURLToPath(new URL('../dist/examples/pwa', import.meta.url));
 
 const test = base.extend<{ server: TestServer }>({
   server: async ({ serverOptions }, use) => {
-    if (!existsSync(`${pwaDir}/sw.js`)) throw new Error(`Missing build output ${pwaDir}: run \`npm run build\` first.`);
+    if (!existsSync(`${pwaDir}/sw.js`))
+      throw new Error(`Missing build output ${pwaDir}: run \`npm run build\` first.`);
     const { startServer } = await import('../demo/server/index.js');
     const server = await startServer({ ...serverOptions, testControl: true, staticDir: pwaDir });
     try {
@@ -30,10 +31,15 @@ async function open(page: Page, url: string): Promise<void> {
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
 }
 
-const meRequests = (server: TestServer) => server.control.counters().requests.filter((r) => r.path === '/api/me');
-const apiCaches = (page: Page) => page.evaluate(async () => (await caches.keys()).filter((name) => name === 'api-data'));
+const meRequests = (server: TestServer) =>
+  server.control.counters().requests.filter((r) => r.path === '/api/me');
+const apiCaches = (page: Page) =>
+  page.evaluate(async () => (await caches.keys()).filter((name) => name === 'api-data'));
 
-test('the app shell and API data come from the caches offline; online, API data is fresh and sent with a token', async ({ page, server }) => {
+test('the app shell and API data come from the caches offline; online, API data is fresh and sent with a token', async ({
+  page,
+  server,
+}) => {
   await open(page, `${server.url}/`);
   await page.click('#login');
   await expect(out(page)).toHaveText('logged in');
@@ -55,7 +61,11 @@ test('the app shell and API data come from the caches offline; online, API data 
   await expect(out(page)).toContainText('200 {"user":"demo"');
 });
 
-test('logout in one tab empties the API cache for every tab, before they hear of it', async ({ page, context, server }) => {
+test('logout in one tab empties the API cache for every tab, before they hear of it', async ({
+  page,
+  context,
+  server,
+}) => {
   await open(page, `${server.url}/`);
   await page.click('#login');
   await expect(out(page)).toHaveText('logged in');
@@ -69,7 +79,10 @@ test('logout in one tab empties the API cache for every tab, before they hear of
   await other.evaluate(() => {
     const channel = new BroadcastChannel('sw-token-broker');
     channel.onmessage = async ({ data }) => {
-      if (data.type === 'logout') document.body.dataset.cachesAtLogout = JSON.stringify((await caches.keys()).filter((n) => n === 'api-data'));
+      if (data.type === 'logout')
+        document.body.dataset.cachesAtLogout = JSON.stringify(
+          (await caches.keys()).filter((n) => n === 'api-data'),
+        );
     };
   });
   await page.click('#logout');
@@ -83,7 +96,10 @@ test('logout in one tab empties the API cache for every tab, before they hear of
   await expect(other.locator('#out')).toHaveText('offline, nothing cached');
 });
 
-test('a new build waits, is announced, and takes over when the app applies it: no logout, no uninvited reload', async ({ page, serverOptions }, testInfo) => {
+test('a new build waits, is announced, and takes over when the app applies it: no logout, no uninvited reload', async ({
+  page,
+  serverOptions,
+}, testInfo) => {
   // A copy of the build whose sw.js the test changes, as a deployment would.
   const dir = testInfo.outputPath('pwa');
   await cp(pwaDir, dir, { recursive: true });
@@ -100,13 +116,17 @@ test('a new build waits, is announced, and takes over when the app applies it: n
     await expect(page.locator('#update')).toBeVisible();
     // Announced, not applied: the page was not reloaded and the old version still controls it.
     expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting !== null)).toBe(true);
+    expect(
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting !== null),
+    ).toBe(true);
 
     const reloaded = page.waitForEvent('load');
     await page.click('#update');
     await reloaded;
     await waitForController(page);
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null)).toBe(null);
+    expect(
+      await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.waiting ?? null),
+    ).toBe(null);
     await page.click('#load');
     await expect(out(page)).toContainText('200 {"user":"demo"');
     const counters = server.control.counters();
@@ -120,7 +140,11 @@ test('a new build waits, is announced, and takes over when the app applies it: n
 test.describe('a storm across two tabs', () => {
   test.use({ serverOptions: { accessTtlSeconds: 3 } });
 
-  test('through the Workbox route still gives one refresh per token lifetime', async ({ page, context, server }) => {
+  test('through the Workbox route still gives one refresh per token lifetime', async ({
+    page,
+    context,
+    server,
+  }) => {
     await open(page, `${server.url}/`);
     await page.click('#login');
     await expect(out(page)).toHaveText('logged in');
@@ -150,16 +174,25 @@ test.describe('a storm across two tabs', () => {
   });
 });
 
-test('the shadowed-route warning works on a real FetchEvent: Chromium lets the broker wrap its respondWith', async ({ page, context, server }) => {
+test('the shadowed-route warning works on a real FetchEvent: Chromium lets the broker wrap its respondWith', async ({
+  page,
+  context,
+  server,
+}) => {
   await open(page, `${server.url}/`);
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const outcome = await worker.evaluate(() => {
     type Fetchy = Event & { respondWith(r: Response): void };
-    const Ctor = (globalThis as unknown as { FetchEvent: new (type: string, init: { request: Request }) => Fetchy }).FetchEvent;
+    const Ctor = (
+      globalThis as unknown as { FetchEvent: new (type: string, init: { request: Request }) => Fetchy }
+    ).FetchEvent;
     const event = new Ctor('fetch', { request: new Request('/api/me') });
     let wrapped = 0;
     const original = event.respondWith.bind(event);
-    Object.defineProperty(event, 'respondWith', { configurable: true, value: (r: Response) => (wrapped++, original(r)) });
+    Object.defineProperty(event, 'respondWith', {
+      configurable: true,
+      value: (r: Response) => (wrapped++, original(r)),
+    });
     const attempt = (): string => {
       try {
         event.respondWith(new Response('x'));

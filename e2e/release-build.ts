@@ -18,7 +18,10 @@ export interface ServedBuild {
 }
 
 /** The current checkout's build (`npm run build`). */
-export const currentBuild: ServedBuild = { staticDir: join(repoRoot, 'dist/demo'), swScript: join(repoRoot, 'dist/standalone/sw.js') };
+export const currentBuild: ServedBuild = {
+  staticDir: join(repoRoot, 'dist/demo'),
+  swScript: join(repoRoot, 'dist/standalone/sw.js'),
+};
 
 /**
  * The demo and `sw.js` of `commit`, built with its own vite config (vite transpiles only, so
@@ -27,24 +30,34 @@ export const currentBuild: ServedBuild = { staticDir: join(repoRoot, 'dist/demo'
  */
 export function releaseBuild(commit: string): ServedBuild {
   const packed = join(repoRoot, 'e2e/releases', commit.slice(0, 7));
-  if (existsSync(join(packed, 'standalone/sw.js'))) return { staticDir: join(packed, 'demo'), swScript: join(packed, 'standalone/sw.js') };
+  if (existsSync(join(packed, 'standalone/sw.js')))
+    return { staticDir: join(packed, 'demo'), swScript: join(packed, 'standalone/sw.js') };
   const cache = join(repoRoot, 'node_modules/.cache/sw-token-broker-releases', commit);
   const served = { staticDir: join(cache, 'dist/demo'), swScript: join(cache, 'dist/standalone/sw.js') };
   if (existsSync(served.swScript) && existsSync(join(served.staticDir, 'index.html'))) return served;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
   try {
     git('cat-file', '-e', `${commit}^{commit}`);
   } catch {
-    throw new Error(`commit ${commit} is not in this clone (a shallow checkout?): fetch the history to build the released version`);
+    throw new Error(
+      `commit ${commit} is not in this clone (a shallow checkout?): fetch the history to build the released version`,
+    );
   }
   mkdirSync(join(cache, '..'), { recursive: true });
   // Beside the cache, not in the system temp dir: the final rename must stay on one filesystem.
   const work = mkdtempSync(join(cache, '..', 'build-'));
   try {
-    execFileSync('sh', ['-c', `git archive --format=tar ${commit} | tar -x -C "${work}"`], { cwd: repoRoot, stdio: 'pipe' });
+    execFileSync('sh', ['-c', `git archive --format=tar ${commit} | tar -x -C "${work}"`], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
     symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
     const vite = join(repoRoot, 'node_modules/vite/bin/vite.js');
-    execFileSync(process.execPath, [vite, 'build', '--mode', 'sw', '--logLevel', 'warn'], { cwd: work, stdio: 'pipe' });
+    execFileSync(process.execPath, [vite, 'build', '--mode', 'sw', '--logLevel', 'warn'], {
+      cwd: work,
+      stdio: 'pipe',
+    });
     execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: work, stdio: 'pipe' });
     rmSync(join(work, 'node_modules'));
     try {

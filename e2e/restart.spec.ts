@@ -43,50 +43,70 @@ const persistent = test.extend<{ profileDir: string; open: () => Promise<Browser
 });
 
 persistent.describe('restart', () => {
-  persistent('after closing every tab and the browser, the session is restored without logging in', async ({ open, server }) => {
-    const first = await open();
-    const tabA = await openDemo(first, server);
-    await loginThroughForm(tabA);
-    const tabB = await openDemo(first, server);
-    expect(await callMe(tabB, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
-    for (const page of first.pages()) await page.close();
-    await first.close();
+  persistent(
+    'after closing every tab and the browser, the session is restored without logging in',
+    async ({ open, server }) => {
+      const first = await open();
+      const tabA = await openDemo(first, server);
+      await loginThroughForm(tabA);
+      const tabB = await openDemo(first, server);
+      expect(await callMe(tabB, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
+      for (const page of first.pages()) await page.close();
+      await first.close();
 
-    const second = await open();
-    const page = await openDemo(second, server);
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
-    expect(await brokerCall(page, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
-    expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
-    expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 1 });
-    await expect(page.locator('#state')).toHaveText('logged in');
+      const second = await open();
+      const page = await openDemo(second, server);
+      expect(await readStoredSession(page)).toEqual({
+        kind: 'session',
+        generation: 1,
+        complete: true,
+        inflight: false,
+      });
+      expect(await brokerCall(page, 'status')).toMatchObject({
+        ok: true,
+        value: { loggedIn: true, generation: 1 },
+      });
+      expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
+      expect(await callMe(page, 'axios')).toMatchObject({ user: 'demo', generation: 1 });
+      await expect(page.locator('#state')).toHaveText('logged in');
 
-    const counters = server.control.counters();
-    expect(counters.logins).toBe(1);
-    expect(counters.refreshCalls).toBe(0);
-    expect(counters.unauthorized).toBe(0);
-    const me = counters.requests.filter((r) => r.path === '/api/me');
-    expect(me.every((r) => r.authorization && r.status === 200)).toBe(true);
-  });
+      const counters = server.control.counters();
+      expect(counters.logins).toBe(1);
+      expect(counters.refreshCalls).toBe(0);
+      expect(counters.unauthorized).toBe(0);
+      const me = counters.requests.filter((r) => r.path === '/api/me');
+      expect(me.every((r) => r.authorization && r.status === 200)).toBe(true);
+    },
+  );
 
   persistent.describe('with a short access token', () => {
     persistent.use({ serverOptions: { accessTtlSeconds: 2 } });
 
-    persistent('a session whose access token expired while the browser was closed refreshes once, without a login', async ({ open, server }) => {
-      const first = await open();
-      // lead 0: nothing refreshes before the browser closes.
-      const tab = await openDemo(first, server, { lead: 0 });
-      await loginThroughForm(tab);
-      const loggedInAt = Date.now();
-      await first.close();
+    persistent(
+      'a session whose access token expired while the browser was closed refreshes once, without a login',
+      async ({ open, server }) => {
+        const first = await open();
+        // lead 0: nothing refreshes before the browser closes.
+        const tab = await openDemo(first, server, { lead: 0 });
+        await loginThroughForm(tab);
+        const loggedInAt = Date.now();
+        await first.close();
 
-      // Time is the subject here: the access token must have expired while no browser ran.
-      await expect.poll(() => Date.now() - loggedInAt, { timeout: 5_000 }).toBeGreaterThan(2_500);
+        // Time is the subject here: the access token must have expired while no browser ran.
+        await expect.poll(() => Date.now() - loggedInAt, { timeout: 5_000 }).toBeGreaterThan(2_500);
 
-      const second = await open();
-      const page = await openDemo(second, server, { lead: 0 });
-      expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
-      const counters = server.control.counters();
-      expect(counters).toMatchObject({ logins: 1, refreshCalls: 1, rotations: 1, reuseDetections: 0, invalidGrants: 0 });
-    });
+        const second = await open();
+        const page = await openDemo(second, server, { lead: 0 });
+        expect(await callMe(page, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
+        const counters = server.control.counters();
+        expect(counters).toMatchObject({
+          logins: 1,
+          refreshCalls: 1,
+          rotations: 1,
+          reuseDetections: 0,
+          invalidGrants: 0,
+        });
+      },
+    );
   });
 });

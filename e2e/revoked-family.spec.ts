@@ -15,7 +15,11 @@ function rawMe(page: Page) {
   });
 }
 
-async function openLoggedInTabs(context: Parameters<typeof openDemo>[0], server: TestServer, query: Parameters<typeof openDemo>[2]): Promise<Page[]> {
+async function openLoggedInTabs(
+  context: Parameters<typeof openDemo>[0],
+  server: TestServer,
+  query: Parameters<typeof openDemo>[2],
+): Promise<Page[]> {
   const tabs: Page[] = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, query));
   for (const tab of tabs) await recordBrokerEvents(tab);
@@ -30,7 +34,14 @@ async function expectDeadAndQuiet(tabs: Page[], server: TestServer): Promise<voi
   for (const tab of tabs) {
     expect(await brokerStatus(tab)).toMatchObject({ loggedIn: false, generation: 0 });
     expect((await rawMe(tab)).status).toBe(401);
-    expect(await tab.evaluate(() => (globalThis as unknown as { demo: { meWithAxios(): Promise<unknown> } }).demo.meWithAxios().then(() => 'ok', () => 'failed'))).toBe('failed');
+    expect(
+      await tab.evaluate(() =>
+        (globalThis as unknown as { demo: { meWithAxios(): Promise<unknown> } }).demo.meWithAxios().then(
+          () => 'ok',
+          () => 'failed',
+        ),
+      ),
+    ).toBe('failed');
   }
   // Time is the subject: a retry loop (worker backoff or page wake-ups, 1 s apart at first)
   // would show up as further refresh calls within this window.
@@ -45,7 +56,10 @@ async function expectDeadAndQuiet(tabs: Page[], server: TestServer): Promise<voi
 test.describe('revoked family, noticed by a request', () => {
   test.use({ serverOptions: { accessTtlSeconds: 60 } });
 
-  test('the request gets the marked 401, all 3 tabs hear logout within 1 s, one refresh attempt', async ({ context, server }) => {
+  test('the request gets the marked 401, all 3 tabs hear logout within 1 s, one refresh attempt', async ({
+    context,
+    server,
+  }) => {
     const tabs = await openLoggedInTabs(context, server, {});
     server.control.reset();
     server.control.revokeAll();
@@ -72,7 +86,10 @@ test.describe('revoked family, noticed by the proactive refresh', () => {
   const TTL_S = 4;
   test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 
-  test('idle tabs: the due refresh is rejected, all 3 tabs hear logout within 1 s of it being due, one attempt', async ({ context, server }) => {
+  test('idle tabs: the due refresh is rejected, all 3 tabs hear logout within 1 s of it being due, one attempt', async ({
+    context,
+    server,
+  }) => {
     const tabs = await openLoggedInTabs(context, server, { lead: 1, panelPoll: 0 });
     server.control.reset();
     server.control.revokeAll();
@@ -81,7 +98,9 @@ test.describe('revoked family, noticed by the proactive refresh', () => {
 
     // Time is the subject: nothing happens until the refresh falls due (~3 s after login).
     for (const [i, tab] of tabs.entries()) {
-      await expect.poll(() => brokerEvents(tab, 'logout').then((e) => e.length), { timeout: TTL_S * 1000 + 2000 }).toBe(1);
+      await expect
+        .poll(() => brokerEvents(tab, 'logout').then((e) => e.length), { timeout: TTL_S * 1000 + 2000 })
+        .toBe(1);
       const [logout] = await brokerEvents(tab, 'logout');
       expect(logout!.reason, `tab ${i}`).toBe('refresh-rejected');
       expect(logout!.at - dueAt, `tab ${i}: ms from due to logout`).toBeLessThan(1000);

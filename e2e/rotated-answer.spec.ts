@@ -14,15 +14,23 @@ const BAD_EXPIRIES: Array<[string, unknown]> = [
 ];
 
 for (const [name, expiresIn] of BAD_EXPIRIES) {
-  test(`a rotated answer with expires_in ${name} keeps the session; the next refresh uses the new token`, async ({ context, server }) => {
+  test(`a rotated answer with expires_in ${name} keeps the session; the next refresh uses the new token`, async ({
+    context,
+    server,
+  }) => {
     const page = await openDemo(context, server, { backoff: 0.1, panelPoll: 0 });
     await loginThroughForm(page);
     await recordEvents(page);
     server.control.injectRefreshFaults([{ kind: 'bad-expiry', expiresIn }]);
 
     const first = await brokerCall(page, 'refresh');
-    expect(first, JSON.stringify(first)).toMatchObject({ ok: true, value: { loggedIn: true, generation: 2 } });
-    await expect.poll(() => recordedEvents(page, 'error')).toEqual([expect.objectContaining({ code: 'invalid-token-response' })]);
+    expect(first, JSON.stringify(first)).toMatchObject({
+      ok: true,
+      value: { loggedIn: true, generation: 2 },
+    });
+    await expect
+      .poll(() => recordedEvents(page, 'error'))
+      .toEqual([expect.objectContaining({ code: 'invalid-token-response' })]);
     // The JWT's own expiry stands in for the refused expires_in (the demo's tokens live 60 s; the
     // server's whole-second Date header may add up to 1 s).
     const status = (await brokerCall(page, 'status')) as { value: { expiresIn: number | null } };
@@ -39,6 +47,11 @@ for (const [name, expiresIn] of BAD_EXPIRIES) {
     expect(onlyFamily(counters)).toMatchObject({ revoked: false, generation: 3 });
     expect(await recordedEvents(page, 'logout')).toEqual([]);
     expect(await recordedEvents(page, 'error')).toHaveLength(1);
-    expect(await readStoredSession(page)).toEqual({ kind: 'session', generation: 3, complete: true, inflight: false });
+    expect(await readStoredSession(page)).toEqual({
+      kind: 'session',
+      generation: 3,
+      complete: true,
+      inflight: false,
+    });
   });
 }

@@ -66,7 +66,11 @@ export function readStoredSession(page: Page, dbName = 'sw-token-broker'): Promi
             resolve({
               kind: 'session',
               generation: value.generation,
-              complete: str(value.accessToken) && str(value.refreshToken) && typeof value.generation === 'number' && str(value.lineage),
+              complete:
+                str(value.accessToken) &&
+                str(value.refreshToken) &&
+                typeof value.generation === 'number' &&
+                str(value.lineage),
               inflight: value.inflight !== undefined,
             });
           };
@@ -94,7 +98,11 @@ export async function startCalls(page: Page, label: string, count: number): Prom
         fetch('/api/me', { cache: 'no-store' }).then(
           async (response) => {
             const body = (await response.json().catch(() => ({}))) as { generation?: number };
-            slots[i] = { status: response.status, ms: performance.now() - start, ...(typeof body.generation === 'number' ? { generation: body.generation } : {}) };
+            slots[i] = {
+              status: response.status,
+              ms: performance.now() - start,
+              ...(typeof body.generation === 'number' ? { generation: body.generation } : {}),
+            };
           },
           (error: unknown) => {
             slots[i] = { error: String(error), ms: performance.now() - start };
@@ -118,17 +126,29 @@ export function settledCalls(page: Page, label: string): Promise<Array<CallOutco
 export function brokerCall(
   page: Page,
   method: 'status' | 'refresh' | 'logout' | 'getAccessToken',
-): Promise<{ ok: true; value: unknown; ms: number } | { ok: false; name: string; code: string | undefined; message: string; ms: number }> {
+): Promise<
+  | { ok: true; value: unknown; ms: number }
+  | { ok: false; name: string; code: string | undefined; message: string; ms: number }
+> {
   return page.evaluate(async (method) => {
     const g = globalThis as unknown as DemoGlobal;
     const start = performance.now();
     try {
       const value = await g.demo.broker[method]();
-      return { ok: true as const, value: method === 'getAccessToken' ? '<token>' : value, ms: performance.now() - start };
+      return {
+        ok: true as const,
+        value: method === 'getAccessToken' ? '<token>' : value,
+        ms: performance.now() - start,
+      };
     } catch (error) {
       const e = error as { name?: string; code?: string; message?: string };
-      return { ok: false as const, name: String(e.name), code: e.code, message: String(e.message), ms: performance.now() - start };
+      return {
+        ok: false as const,
+        name: String(e.name),
+        code: e.code,
+        message: String(e.message),
+        ms: performance.now() - start,
+      };
     }
   }, method);
 }
-

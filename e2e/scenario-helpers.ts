@@ -31,7 +31,13 @@ type PageGlobal = {
   demo: {
     broker: {
       on(type: string, handler: (payload: Record<string, unknown>) => void): () => void;
-      status(): Promise<{ loggedIn: boolean; generation: number; expiresIn: number | null; refreshDueIn: number | null; controlled: boolean }>;
+      status(): Promise<{
+        loggedIn: boolean;
+        generation: number;
+        expiresIn: number | null;
+        refreshDueIn: number | null;
+        controlled: boolean;
+      }>;
       fetch: typeof fetch;
     };
     meWithFetch(): Promise<unknown>;
@@ -80,7 +86,10 @@ export function brokerStatus(page: Page) {
  * through `via`, then a pause, until {@link stopStorm}. Every non-2xx answer or rejection counts
  * as a failure.
  */
-export async function startStorm(page: Page, options: { burst?: number; pauseMs?: number; via?: Via[] } = {}): Promise<void> {
+export async function startStorm(
+  page: Page,
+  options: { burst?: number; pauseMs?: number; via?: Via[] } = {},
+): Promise<void> {
   const { burst = 8, pauseMs = 40, via = ['fetch', 'axios'] } = options;
   await page.evaluate(
     ({ burst, pauseMs, via }) => {
@@ -98,12 +107,15 @@ export async function startStorm(page: Page, options: { burst?: number; pauseMs?
       g.__storm = storm;
       storm.done = (async () => {
         for (let round = 0; !storm.stop; round++) {
-          const results = await Promise.allSettled(Array.from({ length: burst }, (_, i) => one(via[(round + i) % via.length]!)));
+          const results = await Promise.allSettled(
+            Array.from({ length: burst }, (_, i) => one(via[(round + i) % via.length]!)),
+          );
           for (const r of results) {
             if (r.status === 'fulfilled') storm.ok++;
             else {
               storm.failed++;
-              if (storm.errors.length < 5) storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
+              if (storm.errors.length < 5)
+                storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
             }
           }
           await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -129,9 +141,18 @@ export function stopStorm(page: Page): Promise<StormResult> {
  * `lifetimes + 1` (the tokens of lifetimes 1…`lifetimes` were each replaced), then stops them
  * and checks that every tab completed more than `minOkPerTab` requests and none failed.
  */
-export async function stormAcrossLifetimes(server: TestServer, tabs: Page[], lifetimes: number, ttlSeconds: number, minOkPerTab: number): Promise<StormResult[]> {
+export async function stormAcrossLifetimes(
+  server: TestServer,
+  tabs: Page[],
+  lifetimes: number,
+  ttlSeconds: number,
+  minOkPerTab: number,
+): Promise<StormResult[]> {
   await expect
-    .poll(() => onlyFamily(server.control.counters()).generation, { timeout: (lifetimes + 2) * ttlSeconds * 1000, intervals: [50] })
+    .poll(() => onlyFamily(server.control.counters()).generation, {
+      timeout: (lifetimes + 2) * ttlSeconds * 1000,
+      intervals: [50],
+    })
     .toBeGreaterThanOrEqual(1 + lifetimes);
   const storms = await Promise.all(tabs.map((tab) => stopStorm(tab)));
   for (const [i, storm] of storms.entries()) {
@@ -144,13 +165,16 @@ export async function stormAcrossLifetimes(server: TestServer, tabs: Page[], lif
 /** The one token family the server knows (the scenarios log in once). */
 export function onlyFamily(counters: Counters): FamilyCounters {
   const families = Object.values(counters.families);
-  if (families.length !== 1) throw new Error(`expected one token family, the server knows ${families.length}`);
+  if (families.length !== 1)
+    throw new Error(`expected one token family, the server knows ${families.length}`);
   return families[0]!;
 }
 
 /** Requests to the app's API, i.e. not to the auth endpoints, the test control or static files. */
 export function apiRequests(counters: Counters, path?: string): RequestRecord[] {
-  return counters.requests.filter((r) => (path ? r.path === path : r.path.startsWith('/api/') && !r.path.startsWith('/api/auth/')));
+  return counters.requests.filter((r) =>
+    path ? r.path === path : r.path.startsWith('/api/') && !r.path.startsWith('/api/auth/'),
+  );
 }
 
 /** When the test process first saw a family generation, bracketed by the poll before it. */
@@ -198,7 +222,12 @@ export function watchGenerations(server: TestServer, intervalMs = 20) {
  * provably before the predecessor's refresh was due (`ttlMs − leadMs` after it, less
  * `toleranceMs`). Returns one line per violation, empty when all is well.
  */
-export function refreshTimingViolations(seen: GenerationSeen[], ttlMs: number, leadMs: number, toleranceMs = 250): string[] {
+export function refreshTimingViolations(
+  seen: GenerationSeen[],
+  ttlMs: number,
+  leadMs: number,
+  toleranceMs = 250,
+): string[] {
   const problems: string[] = [];
   for (let i = 1; i < seen.length; i++) {
     const prev = seen[i - 1]!;
@@ -212,7 +241,9 @@ export function refreshTimingViolations(seen: GenerationSeen[], ttlMs: number, l
     // Latest possible mint time of `next` vs earliest possible due time of `prev`: only a
     // refresh that was certainly early counts.
     if (next.by < prev.after + ttlMs - leadMs - toleranceMs) {
-      problems.push(`generation ${next.generation} minted ${prev.after + ttlMs - leadMs - next.by} ms before generation ${prev.generation} was due`);
+      problems.push(
+        `generation ${next.generation} minted ${prev.after + ttlMs - leadMs - next.by} ms before generation ${prev.generation} was due`,
+      );
     }
   }
   return problems;

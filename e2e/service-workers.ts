@@ -8,7 +8,11 @@ import type { BrowserContext, Page } from '@playwright/test';
  * least once. It does not require them to stay stopped: a fetch or message in flight, or a
  * tab's next call, restarts the worker at once (that restart is usually what a test is about).
  */
-export async function stopServiceWorkers(context: BrowserContext, page: Page, timeoutMs = 10_000): Promise<void> {
+export async function stopServiceWorkers(
+  context: BrowserContext,
+  page: Page,
+  timeoutMs = 10_000,
+): Promise<void> {
   const cdp = await context.newCDPSession(page);
   const known = new Set<string>();
   const running = new Set<string>();

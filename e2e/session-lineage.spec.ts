@@ -7,26 +7,45 @@ import { expect, test } from './fixtures.js';
 import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
 /** Sends a POST from the page without awaiting it; `settle()` resolves with its status and marker. */
-async function startPost(page: Page, url: string): Promise<() => Promise<{ status: number; marker: string | null }>> {
+async function startPost(
+  page: Page,
+  url: string,
+): Promise<() => Promise<{ status: number; marker: string | null }>> {
   await page.evaluate((url) => {
     const g = globalThis as unknown as { __post?: Promise<{ status: number; marker: string | null }> };
-    g.__post = fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"amount":100}' }).then((r) => ({
+    g.__post = fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"amount":100}',
+    }).then((r) => ({
       status: r.status,
       marker: r.headers.get('x-token-broker-error'),
     }));
   }, url);
-  return () => page.evaluate(() => (globalThis as unknown as { __post: Promise<{ status: number; marker: string | null }> }).__post);
+  return () =>
+    page.evaluate(
+      () => (globalThis as unknown as { __post: Promise<{ status: number; marker: string | null }> }).__post,
+    );
 }
 
-const familyIds = (server: { control: { counters(): { families: Record<string, unknown> } } }) => Object.keys(server.control.counters().families);
+const familyIds = (server: { control: { counters(): { families: Record<string, unknown> } } }) =>
+  Object.keys(server.control.counters().families);
 
-test('a held POST answered 401 after logout and a new login is not replayed under the new login', async ({ context, server }) => {
-  const [a, b] = [await openDemo(context, server, { panelPoll: 0 }), await openDemo(context, server, { panelPoll: 0 })];
+test('a held POST answered 401 after logout and a new login is not replayed under the new login', async ({
+  context,
+  server,
+}) => {
+  const [a, b] = [
+    await openDemo(context, server, { panelPoll: 0 }),
+    await openDemo(context, server, { panelPoll: 0 }),
+  ];
   await loginThroughForm(a);
   const [firstFamily] = familyIds(server);
   // The server holds the POST 3 s and checks its token only then (validate=end).
   const settle = await startPost(a, '/api/slow?ms=3000&validate=end');
-  await expect.poll(() => server.control.counters().requests.filter((r) => r.path === '/api/slow').length).toBe(1);
+  await expect
+    .poll(() => server.control.counters().requests.filter((r) => r.path === '/api/slow').length)
+    .toBe(1);
   expect(await brokerCall(b, 'logout')).toMatchObject({ ok: true });
   await loginThroughForm(b);
   const result = await settle();
@@ -41,8 +60,14 @@ test('a held POST answered 401 after logout and a new login is not replayed unde
 test.describe('a request waiting for a refresh', () => {
   test.use({ serverOptions: { accessTtlSeconds: 2 } });
 
-  test('is never sent when its session ends and a new login happens meanwhile', async ({ context, server }) => {
-    const [a, b] = [await openDemo(context, server, { lead: 0, panelPoll: 0 }), await openDemo(context, server, { lead: 0, panelPoll: 0 })];
+  test('is never sent when its session ends and a new login happens meanwhile', async ({
+    context,
+    server,
+  }) => {
+    const [a, b] = [
+      await openDemo(context, server, { lead: 0, panelPoll: 0 }),
+      await openDemo(context, server, { lead: 0, panelPoll: 0 }),
+    ];
     for (const tab of [a, b]) await recordEvents(tab);
     // The refresh at expiry hangs 4 s on the server; a POST after expiry waits for it in the worker.
     server.control.injectRefreshFaults([{ kind: 'slow', ms: 4_000 }]);

@@ -15,7 +15,10 @@ const QUERY = { lead: 1, refreshTimeout: 1, panelPoll: 0 };
 test.describe('a refresh slower than the refresh timeout', () => {
   test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 
-  test('one tab: one request carries the token, callers time out meanwhile, the late answer is used', async ({ context, server }) => {
+  test('one tab: one request carries the token, callers time out meanwhile, the late answer is used', async ({
+    context,
+    server,
+  }) => {
     const tab = await openDemo(context, server, QUERY);
     await recordEvents(tab);
     server.control.injectRefreshFaults([{ kind: 'slow', ms: SLOW_MS }]);
@@ -32,15 +35,31 @@ test.describe('a refresh slower than the refresh timeout', () => {
 
     // A request after the token expired waits for the late answer and succeeds with it.
     expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
-    await expect.poll(() => recordedEvents(tab, 'refreshed')).toEqual([expect.objectContaining({ generation: 2 })]);
+    await expect
+      .poll(() => recordedEvents(tab, 'refreshed'))
+      .toEqual([expect.objectContaining({ generation: 2 })]);
     const counters = server.control.counters();
-    expect(counters).toMatchObject({ refreshCalls: 1, rotations: 1, reuseDetections: 0, graceReuses: 0, invalidGrants: 0 });
+    expect(counters).toMatchObject({
+      refreshCalls: 1,
+      rotations: 1,
+      reuseDetections: 0,
+      graceReuses: 0,
+      invalidGrants: 0,
+    });
     expect(onlyFamily(counters)).toMatchObject({ refreshCalls: 1, revoked: false });
     expect(await recordedEvents(tab, 'logout')).toEqual([]);
-    expect(await readStoredSession(tab)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
+    expect(await readStoredSession(tab)).toEqual({
+      kind: 'session',
+      generation: 2,
+      complete: true,
+      inflight: false,
+    });
   });
 
-  test('three tabs under load: exactly one request carries the token, no failed request, no logout', async ({ context, server }) => {
+  test('three tabs under load: exactly one request carries the token, no failed request, no logout', async ({
+    context,
+    server,
+  }) => {
     const tabs = [await openDemo(context, server, QUERY)];
     server.control.injectRefreshFaults([{ kind: 'slow', ms: SLOW_MS }]);
     await loginThroughForm(tabs[0]!);
@@ -52,7 +71,10 @@ test.describe('a refresh slower than the refresh timeout', () => {
     await expect.poll(() => server.control.counters().refreshCalls, { timeout: 10_000 }).toBe(1);
     // Requests keep coming through the token's expiry while the answer is held: they wait for it.
     await expect.poll(() => server.control.counters().rotations, { timeout: 15_000 }).toBe(1);
-    for (const tab of tabs) await expect.poll(() => recordedEvents(tab, 'refreshed')).toEqual([expect.objectContaining({ generation: 2 })]);
+    for (const tab of tabs)
+      await expect
+        .poll(() => recordedEvents(tab, 'refreshed'))
+        .toEqual([expect.objectContaining({ generation: 2 })]);
     const results = [];
     for (const tab of tabs) results.push(await stopStorm(tab));
     for (const [i, r] of results.entries()) {
@@ -71,7 +93,10 @@ test.describe('a refresh slower than the refresh timeout', () => {
 });
 
 test.describe('user actions never wait for a refresh', () => {
-  test('logout and a new login each complete within 1 s; the late answer resurrects nothing and its token is revoked', async ({ context, server }) => {
+  test('logout and a new login each complete within 1 s; the late answer resurrects nothing and its token is revoked', async ({
+    context,
+    server,
+  }) => {
     const [a, b] = [await openDemo(context, server, QUERY), await openDemo(context, server, QUERY)];
     await loginThroughForm(a);
     for (const tab of [a, b]) await recordEvents(tab);
@@ -84,7 +109,10 @@ test.describe('user actions never wait for a refresh', () => {
     const logout = await brokerCall(b, 'logout');
     expect(logout).toMatchObject({ ok: true });
     expect(logout.ms).toBeLessThan(1_000);
-    for (const tab of [a, b]) await expect.poll(() => recordedEvents(tab, 'logout')).toEqual([expect.objectContaining({ reason: 'user-logout' })]);
+    for (const tab of [a, b])
+      await expect
+        .poll(() => recordedEvents(tab, 'logout'))
+        .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
 
     const started = Date.now();
     await loginThroughForm(b);
@@ -92,7 +120,11 @@ test.describe('user actions never wait for a refresh', () => {
     expect(await slow).toMatchObject({ ok: false, code: 'refresh-unavailable' });
 
     // The late answer arrives: discarded, and its (rotated) refresh token revoked at the server.
-    await expect.poll(() => server.control.counters().requests.filter((r) => r.path === '/api/auth/revoke').length, { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(() => server.control.counters().requests.filter((r) => r.path === '/api/auth/revoke').length, {
+        timeout: 10_000,
+      })
+      .toBe(2);
     server.control.setRefreshLatency({});
     const families = server.control.counters().families;
     const [firstId] = Object.keys(families);
@@ -105,6 +137,11 @@ test.describe('user actions never wait for a refresh', () => {
       expect(await recordedEvents(tab, 'logout')).toHaveLength(1);
       expect(await recordedEvents(tab, 'refreshed')).toEqual([]);
     }
-    expect(await readStoredSession(a)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
+    expect(await readStoredSession(a)).toEqual({
+      kind: 'session',
+      generation: 1,
+      complete: true,
+      inflight: false,
+    });
   });
 });

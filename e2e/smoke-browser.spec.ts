@@ -27,10 +27,13 @@ async function startSmokeServer(): Promise<{ url: string; hits: string[]; server
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
     const [type, body] =
-      req.url === '/' ? ['text/html', page]
-      : req.url === '/sw.js' ? ['text/javascript', worker]
-      : req.url === '/hello' ? ['text/plain', 'network']
-      : [undefined, 'not found'];
+      req.url === '/'
+        ? ['text/html', page]
+        : req.url === '/sw.js'
+          ? ['text/javascript', worker]
+          : req.url === '/hello'
+            ? ['text/plain', 'network']
+            : [undefined, 'not found'];
     res.writeHead(type ? 200 : 404, { 'content-type': type ?? 'text/plain', 'cache-control': 'no-cache' });
     res.end(body);
   });
@@ -57,7 +60,10 @@ test('the configured Chromium runs a service worker that answers fetches', async
   expect(smoke.hits).not.toContain('/hello');
 });
 
-test('CDP helpers: stopping restarts the worker, a hard reload is uncontrolled', async ({ context, page }) => {
+test('CDP helpers: stopping restarts the worker, a hard reload is uncontrolled', async ({
+  context,
+  page,
+}) => {
   await page.goto(smoke.url);
   await waitForController(page);
   const first = await hello(page);

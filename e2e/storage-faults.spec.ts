@@ -30,7 +30,8 @@ function damage(page: Page, fault: Fault): Promise<void> {
           if (fault === 'cleared') store.clear();
           else {
             const get = store.get('current');
-            get.onsuccess = () => store.put({ ...get.result, generation: 'seven', refreshToken: 42 }, 'current');
+            get.onsuccess = () =>
+              store.put({ ...get.result, generation: 'seven', refreshToken: 42 }, 'current');
           }
           tx.oncomplete = () => (db.close(), resolve());
           tx.onerror = () => (db.close(), reject(tx.error));
@@ -41,7 +42,10 @@ function damage(page: Page, fault: Fault): Promise<void> {
 }
 
 for (const fault of ['deleted', 'cleared', 'corrupt'] as const) {
-  test(`IndexedDB ${fault} behind the worker's back: one storage-lost logout in every tab, storage clean, no hang`, async ({ context, server }) => {
+  test(`IndexedDB ${fault} behind the worker's back: one storage-lost logout in every tab, storage clean, no hang`, async ({
+    context,
+    server,
+  }) => {
     const tabs = [await openDemo(context, server), await openDemo(context, server)];
     for (const tab of tabs) await recordEvents(tab);
     await loginThroughForm(tabs[0]!);
@@ -52,16 +56,22 @@ for (const fault of ['deleted', 'cleared', 'corrupt'] as const) {
 
     // The demo polls status once a second: each poll checks storage.
     for (const tab of tabs) {
-      await expect.poll(() => recordedEvents(tab, 'logout'), { timeout: 5_000 }).toEqual([expect.objectContaining({ reason: 'storage-lost' })]);
+      await expect
+        .poll(() => recordedEvents(tab, 'logout'), { timeout: 5_000 })
+        .toEqual([expect.objectContaining({ reason: 'storage-lost' })]);
     }
-    expect(await readStoredSession(tabs[0]!)).toMatchObject({ kind: expect.stringMatching(/^no-(session|database)$/) });
+    expect(await readStoredSession(tabs[0]!)).toMatchObject({
+      kind: expect.stringMatching(/^no-(session|database)$/),
+    });
     for (const tab of tabs) {
       const status = await brokerCall(tab, 'status');
       expect(status).toMatchObject({ ok: true, value: { loggedIn: false } });
       expect(status.ms).toBeLessThan(5_000);
     }
     server.control.reset();
-    const res = await tabs[1]!.evaluate(() => fetch('/api/me').then((r) => ({ status: r.status, marker: r.headers.get('x-token-broker-error') })));
+    const res = await tabs[1]!.evaluate(() =>
+      fetch('/api/me').then((r) => ({ status: r.status, marker: r.headers.get('x-token-broker-error') })),
+    );
     expect(res.status).toBe(401);
     expect(server.control.counters()).toMatchObject({ requestsWithAuth: 0, refreshCalls: 0 });
     // One logout per tab, not one per check.

@@ -28,38 +28,68 @@ function rawLogin(page: Page) {
       body: JSON.stringify({ username: 'demo', password: 'demo' }),
     });
     const body = (await response.json()) as Record<string, unknown>;
-    return { status: response.status, error: response.headers.get('x-token-broker-error'), keys: Object.keys(body).sort() };
+    return {
+      status: response.status,
+      error: response.headers.get('x-token-broker-error'),
+      keys: Object.keys(body).sort(),
+    };
   });
 }
 
-test('after IndexedDB is cleared and the worker restarted, the tabs restore its config: login captured, tokens attached, no reload', async ({ context, server }) => {
-  const tabs = [await openDemo(context, server, { panelPoll: 0 }), await openDemo(context, server, { panelPoll: 0 })];
+test('after IndexedDB is cleared and the worker restarted, the tabs restore its config: login captured, tokens attached, no reload', async ({
+  context,
+  server,
+}) => {
+  const tabs = [
+    await openDemo(context, server, { panelPoll: 0 }),
+    await openDemo(context, server, { panelPoll: 0 }),
+  ];
   await loginThroughForm(tabs[0]!);
-  for (const tab of tabs) await tab.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
+  for (const tab of tabs)
+    await tab.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
   await loseStorage(context, tabs[0]!, server);
   expect(await readStoredSession(tabs[1]!)).toEqual({ kind: 'no-database' });
   server.control.reset();
 
   // The login is the first request the restarted worker sees.
-  expect(await rawLogin(tabs[1]!)).toEqual({ status: 200, error: null, keys: ['access_token', 'expires_in', 'token_type'] });
+  expect(await rawLogin(tabs[1]!)).toEqual({
+    status: 200,
+    error: null,
+    keys: ['access_token', 'expires_in', 'token_type'],
+  });
   expect(await callMe(tabs[0]!, 'fetch')).toMatchObject({ user: 'demo', generation: 1 });
   expect(await callMe(tabs[1]!, 'axios')).toMatchObject({ user: 'demo', generation: 1 });
 
   const counters = server.control.counters();
   expect(counters.logins).toBe(1);
-  expect(counters.requests.filter((r) => r.path === '/api/me').map((r) => [r.authorization, r.status])).toEqual([
+  expect(
+    counters.requests.filter((r) => r.path === '/api/me').map((r) => [r.authorization, r.status]),
+  ).toEqual([
     [true, 200],
     [true, 200],
   ]);
   for (const tab of tabs) {
-    expect(await tab.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-    expect(await brokerCall(tab, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, configured: true, generation: 1 } });
+    expect(
+      await tab.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
+    ).toBe(true);
+    expect(await brokerCall(tab, 'status')).toMatchObject({
+      ok: true,
+      value: { loggedIn: true, configured: true, generation: 1 },
+    });
   }
-  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
+  expect(await readStoredSession(tabs[0]!)).toEqual({
+    kind: 'session',
+    generation: 1,
+    complete: true,
+    inflight: false,
+  });
 });
 
-test('with storage lost and no tab to restore the config, a response carrying a refresh token is withheld', async ({ context, server }) => {
+test('with storage lost and no tab to restore the config, a response carrying a refresh token is withheld', async ({
+  context,
+  server,
+}) => {
   const demo = await openDemo(context, server, { panelPoll: 0 });
   // A controlled document without a broker client: nothing can send the config again.
   const bare = await context.newPage();

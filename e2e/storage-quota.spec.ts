@@ -31,7 +31,12 @@ const test = base.extend<{ quotaServer: TestServer }>({
     const script = join(dir, 'sw.js');
     await writeFile(script, PRELUDE + (await readFile(demoSwScript, 'utf8')));
     const { startServer } = await import('../demo/server/index.js');
-    const server = await startServer({ accessTtlSeconds: 60, testControl: true, staticDir: demoStaticDir, swScript: script });
+    const server = await startServer({
+      accessTtlSeconds: 60,
+      testControl: true,
+      staticDir: demoStaticDir,
+      swScript: script,
+    });
     try {
       await use(server);
     } finally {
@@ -45,14 +50,22 @@ function storage(page: Page, state: 'full' | 'free'): Promise<void> {
   return page.evaluate((state) => new BroadcastChannel('test-storage-quota').postMessage(state), state);
 }
 
-test('IndexedDB over quota: refreshes go on in memory, the app is told, no reuse; the next write persists', async ({ context, quotaServer: server }) => {
+test('IndexedDB over quota: refreshes go on in memory, the app is told, no reuse; the next write persists', async ({
+  context,
+  quotaServer: server,
+}) => {
   const tab = await openDemo(context, server, { backoff: 0.1, panelPoll: 0 });
   await recordEvents(tab);
   await loginThroughForm(tab);
   await storage(tab, 'full');
   const refreshed = await brokerCall(tab, 'refresh');
-  expect(refreshed, JSON.stringify(refreshed)).toMatchObject({ ok: true, value: { loggedIn: true, generation: 2 } });
-  await expect.poll(() => recordedEvents(tab, 'error')).toContainEqual(expect.objectContaining({ code: 'storage-failed' }));
+  expect(refreshed, JSON.stringify(refreshed)).toMatchObject({
+    ok: true,
+    value: { loggedIn: true, generation: 2 },
+  });
+  await expect
+    .poll(() => recordedEvents(tab, 'error'))
+    .toContainEqual(expect.objectContaining({ code: 'storage-failed' }));
   // The rotated token is in use; storage still holds the login's record (its writes were refused).
   expect(await callMe(tab, 'fetch')).toMatchObject({ generation: 2 });
   expect(await readStoredSession(tab)).toMatchObject({ kind: 'session', generation: 1 });
@@ -60,8 +73,18 @@ test('IndexedDB over quota: refreshes go on in memory, the app is told, no reuse
   await storage(tab, 'free');
   // The next refresh sends generation 2's token (never the spent one) and is stored.
   expect(await brokerCall(tab, 'refresh')).toMatchObject({ ok: true, value: { generation: 3 } });
-  expect(await readStoredSession(tab)).toEqual({ kind: 'session', generation: 3, complete: true, inflight: false });
+  expect(await readStoredSession(tab)).toEqual({
+    kind: 'session',
+    generation: 3,
+    complete: true,
+    inflight: false,
+  });
   expect(await callMe(tab, 'axios')).toMatchObject({ generation: 3 });
-  expect(server.control.counters()).toMatchObject({ refreshCalls: 2, rotations: 2, reuseDetections: 0, invalidGrants: 0 });
+  expect(server.control.counters()).toMatchObject({
+    refreshCalls: 2,
+    rotations: 2,
+    reuseDetections: 0,
+    invalidGrants: 0,
+  });
   expect(await recordedEvents(tab, 'logout')).toEqual([]);
 });

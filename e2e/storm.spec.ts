@@ -28,7 +28,10 @@ const LIFETIMES = 4;
 
 test.use({ serverOptions: { accessTtlSeconds: TTL_S } });
 
-test(`storm: 3 tabs, fetch + axios bursts across ${LIFETIMES} lifetimes → one refresh per lifetime, no reuse, no 401, no failure`, async ({ context, server }) => {
+test(`storm: 3 tabs, fetch + axios bursts across ${LIFETIMES} lifetimes → one refresh per lifetime, no reuse, no 401, no failure`, async ({
+  context,
+  server,
+}) => {
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
   for (const tab of tabs) await recordBrokerEvents(tab);

@@ -6,8 +6,9 @@ import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, stopServiceWorkers, test } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
-const familyOf = (counters: { families: Record<string, { generation: number; refreshCalls: number; rotations: number; revoked: boolean }> }) =>
-  Object.values(counters.families);
+const familyOf = (counters: {
+  families: Record<string, { generation: number; refreshCalls: number; rotations: number; revoked: boolean }>;
+}) => Object.values(counters.families);
 
 /** Scope and script of the registration controlling the page, and the Web Locks held on the origin. */
 function registrationView(page: Page) {
@@ -16,13 +17,18 @@ function registrationView(page: Page) {
     const locks = await navigator.locks.query();
     return {
       scope: new URL(registration!.scope).pathname,
-      controller: new URL(navigator.serviceWorker.controller!.scriptURL).pathname + new URL(navigator.serviceWorker.controller!.scriptURL).search,
+      controller:
+        new URL(navigator.serviceWorker.controller!.scriptURL).pathname +
+        new URL(navigator.serviceWorker.controller!.scriptURL).search,
       held: (locks.held ?? []).map((l) => l.name).sort(),
     };
   });
 }
 
-test('two apps on one origin: logout, refresh events and storage stay with their own app', async ({ context, server }) => {
+test('two apps on one origin: logout, refresh events and storage stay with their own app', async ({
+  context,
+  server,
+}) => {
   const a = await openDemo(context, server, {}, 'a');
   const b = await openDemo(context, server, {}, 'b');
   expect(await registrationView(a)).toMatchObject({ scope: '/apps/a/', controller: '/sw.js?name=a' });
@@ -39,13 +45,24 @@ test('two apps on one origin: logout, refresh events and storage stay with their
   // A refresh in app A rotates A's token family only, and only A hears it.
   expect(await brokerCall(a, 'refresh')).toMatchObject({ ok: true, value: { generation: 2 } });
   await expect.poll(() => recordedEvents(a, 'refreshed')).toHaveLength(1);
-  expect(familyOf(server.control.counters()).map((f) => f.rotations).sort()).toEqual([0, 1]);
+  expect(
+    familyOf(server.control.counters())
+      .map((f) => f.rotations)
+      .sort(),
+  ).toEqual([0, 1]);
 
   // App A logs out: B keeps its session in memory, in its own database, and at the server.
-  await a.evaluate(() => (globalThis as unknown as { demo: { broker: { logout(): Promise<void> } } }).demo.broker.logout());
+  await a.evaluate(() =>
+    (globalThis as unknown as { demo: { broker: { logout(): Promise<void> } } }).demo.broker.logout(),
+  );
   await expect.poll(() => recordedEvents(a, 'logout')).toHaveLength(1);
   expect(await readStoredSession(a, 'a')).toEqual({ kind: 'no-session' });
-  expect(await readStoredSession(b, 'b')).toEqual({ kind: 'session', generation: 1, complete: true, inflight: false });
+  expect(await readStoredSession(b, 'b')).toEqual({
+    kind: 'session',
+    generation: 1,
+    complete: true,
+    inflight: false,
+  });
   // The default broker's database was never created: nothing is shared by name.
   expect(await readStoredSession(b)).toEqual({ kind: 'no-database' });
 
@@ -68,7 +85,10 @@ test('two apps on one origin: logout, refresh events and storage stay with their
   expect(await brokerCall(b, 'status')).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
 });
 
-test('one app’s hanging refresh does not hold the other’s: each app has its own refresh lock', async ({ context, server }) => {
+test('one app’s hanging refresh does not hold the other’s: each app has its own refresh lock', async ({
+  context,
+  server,
+}) => {
   // A's refresh attempt may take 30 s, so A holds its refresh lock for the whole test; B keeps the
   // defaults (it gives up on a lock after 15 s, and its client call after 2 × 10 s).
   const a = await openDemo(context, server, { panelPoll: 0, refreshTimeout: 30 }, 'a');
@@ -80,7 +100,10 @@ test('one app’s hanging refresh does not hold the other’s: each app has its 
   // A's next refresh call reaches the server and gets no answer (until A's attempt times out, 30 s).
   server.control.injectRefreshFaults([{ kind: 'hang' }]);
   await a.evaluate(() => {
-    const g = globalThis as unknown as { demo: { broker: { refresh(): Promise<unknown> } }; __aRefresh?: string };
+    const g = globalThis as unknown as {
+      demo: { broker: { refresh(): Promise<unknown> } };
+      __aRefresh?: string;
+    };
     g.__aRefresh = 'pending';
     g.demo.broker.refresh().then(
       () => (g.__aRefresh = 'done'),
@@ -91,12 +114,18 @@ test('one app’s hanging refresh does not hold the other’s: each app has its 
 
   // B refreshes to completion while A still holds its own lock (with one shared lock B would wait for A).
   expect(await brokerCall(b, 'refresh')).toMatchObject({ ok: true, value: { generation: 2 } });
-  expect(await a.evaluate(() => (globalThis as unknown as { __aRefresh?: string }).__aRefresh)).toBe('pending');
+  expect(await a.evaluate(() => (globalThis as unknown as { __aRefresh?: string }).__aRefresh)).toBe(
+    'pending',
+  );
   const counters = server.control.counters();
   expect(counters.refreshCalls).toBe(2);
   expect(counters.rotations).toBe(1);
   expect(counters.reuseDetections).toBe(0);
-  expect(familyOf(counters).map((f) => [f.refreshCalls, f.rotations]).sort()).toEqual([
+  expect(
+    familyOf(counters)
+      .map((f) => [f.refreshCalls, f.rotations])
+      .sort(),
+  ).toEqual([
     [1, 0],
     [1, 1],
   ]);

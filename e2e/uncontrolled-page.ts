@@ -9,10 +9,19 @@ import { hardReload, type TestServer } from './fixtures.js';
  */
 export async function keepUncontrolled(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const post = ServiceWorker.prototype.postMessage as (this: ServiceWorker, message: unknown, transfer: Transferable[]) => void;
-    ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+    const post = ServiceWorker.prototype.postMessage as (
+      this: ServiceWorker,
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
+    ServiceWorker.prototype.postMessage = function (
+      this: ServiceWorker,
+      message: unknown,
+      transfer?: unknown,
+    ) {
       const m = message as { __swTokenBroker?: number; call?: { path?: string[] } } | null;
-      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim') message = { ...m, call: { ...m.call, path: ['status'] } };
+      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim')
+        message = { ...m, call: { ...m.call, path: ['status'] } };
       return post.call(this, message, (transfer ?? []) as Transferable[]);
     } as typeof ServiceWorker.prototype.postMessage;
   });
@@ -23,12 +32,17 @@ export async function keepUncontrolled(page: Page): Promise<void> {
  * claim does not take: the client's `claim` call reaches the worker as a `status` call. Only the
  * client's `fetch` and attached Axios can then authenticate the tab's requests.
  */
-export async function openUncontrolledDemo(context: BrowserContext, server: TestServer, query: DemoQuery = {}): Promise<Page> {
+export async function openUncontrolledDemo(
+  context: BrowserContext,
+  server: TestServer,
+  query: DemoQuery = {},
+): Promise<Page> {
   const page = await openDemo(context, server, query);
   await keepUncontrolled(page);
   await hardReload(page);
   await page.waitForSelector('body[data-ready="true"]');
-  if (await page.evaluate(() => navigator.serviceWorker.controller !== null)) throw new Error('the reloaded tab is controlled');
+  if (await page.evaluate(() => navigator.serviceWorker.controller !== null))
+    throw new Error('the reloaded tab is controlled');
   return page;
 }
 
@@ -37,7 +51,11 @@ export async function openUncontrolledDemo(context: BrowserContext, server: Test
  * the worker believes it lives 10 minutes, so the next API request meets a 401 and goes through
  * the 401 recovery. Tokens minted later (the refresh) live 60 s.
  */
-export async function sessionTheServerAlreadyExpired(page: Page, server: TestServer, ttlSeconds = 0.5): Promise<void> {
+export async function sessionTheServerAlreadyExpired(
+  page: Page,
+  server: TestServer,
+  ttlSeconds = 0.5,
+): Promise<void> {
   server.control.configure({ accessTtlSeconds: ttlSeconds });
   const login = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
@@ -47,10 +65,15 @@ export async function sessionTheServerAlreadyExpired(page: Page, server: TestSer
   const tokens = (await login.json()) as { access_token: string; refresh_token: string };
   server.control.configure({ accessTtlSeconds: 60 });
   await page.evaluate(
-    (t) => (globalThis as unknown as { demo: { broker: { setSession(s: object): Promise<unknown> } } }).demo.broker.setSession(t),
+    (t) =>
+      (
+        globalThis as unknown as { demo: { broker: { setSession(s: object): Promise<unknown> } } }
+      ).demo.broker.setSession(t),
     { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, expiresIn: 600 },
   );
   // Time is the subject: wait until the server's access token has expired (its `exp` claim).
-  const { exp } = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+  const { exp } = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as {
+    exp: number;
+  };
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 + 100 - Date.now())));
 }

@@ -22,12 +22,17 @@ const inPage = <T, A>(page: Page, fn: (demo: Demo, arg: A) => Promise<T>, arg: A
   page.evaluate(
     async ({ source, arg }) => {
       const demo = (globalThis as unknown as { demo: Demo }).demo;
-      return (new Function('demo', 'arg', `return (${source})(demo, arg)`) as (d: Demo, a: unknown) => Promise<T>)(demo, arg);
+      return (
+        new Function('demo', 'arg', `return (${source})(demo, arg)`) as (d: Demo, a: unknown) => Promise<T>
+      )(demo, arg);
     },
     { source: fn.toString(), arg: arg as unknown },
   );
 
-test('Axios with a custom transformRequest replays the bytes of the first attempt (server sees the same body)', async ({ context, server }) => {
+test('Axios with a custom transformRequest replays the bytes of the first attempt (server sees the same body)', async ({
+  context,
+  server,
+}) => {
   const page = await openUncontrolledDemo(context, server);
   await sessionTheServerAlreadyExpired(page, server);
   const outcome = await inPage(
@@ -35,13 +40,27 @@ test('Axios with a custom transformRequest replays the bytes of the first attemp
     async (demo) => {
       const sent: string[] = [];
       // Not idempotent: run twice, it would wrap the JSON string again.
-      const transformRequest = [(data: unknown) => (sent.push(JSON.stringify({ signed: 'v1', payload: data })), sent[sent.length - 1])];
-      const instance = demo.api.create({ baseURL: '/api', transformRequest, headers: { 'Content-Type': 'application/json' } });
+      const transformRequest = [
+        (data: unknown) => (
+          sent.push(JSON.stringify({ signed: 'v1', payload: data })), sent[sent.length - 1]
+        ),
+      ];
+      const instance = demo.api.create({
+        baseURL: '/api',
+        transformRequest,
+        headers: { 'Content-Type': 'application/json' },
+      });
       demo.broker.attachAxios(instance);
       const response = await instance.post('/echo', { hello: 'wörld', list: [1, 2, 3] });
       const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(sent[0]));
       const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-      return { status: response.status, echoed: response.data as { sha256: string; bytes: number }, sent, sha256, bytes: new TextEncoder().encode(sent[0]).length };
+      return {
+        status: response.status,
+        echoed: response.data as { sha256: string; bytes: number },
+        sent,
+        sha256,
+        bytes: new TextEncoder().encode(sent[0]).length,
+      };
     },
     undefined,
   );
@@ -53,7 +72,10 @@ test('Axios with a custom transformRequest replays the bytes of the first attemp
   expect(counters.refreshCalls).toBe(1);
 });
 
-test('respectExistingAuthorization: false holds: the user’s token replaces the app’s Authorization on fetch and Axios', async ({ context, server }) => {
+test('respectExistingAuthorization: false holds: the user’s token replaces the app’s Authorization on fetch and Axios', async ({
+  context,
+  server,
+}) => {
   const page = await openUncontrolledDemo(context, server, { respectAuth: 0 });
   await page.click('#login');
   await page.waitForFunction(() => document.getElementById('state')?.textContent === 'logged in');
@@ -74,12 +96,19 @@ test('respectExistingAuthorization: false holds: the user’s token replaces the
   ]);
 });
 
-test('a login from an uncontrolled tab is captured through the worker, by fetch and by Axios: no refresh token reaches the page', async ({ context, server }) => {
+test('a login from an uncontrolled tab is captured through the worker, by fetch and by Axios: no refresh token reaches the page', async ({
+  context,
+  server,
+}) => {
   const page = await openUncontrolledDemo(context, server);
   const answers = await inPage(
     page,
     async (demo, credentials) => {
-      const viaFetch = await demo.broker.fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(credentials) });
+      const viaFetch = await demo.broker.fetch('/api/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
       const fetched = (await viaFetch.json()) as Record<string, unknown>;
       const viaAxios = await demo.api.post('/auth/login', credentials);
       const me = await demo.broker.fetch('/api/me');
@@ -99,7 +128,10 @@ test('a login from an uncontrolled tab is captured through the worker, by fetch 
   expect(apiRequests(counters, '/api/me').map((r) => [r.status, r.generation])).toEqual([[200, 1]]);
 });
 
-test('a request aborted while its 401 recovery waits rejects at once, via Axios and fetch, and is never replayed', async ({ context, server }) => {
+test('a request aborted while its 401 recovery waits rejects at once, via Axios and fetch, and is never replayed', async ({
+  context,
+  server,
+}) => {
   const page = await openUncontrolledDemo(context, server);
   await sessionTheServerAlreadyExpired(page, server);
   server.control.setRefreshLatency({ beforeMs: 3_000 });
@@ -107,7 +139,11 @@ test('a request aborted while its 401 recovery waits rejects at once, via Axios 
     page,
     async (demo) => {
       const controller = new AbortController();
-      const settle = (p: Promise<unknown>) => p.then(() => ({ name: 'resolved', at: performance.now() }), (e: { name?: string }) => ({ name: String(e?.name), at: performance.now() }));
+      const settle = (p: Promise<unknown>) =>
+        p.then(
+          () => ({ name: 'resolved', at: performance.now() }),
+          (e: { name?: string }) => ({ name: String(e?.name), at: performance.now() }),
+        );
       const axiosCall = settle(demo.api.get('/me', { signal: controller.signal }));
       const fetchCall = settle(demo.broker.fetch('/api/me', { signal: controller.signal }));
       // Time is the subject: abort while the 3 s refresh is still running.
@@ -119,7 +155,9 @@ test('a request aborted while its 401 recovery waits rejects at once, via Axios 
     },
     undefined,
   );
-  console.log(`abort during 401 recovery: axios rejected ${outcome.axios.ms.toFixed(1)} ms after the abort, fetch ${outcome.fetch.ms.toFixed(1)} ms`);
+  console.log(
+    `abort during 401 recovery: axios rejected ${outcome.axios.ms.toFixed(1)} ms after the abort, fetch ${outcome.fetch.ms.toFixed(1)} ms`,
+  );
   expect(outcome.axios.name).toBe('CanceledError');
   expect(outcome.fetch.name).toBe('AbortError');
   // Before: only once the refresh finished (~2.6 s after the abort).

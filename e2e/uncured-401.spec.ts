@@ -7,7 +7,10 @@ import { recordedEvents, recordEvents } from './scenario-helpers-b.js';
 
 type Outcome = { status: number; marker: string | null };
 
-test('an always-401 path hit 20 times in sequence and 20 times in parallel costs at most one refresh; a healthy path keeps working', async ({ context, server }) => {
+test('an always-401 path hit 20 times in sequence and 20 times in parallel costs at most one refresh; a healthy path keeps working', async ({
+  context,
+  server,
+}) => {
   const tab = await openDemo(context, server, { panelPoll: 0 });
   await recordEvents(tab);
   await loginThroughForm(tab);
@@ -18,19 +21,31 @@ test('an always-401 path hit 20 times in sequence and 20 times in parallel costs
     for (let i = 0; i < 20; i++) {
       const r = await fetch(`/api/forbidden?i=${i}`);
       const healthy = await fetch('/api/me');
-      out.push({ forbidden: { status: r.status, marker: r.headers.get('x-token-broker-error') }, healthy: healthy.status });
+      out.push({
+        forbidden: { status: r.status, marker: r.headers.get('x-token-broker-error') },
+        healthy: healthy.status,
+      });
     }
     return out;
   });
   const parallel = await tab.evaluate(() =>
-    Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`/api/forbidden?p=${i}`).then((r) => ({ status: r.status, marker: r.headers.get('x-token-broker-error') })))),
+    Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`/api/forbidden?p=${i}`).then((r) => ({
+          status: r.status,
+          marker: r.headers.get('x-token-broker-error'),
+        })),
+      ),
+    ),
   );
 
   expect(sequential.map((s) => s.healthy)).toEqual(Array(20).fill(200));
   expect(sequential.every((s) => s.forbidden.status === 401)).toBe(true);
   // The first 401 bought the one refresh; its replay's 401 went to the page as the server sent it.
   expect(sequential[0]!.forbidden.marker).toBeNull();
-  expect(sequential.slice(1).map((s) => s.forbidden.marker)).toEqual(Array(19).fill('unauthorized-after-refresh'));
+  expect(sequential.slice(1).map((s) => s.forbidden.marker)).toEqual(
+    Array(19).fill('unauthorized-after-refresh'),
+  );
   expect(parallel).toEqual(Array(20).fill({ status: 401, marker: 'unauthorized-after-refresh' }));
 
   const counters = server.control.counters();

@@ -32,7 +32,13 @@ const test = base.extend<{ deploy: { server: TestServer; serve(build: ServedBuil
       cpSync(build.swScript, swScript, { force: true });
     };
     const { startServer } = await import('../demo/server/index.js');
-    const server = await startServer({ accessTtlSeconds: TTL_SECONDS, reuseGraceSeconds: 0, testControl: true, staticDir, swScript });
+    const server = await startServer({
+      accessTtlSeconds: TTL_SECONDS,
+      reuseGraceSeconds: 0,
+      testControl: true,
+      staticDir,
+      swScript,
+    });
     try {
       await use({ server, serve });
     } finally {
@@ -50,7 +56,9 @@ test.describe.configure({ timeout: 120_000 });
 function findUpdate(checker: Page): Promise<boolean> {
   return checker.evaluate(async () => {
     const registration = (await navigator.serviceWorker.getRegistration())!;
-    const found = new Promise<void>((resolve) => registration.addEventListener('updatefound', () => resolve(), { once: true }));
+    const found = new Promise<void>((resolve) =>
+      registration.addEventListener('updatefound', () => resolve(), { once: true }),
+    );
     await registration.update();
     await found;
     return true;
@@ -67,7 +75,13 @@ function registrationState(page: Page): Promise<string> {
 }
 
 /** Deploys `build`, finds it from `checker`, and waits until it controls every tab. */
-async function switchTo(serve: (b: ServedBuild) => void, build: ServedBuild, busy: Page[], all: Page[], changes: number): Promise<void> {
+async function switchTo(
+  serve: (b: ServedBuild) => void,
+  build: ServedBuild,
+  busy: Page[],
+  all: Page[],
+  changes: number,
+): Promise<void> {
   serve(build);
   expect(await findUpdate(all.at(-1)!)).toBe(true);
   // Chromium hands over when the old worker has no event in flight: a pause in traffic, as real
@@ -76,7 +90,9 @@ async function switchTo(serve: (b: ServedBuild) => void, build: ServedBuild, bus
   for (const tab of all) {
     await expect(async () => {
       // The registration's state names what is stuck when the hand-over does not come.
-      expect(await controllerChanges(tab), `controller changes (${await registrationState(tab)})`).toBe(changes);
+      expect(await controllerChanges(tab), `controller changes (${await registrationState(tab)})`).toBe(
+        changes,
+      );
     }).toPass({ timeout: 20_000 });
   }
   for (const tab of busy) await pauseBusy(tab, false);
@@ -85,10 +101,19 @@ async function switchTo(serve: (b: ServedBuild) => void, build: ServedBuild, bus
 /** Generations minted before their predecessor's refresh was due: a second refresh in one lifetime. */
 function earlyRefreshes(seen: GenerationSeen[], toleranceMs = 250): string[] {
   const dueAfterMs = (TTL_SECONDS - LEAD_SECONDS) * 1000 - toleranceMs;
-  return seen.slice(1).flatMap((next, i) => (next.by < seen[i]!.after + dueAfterMs ? [`generation ${next.generation} minted ${seen[i]!.after + dueAfterMs - next.by} ms early`] : []));
+  return seen
+    .slice(1)
+    .flatMap((next, i) =>
+      next.by < seen[i]!.after + dueAfterMs
+        ? [`generation ${next.generation} minted ${seen[i]!.after + dueAfterMs - next.by} ms early`]
+        : [],
+    );
 }
 
-async function openTabs(context: BrowserContext, server: TestServer): Promise<{ busy: Page[]; checker: Page }> {
+async function openTabs(
+  context: BrowserContext,
+  server: TestServer,
+): Promise<{ busy: Page[]; checker: Page }> {
   const first = await openDemo(context, server, QUERY);
   await loginThroughForm(first);
   const busy = [first, await openDemo(context, server, QUERY)];
@@ -114,7 +139,10 @@ async function callAcrossVersions(page: Page): Promise<Record<string, string>> {
   for (const method of ['status', 'getAccessToken'] as const) {
     const outcome = await brokerCall(page, method);
     expect(outcome.ms, `${method} answered within the call timeout`).toBeLessThan(CALL_BOUND_MS);
-    if (!outcome.ok) expect(ERROR_CODES, `${method} failed typed (${outcome.name}: ${outcome.message})`).toContain(outcome.code);
+    if (!outcome.ok)
+      expect(ERROR_CODES, `${method} failed typed (${outcome.name}: ${outcome.message})`).toContain(
+        outcome.code,
+      );
     outcomes[method] = outcome.ok ? 'ok' : String(outcome.code);
   }
   return outcomes;
@@ -124,7 +152,10 @@ function rotations(server: TestServer): number {
   return server.control.counters().rotations;
 }
 
-test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per lifetime', async ({ context, deploy }) => {
+test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per lifetime', async ({
+  context,
+  deploy,
+}) => {
   const { server, serve } = deploy;
   serve(releaseBuild(V010));
   const generations = watchGenerations(server);
@@ -139,7 +170,12 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
   // The new worker refreshes the session 0.1.0 stored, for 0.1.0 page clients.
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atSwitch + 1);
   // One tab reloads into this build's page client; the other keeps 0.1.0's.
-  await stopBusy(busy[1]!).then((outcomes) => expect(outcomes.filter((o) => o !== 200), 'requests before the reload that failed').toEqual([]));
+  await stopBusy(busy[1]!).then((outcomes) =>
+    expect(
+      outcomes.filter((o) => o !== 200),
+      'requests before the reload that failed',
+    ).toEqual([]),
+  );
   await busy[1]!.reload();
   await busy[1]!.waitForSelector('body[data-ready="true"]');
   await recordEvents(busy[1]!);
@@ -151,10 +187,18 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
   const seen = generations.stop();
   for (const tabOutcomes of outcomes) {
     expect(tabOutcomes.length).toBeGreaterThan(0);
-    expect(tabOutcomes.filter((o) => o !== 200), 'busy requests that failed').toEqual([]);
+    expect(
+      tabOutcomes.filter((o) => o !== 200),
+      'busy requests that failed',
+    ).toEqual([]);
   }
   const counters = server.control.counters();
-  expect({ reuse: counters.reuseDetections, invalid: counters.invalidGrants, logins: counters.logins, families: Object.keys(counters.families).length }).toEqual({
+  expect({
+    reuse: counters.reuseDetections,
+    invalid: counters.invalidGrants,
+    logins: counters.logins,
+    families: Object.keys(counters.families).length,
+  }).toEqual({
     reuse: 0,
     invalid: 0,
     logins: 1,
@@ -162,13 +206,24 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
   });
   expect(counters.refreshCalls).toBe(counters.rotations);
   expect(earlyRefreshes(seen)).toEqual([]);
-  expect(Object.values(counters.families)[0]).toMatchObject({ revoked: false, generation: counters.rotations + 1 });
+  expect(Object.values(counters.families)[0]).toMatchObject({
+    revoked: false,
+    generation: counters.rotations + 1,
+  });
   for (const tab of [...busy, checker]) expect(await recordedEvents(tab, 'logout')).toEqual([]);
   // The record the new worker wrote: complete, with a lineage, nothing left in flight.
-  expect(await readStoredSession(busy[0]!)).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true, inflight: false });
+  expect(await readStoredSession(busy[0]!)).toEqual({
+    kind: 'session',
+    generation: counters.rotations + 1,
+    complete: true,
+    inflight: false,
+  });
 });
 
-test('this build back to 0.1.0 and forward again under busy tabs: keeps working or ends in one clean logout, never hangs', async ({ context, deploy }) => {
+test('this build back to 0.1.0 and forward again under busy tabs: keeps working or ends in one clean logout, never hangs', async ({
+  context,
+  deploy,
+}) => {
   const { server, serve } = deploy;
   serve(currentBuild);
   const generations = watchGenerations(server);
@@ -181,10 +236,13 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   test.info().annotations.push({ type: 'page N, worker 0.1.0', description: JSON.stringify(across) });
   // Busy through the next lifetime under 0.1.0's worker (it refreshes, or the session ended).
   const atRollback = rotations(server);
-  const sessionEndedOrRefreshed = async (): Promise<boolean> => rotations(server) > atRollback || (await readStoredSession(busy[0]!)).kind !== 'session';
+  const sessionEndedOrRefreshed = async (): Promise<boolean> =>
+    rotations(server) > atRollback || (await readStoredSession(busy[0]!)).kind !== 'session';
   await expect.poll(sessionEndedOrRefreshed, { timeout: 15_000 }).toBe(true);
   const keptWorking = (await readStoredSession(busy[0]!)).kind === 'session';
-  test.info().annotations.push({ type: 'rollback', description: keptWorking ? 'kept working' : 'logged out' });
+  test
+    .info()
+    .annotations.push({ type: 'rollback', description: keptWorking ? 'kept working' : 'logged out' });
   if (keptWorking) {
     // Forward again: this build reads what 0.1.0 wrote (no lineage, no schema) as its own.
     await switchTo(serve, currentBuild, busy, [...busy, checker], 2);
@@ -201,9 +259,22 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   expect(earlyRefreshes(seen)).toEqual([]);
   if (keptWorking) {
     // Every request answered, one login, and the record is whole.
-    for (const tabOutcomes of outcomes) expect(tabOutcomes.filter((o) => o !== 200), 'busy requests that failed').toEqual([]);
-    expect({ logins: counters.logins, invalid: counters.invalidGrants, calls: counters.refreshCalls }).toEqual({ logins: 1, invalid: 0, calls: counters.rotations });
-    expect(stored).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true, inflight: false });
+    for (const tabOutcomes of outcomes)
+      expect(
+        tabOutcomes.filter((o) => o !== 200),
+        'busy requests that failed',
+      ).toEqual([]);
+    expect({
+      logins: counters.logins,
+      invalid: counters.invalidGrants,
+      calls: counters.refreshCalls,
+    }).toEqual({ logins: 1, invalid: 0, calls: counters.rotations });
+    expect(stored).toEqual({
+      kind: 'session',
+      generation: counters.rotations + 1,
+      complete: true,
+      inflight: false,
+    });
     expect(logouts.flat()).toEqual([]);
   } else {
     // A clean logout: nothing stored, and every tab heard it once.
@@ -212,7 +283,10 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   }
 });
 
-test('a 0.1.0 worker holds its database open: an IndexedDB version bump would wait on it (why the version stays 1)', async ({ context, deploy }) => {
+test('a 0.1.0 worker holds its database open: an IndexedDB version bump would wait on it (why the version stays 1)', async ({
+  context,
+  deploy,
+}) => {
   const { server, serve } = deploy;
   serve(releaseBuild(V010));
   const tab = await openDemo(context, server, QUERY);

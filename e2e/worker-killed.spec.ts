@@ -9,7 +9,15 @@ import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, stopServiceWorkers, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents, settledCalls, startCalls, type CallOutcome } from './scenario-helpers-b.js';
+import {
+  brokerCall,
+  readStoredSession,
+  recordedEvents,
+  recordEvents,
+  settledCalls,
+  startCalls,
+  type CallOutcome,
+} from './scenario-helpers-b.js';
 
 const TTL_SECONDS = 2;
 const SLOW_MS = 6_000;
@@ -27,7 +35,9 @@ async function threeTabs(context: BrowserContext, server: TestServer, moment: Mo
   const tabs = [await openDemo(context, server, QUERY)];
   await loginThroughForm(tabs[0]!);
   server.control.configure({ accessTtlSeconds: 60 });
-  server.control.setRefreshLatency(moment === 'before-rotation' ? { beforeMs: SLOW_MS } : { afterMs: SLOW_MS });
+  server.control.setRefreshLatency(
+    moment === 'before-rotation' ? { beforeMs: SLOW_MS } : { afterMs: SLOW_MS },
+  );
   tabs.push(await openDemo(context, server, QUERY), await openDemo(context, server, QUERY));
   for (const tab of tabs) await recordEvents(tab);
   return tabs;
@@ -39,7 +49,12 @@ type Moment = 'before-rotation' | 'after-rotation';
  * Waits until the token expired and its refresh reached the server (and, for `after-rotation`,
  * rotated), with requests of every tab waiting on it in the worker; then kills the worker.
  */
-async function killMidRefresh(context: BrowserContext, server: TestServer, tabs: Page[], moment: Moment): Promise<string> {
+async function killMidRefresh(
+  context: BrowserContext,
+  server: TestServer,
+  tabs: Page[],
+  moment: Moment,
+): Promise<string> {
   // The refresh falls due at expiry (lead 0); the leader tab's wake-up starts it.
   await expect.poll(() => server.control.counters().refreshCalls, { timeout: 10_000 }).toBe(1);
   for (const [i, tab] of tabs.entries()) await startCalls(tab, `tab${i}`, CALLS_PER_TAB);
@@ -52,9 +67,17 @@ async function killMidRefresh(context: BrowserContext, server: TestServer, tabs:
   }
   if (moment === 'after-rotation') await expect.poll(() => server.control.counters().rotations).toBe(1);
   else expect(server.control.counters().rotations).toBe(0);
-  for (const [i, tab] of tabs.entries()) expect(await settledCalls(tab, `tab${i}`), 'requests wait on the refresh').toEqual(Array(CALLS_PER_TAB).fill(null));
+  for (const [i, tab] of tabs.entries())
+    expect(await settledCalls(tab, `tab${i}`), 'requests wait on the refresh').toEqual(
+      Array(CALLS_PER_TAB).fill(null),
+    );
   // The unanswered request is recorded where a restarted worker (or another version) will see it.
-  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 1, complete: true, inflight: true });
+  expect(await readStoredSession(tabs[0]!)).toEqual({
+    kind: 'session',
+    generation: 1,
+    complete: true,
+    inflight: true,
+  });
   await stopServiceWorkers(context, tabs[0]!);
   server.control.setRefreshLatency({});
   return instance;
@@ -70,10 +93,13 @@ async function expectRestarted(tab: Page, killed: string): Promise<void> {
 async function allSettled(tabs: Page[]): Promise<CallOutcome[]> {
   let outcomes: Array<CallOutcome | null> = [];
   await expect
-    .poll(async () => {
-      outcomes = (await Promise.all(tabs.map((tab, i) => settledCalls(tab, `tab${i}`)))).flat();
-      return outcomes.filter((o) => o === null).length;
-    }, { timeout: 20_000, message: 'requests still pending' })
+    .poll(
+      async () => {
+        outcomes = (await Promise.all(tabs.map((tab, i) => settledCalls(tab, `tab${i}`)))).flat();
+        return outcomes.filter((o) => o === null).length;
+      },
+      { timeout: 20_000, message: 'requests still pending' },
+    )
     .toBe(0);
   return outcomes as CallOutcome[];
 }
@@ -82,23 +108,43 @@ test.describe('worker killed mid-refresh, grace window on', () => {
   test.use({ serverOptions: { accessTtlSeconds: TTL_SECONDS, reuseGraceSeconds: 10 } });
 
   for (const moment of ['before-rotation', 'after-rotation'] as const) {
-    test(`killed ${moment}: no logout, every request completes, one rotation`, async ({ context, server }) => {
+    test(`killed ${moment}: no logout, every request completes, one rotation`, async ({
+      context,
+      server,
+    }) => {
       const tabs = await threeTabs(context, server, moment);
       const killed = await killMidRefresh(context, server, tabs, moment);
 
       const outcomes = await allSettled(tabs);
-      expect(outcomes, JSON.stringify(outcomes)).toEqual(Array(tabs.length * CALLS_PER_TAB).fill(expect.objectContaining({ status: 200, generation: 2 })));
+      expect(outcomes, JSON.stringify(outcomes)).toEqual(
+        Array(tabs.length * CALLS_PER_TAB).fill(expect.objectContaining({ status: 200, generation: 2 })),
+      );
       // The lost call is answered too: the orphan (before) or the restarted worker's re-send
       // of the parent token (after) is a grace hit, never a second rotation or a reuse.
       await expect.poll(() => server.control.counters().graceReuses).toBe(1);
-      expect(server.control.counters()).toMatchObject({ refreshCalls: 2, rotations: 1, reuseDetections: 0, invalidGrants: 0, unauthorized: 0, logins: 1 });
+      expect(server.control.counters()).toMatchObject({
+        refreshCalls: 2,
+        rotations: 1,
+        reuseDetections: 0,
+        invalidGrants: 0,
+        unauthorized: 0,
+        logins: 1,
+      });
 
-      for (const tab of tabs) expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
-      expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: 2, complete: true, inflight: false });
+      for (const tab of tabs)
+        expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
+      expect(await readStoredSession(tabs[0]!)).toEqual({
+        kind: 'session',
+        generation: 2,
+        complete: true,
+        inflight: false,
+      });
       await expectRestarted(tabs[1]!, killed);
       for (const tab of tabs) {
         expect(await recordedEvents(tab, 'logout')).toEqual([]);
-        await expect.poll(() => recordedEvents(tab, 'refreshed')).toEqual([expect.objectContaining({ generation: 2 })]);
+        await expect
+          .poll(() => recordedEvents(tab, 'refreshed'))
+          .toEqual([expect.objectContaining({ generation: 2 })]);
       }
     });
   }
@@ -107,18 +153,30 @@ test.describe('worker killed mid-refresh, grace window on', () => {
 test.describe('worker killed mid-refresh, grace window off', () => {
   test.use({ serverOptions: { accessTtlSeconds: TTL_SECONDS, reuseGraceSeconds: 0 } });
 
-  test('killed after-rotation: the rotated token is lost, every tab gets one logout, nothing hangs or loops', async ({ context, server }) => {
+  test('killed after-rotation: the rotated token is lost, every tab gets one logout, nothing hangs or loops', async ({
+    context,
+    server,
+  }) => {
     const tabs = await threeTabs(context, server, 'after-rotation');
     const killed = await killMidRefresh(context, server, tabs, 'after-rotation');
 
     // No hang: every request settles with the server's own 401, none with a network error.
     const outcomes = await allSettled(tabs);
-    expect(outcomes, JSON.stringify(outcomes)).toEqual(Array(tabs.length * CALLS_PER_TAB).fill(expect.objectContaining({ status: 401 })));
+    expect(outcomes, JSON.stringify(outcomes)).toEqual(
+      Array(tabs.length * CALLS_PER_TAB).fill(expect.objectContaining({ status: 401 })),
+    );
     for (const tab of tabs) {
-      await expect.poll(() => recordedEvents(tab, 'logout'), { timeout: 5_000 }).toEqual([expect.objectContaining({ reason: 'refresh-rejected' })]);
+      await expect
+        .poll(() => recordedEvents(tab, 'logout'), { timeout: 5_000 })
+        .toEqual([expect.objectContaining({ reason: 'refresh-rejected' })]);
     }
     // Exactly one re-send of the lost parent token, which the server took for reuse.
-    expect(server.control.counters()).toMatchObject({ refreshCalls: 2, rotations: 1, reuseDetections: 1, graceReuses: 0 });
+    expect(server.control.counters()).toMatchObject({
+      refreshCalls: 2,
+      rotations: 1,
+      reuseDetections: 1,
+      graceReuses: 0,
+    });
     const [family] = Object.values(server.control.counters().families);
     expect(family).toMatchObject({ revoked: true, reason: 'reuse-detected' });
 

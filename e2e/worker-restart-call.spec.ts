@@ -6,7 +6,10 @@ import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.j
 
 type Status = { loggedIn: boolean; generation: number; workerInstance: string };
 
-test('after CDP stops the worker, the next status() and getAccessToken() succeed within 2 s', async ({ context, server }) => {
+test('after CDP stops the worker, the next status() and getAccessToken() succeed within 2 s', async ({
+  context,
+  server,
+}) => {
   const page = await openDemo(context, server);
   await loginThroughForm(page);
   const before = await brokerCall(page, 'status');
@@ -15,7 +18,10 @@ test('after CDP stops the worker, the next status() and getAccessToken() succeed
 
   await stopServiceWorkers(context, page);
   const status = await brokerCall(page, 'status');
-  expect(status, JSON.stringify(status)).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
+  expect(status, JSON.stringify(status)).toMatchObject({
+    ok: true,
+    value: { loggedIn: true, generation: 1 },
+  });
   expect(status.ms).toBeLessThan(2_000);
   // A new worker instance answered: the call really crossed a restart.
   expect((status as { value: Status }).value.workerInstance).not.toBe(instanceBefore);
@@ -32,7 +38,10 @@ test('after CDP stops the worker, the next status() and getAccessToken() succeed
   expect(counters).toMatchObject({ refreshCalls: 0, logins: 0, unauthorized: 0 });
 });
 
-test('logout in one tab reaches two others, also right after the worker was stopped', async ({ context, server }) => {
+test('logout in one tab reaches two others, also right after the worker was stopped', async ({
+  context,
+  server,
+}) => {
   const tabs = [await openDemo(context, server)];
   await loginThroughForm(tabs[0]!);
   tabs.push(await openDemo(context, server), await openDemo(context, server));
@@ -44,7 +53,9 @@ test('logout in one tab reaches two others, also right after the worker was stop
   expect(logout.ms).toBeLessThan(2_000);
 
   for (const tab of tabs) {
-    await expect.poll(() => recordedEvents(tab, 'logout'), { timeout: 2_000 }).toEqual([expect.objectContaining({ reason: 'user-logout' })]);
+    await expect
+      .poll(() => recordedEvents(tab, 'logout'), { timeout: 2_000 })
+      .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
     const status = await brokerCall(tab, 'status');
     expect(status).toMatchObject({ ok: true, value: { loggedIn: false } });
   }

@@ -10,7 +10,14 @@ import type { Page } from '@playwright/test';
 import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
 import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
-import { busyCount, controllerChanges, countControllerChanges, pauseBusy, startBusy, stopBusy } from './busy-tabs.js';
+import {
+  busyCount,
+  controllerChanges,
+  countControllerChanges,
+  pauseBusy,
+  startBusy,
+  stopBusy,
+} from './busy-tabs.js';
 
 const TTL_SECONDS = 3;
 const QUERY = { lead: 1, refreshTimeout: 5 };
@@ -26,7 +33,13 @@ const test = base.extend<{ updatable: { server: TestServer; deploy(build: number
     const deploy = (build: number): Promise<void> => writeFile(script, `${original}\n// deploy ${build}\n`);
     await deploy(1);
     const { startServer } = await import('../demo/server/index.js');
-    const server = await startServer({ accessTtlSeconds: TTL_SECONDS, reuseGraceSeconds: 0, testControl: true, staticDir: demoStaticDir, swScript: script });
+    const server = await startServer({
+      accessTtlSeconds: TTL_SECONDS,
+      reuseGraceSeconds: 0,
+      testControl: true,
+      staticDir: demoStaticDir,
+      swScript: script,
+    });
     try {
       await use({ server, deploy });
     } finally {
@@ -36,7 +49,10 @@ const test = base.extend<{ updatable: { server: TestServer; deploy(build: number
   },
 });
 
-test('a new worker build mid-refresh: session survives, one refresh per rotation, no reload', async ({ context, updatable }) => {
+test('a new worker build mid-refresh: session survives, one refresh per rotation, no reload', async ({
+  context,
+  updatable,
+}) => {
   const { server, deploy } = updatable;
   const loads = new Map<Page, number>();
   context.on('page', (page) => page.on('load', () => loads.set(page, (loads.get(page) ?? 0) + 1)));
@@ -45,7 +61,8 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   await loginThroughForm(tabs[0]!);
   tabs.push(await openDemo(context, server, QUERY), await openDemo(context, server, QUERY));
   const checker = await openDemo(context, server, QUERY);
-  const instanceBefore = ((await brokerCall(tabs[0]!, 'status')) as { value: { workerInstance: string } }).value.workerInstance;
+  const instanceBefore = ((await brokerCall(tabs[0]!, 'status')) as { value: { workerInstance: string } })
+    .value.workerInstance;
   for (const tab of [...tabs, checker]) {
     await recordEvents(tab);
     await countControllerChanges(tab);
@@ -63,7 +80,9 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   // hand-over; the worker re-asks skipWaiting() until it activates (sw/skip-waiting.ts).
   const updated = await checker.evaluate(async () => {
     const registration = (await navigator.serviceWorker.getRegistration())!;
-    const found = new Promise<void>((resolve) => registration.addEventListener('updatefound', () => resolve(), { once: true }));
+    const found = new Promise<void>((resolve) =>
+      registration.addEventListener('updatefound', () => resolve(), { once: true }),
+    );
     await registration.update();
     await found;
     return true;
@@ -72,25 +91,33 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   // The held refresh is still in flight in the old worker; later ones need not be slow.
   server.control.setRefreshLatency({});
   // Stay busy across the next rotation with the new version installed beside the old one.
-  await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBeGreaterThanOrEqual(rotationsBefore + 2);
+  await expect
+    .poll(() => server.control.counters().rotations, { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(rotationsBefore + 2);
   const busyAtUpdate = await Promise.all(tabs.map(busyCount));
   // Chromium hands over only when the old worker has no event in flight; under unbroken traffic
   // on a loaded machine that moment may not come for a long time (it is the browser's to pick).
   // A pause in traffic, as real apps have, lets the new version take over every tab.
   for (const tab of tabs) await pauseBusy(tab, true);
-  for (const tab of [...tabs, checker]) await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);
+  for (const tab of [...tabs, checker])
+    await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);
   for (const tab of tabs) await pauseBusy(tab, false);
 
   // Stay busy across one more token lifetime under the new worker.
   const generationAfterUpdate = (await callMe(tabs[2]!, 'fetch')).generation;
-  await expect.poll(async () => (await callMe(tabs[0]!, 'fetch')).generation, { timeout: 10_000 }).toBeGreaterThan(generationAfterUpdate);
+  await expect
+    .poll(async () => (await callMe(tabs[0]!, 'fetch')).generation, { timeout: 10_000 })
+    .toBeGreaterThan(generationAfterUpdate);
 
   const busy = await Promise.all(tabs.map(stopBusy));
   for (const [i, outcomes] of busy.entries()) {
     // Busy before, during and after the hand-over.
     expect(busyAtUpdate[i]).toBeGreaterThan(0);
     expect(outcomes.length).toBeGreaterThan(busyAtUpdate[i]!);
-    expect(outcomes.filter((o) => o !== 200), 'busy requests that failed').toEqual([]);
+    expect(
+      outcomes.filter((o) => o !== 200),
+      'busy requests that failed',
+    ).toEqual([]);
   }
 
   const counters = server.control.counters();
@@ -105,7 +132,12 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   const status = await brokerCall(tabs[0]!, 'status');
   expect(status).toMatchObject({ ok: true, value: { loggedIn: true, generation: counters.rotations + 1 } });
   expect((status as { value: { workerInstance: string } }).value.workerInstance).not.toBe(instanceBefore);
-  expect(await readStoredSession(tabs[0]!)).toEqual({ kind: 'session', generation: counters.rotations + 1, complete: true, inflight: false });
+  expect(await readStoredSession(tabs[0]!)).toEqual({
+    kind: 'session',
+    generation: counters.rotations + 1,
+    complete: true,
+    inflight: false,
+  });
   for (const tab of [...tabs, checker]) {
     expect(await recordedEvents(tab, 'logout')).toEqual([]);
     expect(await controllerChanges(tab)).toBe(1);

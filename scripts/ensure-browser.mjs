@@ -42,4 +42,6 @@ if (!found) {
   console.error(missingBrowserMessage);
   process.exit(1);
 }
-console.log(`ensure-browser: chromium from ${found.source}${found.executablePath ? ` (${found.executablePath})` : ''}`);
+console.log(
+  `ensure-browser: chromium from ${found.source}${found.executablePath ? ` (${found.executablePath})` : ''}`,
+);

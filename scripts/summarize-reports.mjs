@@ -78,9 +78,13 @@ for (const counts of [read('vitest.json', fromVitest), read('playwright.json', f
   total.skipped += counts.skipped;
 }
 if (exitCode !== 0 && total.failed === 0) {
-  console.error(`summarize-reports: the test command exited ${exitCode} with no failing test reported; counted as 1 failed`);
+  console.error(
+    `summarize-reports: the test command exited ${exitCode} with no failing test reported; counted as 1 failed`,
+  );
   total.failed = 1;
 }
 
-console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
+console.log(
+  `${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`,
+);
 process.exitCode = total.failed > 0 ? 1 : 0;

@@ -66,7 +66,11 @@ export class TokenBrokerError extends Error {
   readonly code: TokenBrokerErrorCode;
   readonly retryAfter: number | undefined;
 
-  constructor(code: TokenBrokerErrorCode, message?: string, options?: { cause?: unknown; retryAfter?: number }) {
+  constructor(
+    code: TokenBrokerErrorCode,
+    message?: string,
+    options?: { cause?: unknown; retryAfter?: number },
+  ) {
     // Error installs `cause` only when the options carry one.
     super(message ?? code, options);
     this.code = code;
@@ -104,7 +108,8 @@ export function serializeError(error: TokenBrokerError): SerializedError {
 
 /** Rebuilds a typed error from its wire shape; unknown codes become `internal`. */
 export function fromSerializedError(value: SerializedError | undefined): TokenBrokerError {
-  if (!value || !isErrorCode(value.code)) return new TokenBrokerError('internal', value?.message ?? 'unknown error');
+  if (!value || !isErrorCode(value.code))
+    return new TokenBrokerError('internal', value?.message ?? 'unknown error');
   // The wire shape carries no `cause`, so only `retryAfter` is taken from it.
   return new TokenBrokerError(value.code, value.message, value);
 }

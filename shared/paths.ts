@@ -64,7 +64,11 @@ export interface PathRule {
 }
 
 /** True when any reading of `pathname` is one of `endpoints` (case and a trailing `/` ignored). */
-export function isEndpointPath(pathname: string, endpoints: readonly string[], readings = pathReadings(pathname)): boolean {
+export function isEndpointPath(
+  pathname: string,
+  endpoints: readonly string[],
+  readings = pathReadings(pathname),
+): boolean {
   return readings.some((r) => endpoints.some((e) => loose(e) === loose(r)));
 }
 
@@ -72,7 +76,9 @@ export function isEndpointPath(pathname: string, endpoints: readonly string[], r
 export function isTokenPath(pathname: string, rule: PathRule): boolean {
   const readings = pathReadings(pathname);
   return (
-    !readings.some((r) => rule.excludePaths.some((p) => matchesPathPrefix(r.toLowerCase(), p.toLowerCase()))) &&
+    !readings.some((r) =>
+      rule.excludePaths.some((p) => matchesPathPrefix(r.toLowerCase(), p.toLowerCase())),
+    ) &&
     !isEndpointPath(pathname, rule.endpoints, readings) &&
     readings.every((r) => rule.apiPaths.some((p) => matchesPathPrefix(r, p)))
   );

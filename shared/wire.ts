@@ -38,7 +38,10 @@ export interface WireResponse {
  * same rule it applies to the requests it intercepts: send it as it is, capture it as a
  * login (through `captureLogin`), or attach `token` (null when there is none to attach).
  */
-export type PageRoute = { route: 'pass' } | { route: 'login' } | { route: 'token'; token: AccessTokenInfo | null };
+export type PageRoute =
+  | { route: 'pass' }
+  | { route: 'login' }
+  | { route: 'token'; token: AccessTokenInfo | null };
 
 /** The calls added with protocol version 2; `BrokerApi` extends this. */
 export interface WireApi {

@@ -7,7 +7,11 @@ export async function loginThroughWorker(source: TokenSource, request: Request):
   const body = request.body && (await request.arrayBuffer());
   const wire = { method: request.method, url: request.url, headers: [...request.headers], body };
   const reply = await raceAbort(source.captureLogin(wire), request.signal);
-  return new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers });
+  return new Response(reply.body, {
+    status: reply.status,
+    statusText: reply.statusText,
+    headers: reply.headers,
+  });
 }
 
 /**
@@ -35,9 +39,15 @@ function tagForAbort(request: Request, source: TokenSource): Request {
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    if (source.controlled()) return fetch(init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request);
+    if (source.controlled())
+      return fetch(
+        init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request,
+      );
     const head = { method: request.method, url: request.url, headers: [...request.headers] };
-    const decision = await raceAbort(source.route(head).catch(() => PASS), request.signal);
+    const decision = await raceAbort(
+      source.route(head).catch(() => PASS),
+      request.signal,
+    );
     if (decision.route === 'login') return loginThroughWorker(source, request);
     if (decision.route === 'pass' || !decision.token) return fetch(request);
     const info = decision.token;
@@ -50,7 +60,10 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
     };
     const response = await send(info.accessToken);
     if (response.status !== 401) return response;
-    const next = await raceAbort(source.recover(info).catch(() => null), request.signal).catch(async (reason: unknown) => {
+    const next = await raceAbort(
+      source.recover(info).catch(() => null),
+      request.signal,
+    ).catch(async (reason: unknown) => {
       await response.body?.cancel();
       throw reason;
     });

@@ -6,7 +6,12 @@ import { PASS, type TokenSource } from './token-source.js';
 
 /** The parts of an Axios (1.x) request config the broker touches. */
 export interface AxiosConfigLike {
-  headers: { set(name: string, value: string): unknown; has(name: string): boolean; get(name: string): unknown; toJSON?(): Record<string, unknown> };
+  headers: {
+    set(name: string, value: string): unknown;
+    has(name: string): boolean;
+    get(name: string): unknown;
+    toJSON?(): Record<string, unknown>;
+  };
   method?: string;
   data?: unknown;
   signal?: AbortSignal;
@@ -19,8 +24,14 @@ export interface AxiosConfigLike {
 /* eslint-disable @typescript-eslint/no-explicit-any -- axios' own interceptor types are generic; `any` keeps every axios version assignable. */
 export interface AxiosLike {
   interceptors: {
-    request: { use(onFulfilled?: ((config: any) => any) | null, onRejected?: ((error: any) => any) | null): number; eject(id: number): void };
-    response: { use(onFulfilled?: ((response: any) => any) | null, onRejected?: ((error: any) => any) | null): number; eject(id: number): void };
+    request: {
+      use(onFulfilled?: ((config: any) => any) | null, onRejected?: ((error: any) => any) | null): number;
+      eject(id: number): void;
+    };
+    response: {
+      use(onFulfilled?: ((response: any) => any) | null, onRejected?: ((error: any) => any) | null): number;
+      eject(id: number): void;
+    };
   };
   request(config: any): Promise<unknown>;
   /** The URL axios will send to (baseURL joined as axios does, which URL resolution would not). */
@@ -54,7 +65,8 @@ function headOf(instance: AxiosLike, config: AxiosConfigLike): WireRequestHead {
     method: (config.method ?? 'get').toUpperCase(),
     url: new URL(instance.getUri(config), location.href).href,
     // The routing rule reads only the method, the URL and whether Authorization is there.
-    headers: authorization == null || authorization === false ? [] : [['authorization', String(authorization)]],
+    headers:
+      authorization == null || authorization === false ? [] : [['authorization', String(authorization)]],
   };
 }
 
@@ -71,14 +83,36 @@ function replayOf(config: AxiosConfigLike): AxiosConfigLike {
 function loginAdapter(instance: AxiosLike, source: TokenSource) {
   return async (config: AxiosConfigLike) => {
     const headers = new Headers();
-    for (const [name, value] of Object.entries(config.headers.toJSON?.() ?? {})) if (value != null && value !== false) headers.set(name, String(value));
-    const init = { method: (config.method ?? 'post').toUpperCase(), headers, body: (config.data ?? null) as BodyInit | null, signal: signalOf(config) ?? null };
-    const response = await loginThroughWorker(source, new Request(new URL(instance.getUri(config), location.href), init));
-    const out = { data: await response.text(), status: response.status, statusText: response.statusText, headers: Object.fromEntries(response.headers), config, request: null };
+    for (const [name, value] of Object.entries(config.headers.toJSON?.() ?? {}))
+      if (value != null && value !== false) headers.set(name, String(value));
+    const init = {
+      method: (config.method ?? 'post').toUpperCase(),
+      headers,
+      body: (config.data ?? null) as BodyInit | null,
+      signal: signalOf(config) ?? null,
+    };
+    const response = await loginThroughWorker(
+      source,
+      new Request(new URL(instance.getUri(config), location.href), init),
+    );
+    const out = {
+      data: await response.text(),
+      status: response.status,
+      statusText: response.statusText,
+      headers: Object.fromEntries(response.headers),
+      config,
+      request: null,
+    };
     if (!config.validateStatus || config.validateStatus(out.status)) return out;
     const code = out.status >= 500 ? 'ERR_BAD_RESPONSE' : 'ERR_BAD_REQUEST';
     // Shaped like an AxiosError (axios.isAxiosError matches it) without importing axios.
-    throw Object.assign(new Error(`Request failed with status code ${out.status}`), { name: 'AxiosError', isAxiosError: true, code, config, response: out });
+    throw Object.assign(new Error(`Request failed with status code ${out.status}`), {
+      name: 'AxiosError',
+      isAxiosError: true,
+      code,
+      config,
+      response: out,
+    });
   };
 }
 
@@ -93,21 +127,30 @@ export function attachAxios(instance: AxiosLike, source: TokenSource): () => voi
   const requestId = instance.interceptors.request.use(async (config: AxiosConfigLike) => {
     if (source.controlled() || config[GENERATION] === REPLAYED) return config;
     // Aborted while asking: axios itself rejects the request (CanceledError) before sending it.
-    const decision = await raceAbort(source.route(headOf(instance, config)).catch(() => PASS), signalOf(config)).catch(() => PASS);
+    const decision = await raceAbort(
+      source.route(headOf(instance, config)).catch(() => PASS),
+      signalOf(config),
+    ).catch(() => PASS);
     if (decision.route === 'login') return { ...config, adapter: loginAdapter(instance, source) };
     return decision.route === 'token' && decision.token ? authorize(config, decision.token) : config;
   });
 
-  const responseId = instance.interceptors.response.use(undefined, async (error: { config?: AxiosConfigLike; response?: { status?: number } }) => {
-    const config = error?.config;
-    if (error?.response?.status !== 401 || !config || !((config[GENERATION] as number) >= 0)) throw error;
-    const seen = { generation: config[GENERATION] as number, session: config[SESSION] as string };
-    const info = await raceAbort(source.recover(seen).catch(() => null), signalOf(config)).catch(() => 'aborted' as const);
-    // Aborted: replaying with the aborted signal makes axios reject with its own CanceledError, sending nothing.
-    if (info === 'aborted') return instance.request(replayOf(config));
-    if (!info) throw error;
-    return instance.request(replayOf(authorize(config, info)));
-  });
+  const responseId = instance.interceptors.response.use(
+    undefined,
+    async (error: { config?: AxiosConfigLike; response?: { status?: number } }) => {
+      const config = error?.config;
+      if (error?.response?.status !== 401 || !config || !((config[GENERATION] as number) >= 0)) throw error;
+      const seen = { generation: config[GENERATION] as number, session: config[SESSION] as string };
+      const info = await raceAbort(
+        source.recover(seen).catch(() => null),
+        signalOf(config),
+      ).catch(() => 'aborted' as const);
+      // Aborted: replaying with the aborted signal makes axios reject with its own CanceledError, sending nothing.
+      if (info === 'aborted') return instance.request(replayOf(config));
+      if (!info) throw error;
+      return instance.request(replayOf(authorize(config, info)));
+    },
+  );
 
   return () => {
     instance.interceptors.request.eject(requestId);

@@ -119,9 +119,17 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
           ...(ONCE_ONLY.has(method) ? {} : { resendAfterMs: options.resendAfterMs ?? 1500 }),
         });
   // Every call but `configure` itself restores a config the worker lost (storage cleared).
-  const keeper = createConfigKeeper(config, (own) => send('configure', own), (error) => emitter.emit('error', { error }));
-  const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) => keeper.run(() => send(method, ...args));
-  const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({ ...(await status), controlled: isControlled() });
+  const keeper = createConfigKeeper(
+    config,
+    (own) => send('configure', own),
+    (error) => emitter.emit('error', { error }),
+  );
+  const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
+    keeper.run(() => send(method, ...args));
+  const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({
+    ...(await status),
+    controlled: isControlled(),
+  });
 
   function destroy(): void {
     destroyed = true;
@@ -140,17 +148,26 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       // The wire shape carries no `name`, so the error is rebuilt from its code.
       if (data.type === 'error') emitter.emit('error', { error: fromSerializedError(data.error) });
       else emitter.emit(type, payload as never);
-      if (type === 'refreshed' || type === 'session') void call('status').then(scheduler.plan, () => undefined);
+      if (type === 'refreshed' || type === 'session')
+        void call('status').then(scheduler.plan, () => undefined);
     };
     cleanups.push(() => channel.close());
   }
 
-  const handle = await registerWorker(scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name), options.scope, readyTimeoutMs, config !== undefined, options.workbox);
+  const handle = await registerWorker(
+    scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name),
+    options.scope,
+    readyTimeoutMs,
+    config !== undefined,
+    options.workbox,
+  );
   let updates: UpdateControl | undefined;
   if (handle) {
     worker = handle;
     cleanups.push(handle.dispose);
-    updates = watchUpdates(handle.workbox, handle.registration, navigator.serviceWorker, () => emitter.emit('update-waiting', {}));
+    updates = watchUpdates(handle.workbox, handle.registration, navigator.serviceWorker, () =>
+      emitter.emit('update-waiting', {}),
+    );
     cleanups.push(updates.dispose);
     // A refused config rejects registration; leave nothing behind (channel, timers, listeners).
     if (config) await send('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
@@ -177,9 +194,14 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     // Passing the token the caller saw makes a retried call harmless (it cannot refresh twice), and
     // keeps a request of an ended login from getting the next login's token.
     recover: async (seen) => {
-      await call('refresh', { trigger: 'unauthorized', seenGeneration: seen.generation, seenSession: seen.session });
+      await call('refresh', {
+        trigger: 'unauthorized',
+        seenGeneration: seen.generation,
+        seenSession: seen.session,
+      });
       const info = await call('getAccessToken', {});
-      if (info.session !== seen.session) throw new TokenBrokerError('session-changed', 'the login this request belonged to has ended');
+      if (info.session !== seen.session)
+        throw new TokenBrokerError('session-changed', 'the login this request belonged to has ended');
       return info;
     },
   };
@@ -187,15 +209,24 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   return {
     setSession: (tokens) => withControl(call('setSession', tokens)),
     getAccessToken: async () => (await call('getAccessToken', {})).accessToken,
-    refresh: () => withControl(call('status').then(({ generation }) => call('refresh', { trigger: 'explicit', seenGeneration: generation }))),
+    refresh: () =>
+      withControl(
+        call('status').then(({ generation }) =>
+          call('refresh', { trigger: 'explicit', seenGeneration: generation }),
+        ),
+      ),
     logout: async () => void (await call('logout')),
     status: () => withControl(call('status')),
     on(event, handler) {
       const off = emitter.on(event, handler);
       let live = true;
       // The startup decision was made before the app could subscribe: replay it once, asynchronously like any event.
-      if (event === 'control') queueMicrotask(() => live && !destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }));
-      if (event === 'update-waiting' && updates?.waiting()) queueMicrotask(() => live && !destroyed && (handler as Handler<'update-waiting'>)({}));
+      if (event === 'control')
+        queueMicrotask(
+          () => live && !destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }),
+        );
+      if (event === 'update-waiting' && updates?.waiting())
+        queueMicrotask(() => live && !destroyed && (handler as Handler<'update-waiting'>)({}));
       return () => {
         live = false;
         off();

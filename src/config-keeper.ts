@@ -1,5 +1,10 @@
 import type { DeclarativeConfig } from '../shared/config.js';
-import { isTokenBrokerError, toTokenBrokerError, type TokenBrokerError, type TokenBrokerErrorCode } from '../shared/errors.js';
+import {
+  isTokenBrokerError,
+  toTokenBrokerError,
+  type TokenBrokerError,
+  type TokenBrokerErrorCode,
+} from '../shared/errors.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 
 /** Broadcast error codes that ask every tab to send its config again. */

@@ -15,9 +15,10 @@ export interface WorkerHandle {
 /** Settles with the promise's value, or with `fallback` once it rejects or `ms` pass. */
 function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise.catch(() => fallback), new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([
+    promise.catch(() => fallback),
+    new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -47,7 +48,11 @@ export async function registerWorker(
   // the registration it made.
   const registration =
     (await workbox.register({ immediate: true }).catch(() => undefined)) ??
-    (own ? await container.getRegistration(scope ?? new URL(scriptUrl, globalThis.location?.href).href).catch(() => undefined) : undefined);
+    (own
+      ? await container
+          .getRegistration(scope ?? new URL(scriptUrl, globalThis.location?.href).href)
+          .catch(() => undefined)
+      : undefined);
   if (!registration) return null;
   const waiting = (): ServiceWorker | null => (nudgeWaiting ? registration.waiting : null);
   const nudge = (): unknown => waiting() && workbox.messageSkipWaiting();
@@ -79,7 +84,9 @@ export async function registerWorker(
       // worker that is not a broker at all (an origin switching to the broker) never answers
       // (e2e/protocol-handshake.spec.ts). Otherwise the controller first; the transport's
       // handshake skips any candidate that does not speak the protocol.
-      const order = nudgeWaiting ? [installing, waiting, container.controller, active] : [container.controller, active, waiting, installing];
+      const order = nudgeWaiting
+        ? [installing, waiting, container.controller, active]
+        : [container.controller, active, waiting, installing];
       return [...new Set(order)].filter((w): w is ServiceWorker => w != null && w.state !== 'redundant');
     },
     update: () => registration.update(),
@@ -93,7 +100,11 @@ export async function registerWorker(
 /** Resolves true once the page is controlled, false after `timeoutMs`. */
 export function waitForControl(timeoutMs: number): Promise<boolean> {
   if (isControlled()) return Promise.resolve(true);
-  const changed = new Promise<boolean>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve(isControlled()), { once: true }));
+  const changed = new Promise<boolean>((resolve) =>
+    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(isControlled()), {
+      once: true,
+    }),
+  );
   return within(changed, timeoutMs, false);
 }
 

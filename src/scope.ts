@@ -1,7 +1,8 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { isTokenPath } from '../shared/paths.js';
 
-const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+const strings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /**
  * The page's copy of the worker's scope rule, for requests the worker cannot see (uncontrolled
@@ -14,11 +15,14 @@ export function createPageScope(config: Partial<DeclarativeConfig> | undefined):
   const apiPaths: unknown = config?.apiPaths ?? ['/api/'];
   const excludePaths: unknown = config?.excludePaths ?? [];
   const allowed: unknown = config?.allowedOrigins ?? [];
-  const endpointUrls = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].filter((u) => u !== undefined);
+  const endpointUrls = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].filter(
+    (u) => u !== undefined,
+  );
   let origins: string[];
   let own: URL[];
   try {
-    if (!strings(apiPaths) || !strings(excludePaths) || !strings(allowed) || !strings(endpointUrls)) return () => false;
+    if (!strings(apiPaths) || !strings(excludePaths) || !strings(allowed) || !strings(endpointUrls))
+      return () => false;
     origins = [location.origin, ...allowed.map((o) => at(o).origin)];
     // The broker's own endpoints never get the token. Compared on origin + path like the worker
     // (sw/scope.ts): an endpoint configured with `?grant_type=…` is still that endpoint.

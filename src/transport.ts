@@ -29,7 +29,12 @@ export interface CallOptions {
  * that was stopped is started again by the event, and a dead port can never strand
  * later calls (comlink #637, docs/platform-facts.md §3).
  */
-function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args: Args<M>, timeoutMs: number): Promise<Result<Value<M>>> {
+function callOnce<M extends BrokerMethod>(
+  worker: ServiceWorker,
+  method: M,
+  args: Args<M>,
+  timeoutMs: number,
+): Promise<Result<Value<M>>> {
   const channel = new MessageChannel();
   const port1 = channel.port1;
   let port2: MessagePort | undefined = channel.port2;
@@ -45,12 +50,18 @@ function callOnce<M extends BrokerMethod>(worker: ServiceWorker, method: M, args
   };
   // Started here rather than through the endpoint: Comlink would only call start() again per call.
   port1.start();
-  const remote = wrap<BrokerApi>(endpoint) as unknown as Record<M, (...a: Args<M>) => Promise<Result<Value<M>>>>;
+  const remote = wrap<BrokerApi>(endpoint) as unknown as Record<
+    M,
+    (...a: Args<M>) => Promise<Result<Value<M>>>
+  >;
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
     remote[method](...args),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TokenBrokerError('worker-timeout', `no answer to ${method} in ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new TokenBrokerError('worker-timeout', `no answer to ${method} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     }),
   ]).finally(() => {
     clearTimeout(timer);
@@ -121,19 +132,31 @@ async function pick(options: CallOptions): Promise<ServiceWorker> {
     current.catch(() => resolve());
   })
     .then(() => options.update?.().catch(() => undefined))
-    .then(() => firstSpeaking(candidates(options).filter((w) => !workers.includes(w)), ms));
+    .then(() =>
+      firstSpeaking(
+        candidates(options).filter((w) => !workers.includes(w)),
+        ms,
+      ),
+    );
   try {
     return await Promise.any([current, newer]);
   } catch {
     const scripts = [...new Set(workers.map((w) => w.scriptURL))].join(', ');
-    throw new TokenBrokerError('protocol-mismatch', `the service worker ${scripts} does not speak the sw-token-broker protocol (version ${PROTOCOL_VERSION})`);
+    throw new TokenBrokerError(
+      'protocol-mismatch',
+      `the service worker ${scripts} does not speak the sw-token-broker protocol (version ${PROTOCOL_VERSION})`,
+    );
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** One attempt, sent again after `resendAfterMs` (to whichever worker is current then) if unanswered. */
-async function attempt<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Result<Value<M>>> {
+async function attempt<M extends BrokerMethod>(
+  method: M,
+  args: Args<M>,
+  options: CallOptions,
+): Promise<Result<Value<M>>> {
   const first = callOnce(await pick(options), method, args, options.timeoutMs);
   const after = options.resendAfterMs;
   if (after === undefined || after >= options.timeoutMs) return first;
@@ -141,7 +164,11 @@ async function attempt<M extends BrokerMethod>(method: M, args: Args<M>, options
   let timer: ReturnType<typeof setTimeout> | undefined;
   const again = new Promise<Result<Value<M>>>((resolve, reject) => {
     timer = setTimeout(() => {
-      if (!answered) pick(options).then((worker) => resolve(callOnce(worker, method, args, options.timeoutMs - after)), reject);
+      if (!answered)
+        pick(options).then(
+          (worker) => resolve(callOnce(worker, method, args, options.timeoutMs - after)),
+          reject,
+        );
     }, after);
   });
   // A resend that never happened must not keep the race open: the first call settles it alone.
@@ -149,14 +176,22 @@ async function attempt<M extends BrokerMethod>(method: M, args: Args<M>, options
 }
 
 /** Calls a broker method, rebuilding errors as `TokenBrokerError`. */
-export async function callWorker<M extends BrokerMethod>(method: M, args: Args<M>, options: CallOptions): Promise<Value<M>> {
+export async function callWorker<M extends BrokerMethod>(
+  method: M,
+  args: Args<M>,
+  options: CallOptions,
+): Promise<Value<M>> {
   for (let n = 0; ; n++) {
     try {
       const result = await attempt(method, args, options);
       if (result.ok) return result.value;
       throw fromSerializedError(result.error);
     } catch (error) {
-      if (!(error instanceof TokenBrokerError && error.code === 'worker-timeout') || n >= (options.retries ?? 1)) throw error;
+      if (
+        !(error instanceof TokenBrokerError && error.code === 'worker-timeout') ||
+        n >= (options.retries ?? 1)
+      )
+        throw error;
     }
   }
 }

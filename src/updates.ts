@@ -20,7 +20,12 @@ export interface UpdateControl {
  * anyone listened). Applying one is workbox-window's convention: `messageSkipWaiting()`,
  * which `installTokenBroker`'s worker always honours, then `controllerchange`.
  */
-export function watchUpdates(workbox: UpdateSource, registration: ServiceWorkerRegistration, container: ServiceWorkerContainer, onWaiting: () => void): UpdateControl {
+export function watchUpdates(
+  workbox: UpdateSource,
+  registration: ServiceWorkerRegistration,
+  container: ServiceWorkerContainer,
+  onWaiting: () => void,
+): UpdateControl {
   const announced = new WeakSet<ServiceWorker>();
   const announce = (sw: ServiceWorker | null | undefined): void => {
     if (!sw || announced.has(sw)) return;

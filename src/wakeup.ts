@@ -22,7 +22,10 @@ export interface WakeScheduler {
  * posts `wake` to the worker when the refresh falls due and when the network returns.
  * The worker's lock dedupes anyway; the leader only keeps the message count down.
  */
-export function createWakeScheduler(wake: () => Promise<BrokerStatus>, leaderLock: string = LEADER_LOCK): WakeScheduler {
+export function createWakeScheduler(
+  wake: () => Promise<BrokerStatus>,
+  leaderLock: string = LEADER_LOCK,
+): WakeScheduler {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let release: (() => void) | undefined;
   let leader = false;

@@ -25,11 +25,19 @@ export class AbortRegistry {
     if (id === null) return { request, signal: request.signal, release: () => undefined };
     const headers = new Headers(request.headers);
     headers.delete(REQUEST_ID_HEADER);
-    const untagged = new Request(request, { headers, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
+    const untagged = new Request(request, {
+      headers,
+      referrer: request.referrer,
+      referrerPolicy: request.referrerPolicy,
+    });
     const controller = new AbortController();
     this.live.set(id, controller);
     if (this.early.delete(id)) controller.abort();
-    return { request: untagged, signal: anySignal([request.signal, controller.signal]), release: () => this.live.delete(id) };
+    return {
+      request: untagged,
+      signal: anySignal([request.signal, controller.signal]),
+      release: () => this.live.delete(id),
+    };
   }
 
   abort(id: string): void {
@@ -37,7 +45,8 @@ export class AbortRegistry {
     if (controller) return controller.abort();
     // The abort overtook its request (a separate message): remember it briefly, boundedly.
     const now = this.now();
-    for (const [key, at] of this.early) if (now - at > EARLY_ABORT_MS || this.early.size >= MAX_EARLY_ABORTS) this.early.delete(key);
+    for (const [key, at] of this.early)
+      if (now - at > EARLY_ABORT_MS || this.early.size >= MAX_EARLY_ABORTS) this.early.delete(key);
     this.early.set(id, now);
   }
 }

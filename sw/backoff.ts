@@ -8,7 +8,11 @@ export interface BackoffOptions {
  * `maxMs`, with "equal jitter" (half fixed, half random) so tabs and workers spread out
  * while the delay never collapses to zero.
  */
-export function backoffDelay(failures: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, failures - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }

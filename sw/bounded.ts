@@ -12,7 +12,10 @@ export function bounded<T>(promise: Promise<T>, ms: number, signal?: AbortSignal
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
   const limits = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh')), ms);
+    timer = setTimeout(
+      () => reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh')),
+      ms,
+    );
     if (!signal) return;
     onAbort = () => reject(new Aborted('the request was aborted'));
     if (signal.aborted) onAbort();

@@ -1,6 +1,13 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
-import type { AccessTokenInfo, BroadcastMessage, BrokerStatus, LogoutReason, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
+import type {
+  AccessTokenInfo,
+  BroadcastMessage,
+  BrokerStatus,
+  LogoutReason,
+  RefreshTrigger,
+  SessionTokens,
+} from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
 import { AbortRegistry } from './abort-registry.js';
 import { bounded } from './bounded.js';
@@ -13,7 +20,13 @@ import { attemptRefresh } from './refresh-attempt.js';
 import { RefreshCoordinator } from './refresh-coordinator.js';
 import { revokeRefreshToken } from './revoke.js';
 import { loginSession } from './session-record.js';
-import { declarativePart, resolveConfig, safeResolve, type ResolvedConfig, type TokenBrokerConfig } from './settings.js';
+import {
+  declarativePart,
+  resolveConfig,
+  safeResolve,
+  type ResolvedConfig,
+  type TokenBrokerConfig,
+} from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
 import { validateTokens } from './token-response.js';
 import { UNAUTHORIZED_MESSAGES, UnauthorizedPolicy } from './unauthorized-policy.js';
@@ -73,14 +86,16 @@ export class Broker {
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
-    this.lock = deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
+    this.lock =
+      deps.lock ?? createWebLock(() => (this.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName);
     this.unauthorized = new UnauthorizedPolicy(this.now);
     const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
     this.coordinator = new RefreshCoordinator({
       store: deps.store,
       lock: this.lock,
       lockIsShared: deps.lock ? (deps.lockIsShared ?? true) : hasWebLocks(),
-      attempt: (token) => attemptRefresh(token, this.requireConfig(), { fetch: deps.fetch, now: this.now, hardCapMs }),
+      attempt: (token) =>
+        attemptRefresh(token, this.requireConfig(), { fetch: deps.fetch, now: this.now, hardCapMs }),
       config: () => this.requireConfig(),
       instance: this.instance,
       hardCapMs,
@@ -90,11 +105,19 @@ export class Broker {
       isOnline: deps.isOnline ?? (() => globalThis.navigator?.onLine !== false),
       onSession: (session, adopted) => {
         this.session = session;
-        this.debug(adopted ? 'refresh adopted a stored session' : 'refresh stored', { trigger: session.trigger, generation: session.generation });
+        this.debug(adopted ? 'refresh adopted a stored session' : 'refresh stored', {
+          trigger: session.trigger,
+          generation: session.generation,
+        });
         this.unauthorized.recordNewToken(session);
         if (adopted) return;
         if (session.trigger === 'unauthorized') this.unauthorized.recordRefresh(session.lineage);
-        this.post({ type: 'refreshed', generation: session.generation, expiresIn: this.expiresIn(session) ?? 0, trigger: session.trigger as RefreshTrigger });
+        this.post({
+          type: 'refreshed',
+          generation: session.generation,
+          expiresIn: this.expiresIn(session) ?? 0,
+          trigger: session.trigger as RefreshTrigger,
+        });
       },
       onEnded: (reason) => this.ended(reason),
       onFailed: (error) => this.post({ type: 'error', error: serializeError(error) }),
@@ -154,14 +177,19 @@ export class Broker {
     await this.ready();
     const had = this.session;
     const stored = await this.readStored();
-    if (stored) this.session = stored.generation >= (had?.lineage === stored.lineage ? had.generation : 0) ? stored : had;
+    if (stored)
+      this.session =
+        stored.generation >= (had?.lineage === stored.lineage ? had.generation : 0) ? stored : had;
     else if (had && this.session) this.ended('storage-lost');
   }
 
   /** Another worker version wrote or cleared the session: follow it. */
   private async onBroadcast(message: BroadcastMessage): Promise<void> {
     if (message.type === 'logout') this.session = null;
-    else if ((message.type === 'refreshed' || message.type === 'session') && message.generation !== this.session?.generation) {
+    else if (
+      (message.type === 'refreshed' || message.type === 'session') &&
+      message.generation !== this.session?.generation
+    ) {
       this.session = await this.readStored();
     }
   }
@@ -190,7 +218,9 @@ export class Broker {
   private revoke(refreshToken: string): void {
     const config = this.config;
     if (!config?.revocationEndpoint) return;
-    const done = revokeRefreshToken(refreshToken, config, this.deps.fetch).finally(() => this.background.delete(done));
+    const done = revokeRefreshToken(refreshToken, config, this.deps.fetch).finally(() =>
+      this.background.delete(done),
+    );
     this.background.add(done);
   }
 
@@ -241,7 +271,8 @@ export class Broker {
       generation: s?.generation ?? 0,
       expiresIn: s ? this.expiresIn(s) : null,
       refreshDueIn: this.dueIn(),
-      lastRefresh: s && s.trigger !== 'login' ? { trigger: s.trigger, agoMs: this.now() - s.receivedAt } : null,
+      lastRefresh:
+        s && s.trigger !== 'login' ? { trigger: s.trigger, agoMs: this.now() - s.receivedAt } : null,
       configured: this.config !== null,
       workerInstance: this.instance,
     };
@@ -255,11 +286,24 @@ export class Broker {
     const resolved = resolveConfig(config, this.deps.origin, this.deps.limits);
     const plain = declarativePart(config);
     return oneAtATime(this, async () => {
-      const resolveStored = (saved: DeclarativeConfig) => safeResolve(saved, this.deps.origin, this.deps.limits);
-      const { replacedBy } = await adoptPageConfig(this.deps.store, { plain, resolved }, resolveStored, this.session !== null);
+      const resolveStored = (saved: DeclarativeConfig) =>
+        safeResolve(saved, this.deps.origin, this.deps.limits);
+      const { replacedBy } = await adoptPageConfig(
+        this.deps.store,
+        { plain, resolved },
+        resolveStored,
+        this.session !== null,
+      );
       this.config = resolved;
       // Tabs still on the replaced config re-send theirs on this and learn they lost (config-owner.ts).
-      if (replacedBy !== null) this.post({ type: 'error', error: { code: 'config-conflict', message: `the worker's config was replaced by configVersion ${replacedBy}` } });
+      if (replacedBy !== null)
+        this.post({
+          type: 'error',
+          error: {
+            code: 'config-conflict',
+            message: `the worker's config was replaced by configVersion ${replacedBy}`,
+          },
+        });
       return this.status();
     });
   }
@@ -275,7 +319,11 @@ export class Broker {
     const receivedAt = this.now();
     const known = this.session?.generation ?? 0;
     const session = (await this.deps.store.update((previous) =>
-      loginSession({ ...valid, refreshToken: valid.refreshToken as string }, receivedAt, Math.max(previous?.generation ?? 0, known) + 1),
+      loginSession(
+        { ...valid, refreshToken: valid.refreshToken as string },
+        receivedAt,
+        Math.max(previous?.generation ?? 0, known) + 1,
+      ),
     )) as StoredSession;
     this.session = session;
     this.unauthorized.recordNewToken(session);
@@ -293,7 +341,8 @@ export class Broker {
     this.requireConfig();
     const s = this.session;
     if (!s) throw new TokenBrokerError('no-session', 'no session is stored');
-    if (seen?.lineage !== undefined && seen.lineage !== s.lineage) throw new TokenBrokerError('session-changed', 'the login this caller belonged to has ended');
+    if (seen?.lineage !== undefined && seen.lineage !== s.lineage)
+      throw new TokenBrokerError('session-changed', 'the login this caller belonged to has ended');
     if (seen && seen.generation < s.generation) return s;
     if (trigger === 'unauthorized') {
       const decision = this.unauthorized.decide(s);
@@ -301,21 +350,30 @@ export class Broker {
         this.debug('401 not refreshed', { reason: decision, generation: s.generation });
         const error = new TokenBrokerError(decision, UNAUTHORIZED_MESSAGES[decision]);
         // The app hears of an exhausted budget once per lineage; an uncured 401 is the app's own answer.
-        if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage)) this.post({ type: 'error', error: serializeError(error) });
+        if (decision === 'refresh-budget-exceeded' && this.unauthorized.firstReport(s.lineage))
+          this.post({ type: 'error', error: serializeError(error) });
         throw error;
       }
     }
-    this.debug(this.coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', { trigger, generation: s.generation });
+    this.debug(this.coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', {
+      trigger,
+      generation: s.generation,
+    });
     return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
       this.debug('refresh failed', { trigger, code: (error as TokenBrokerError).code });
       // IndexedDB lost the session without a logout this worker heard of.
-      if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage) this.ended('storage-lost');
+      if ((error as TokenBrokerError).code === 'no-session' && this.session?.lineage === s.lineage)
+        this.ended('storage-lost');
       throw error;
     });
   }
 
   /** A refresh for callers with a deadline: they get `refresh-unavailable` after `waitMs`, the refresh itself runs on. */
-  async refreshWithin(waitMs: number, trigger: RefreshTrigger, seen?: SeenSession | number): Promise<StoredSession> {
+  async refreshWithin(
+    waitMs: number,
+    trigger: RefreshTrigger,
+    seen?: SeenSession | number,
+  ): Promise<StoredSession> {
     return bounded(this.refresh(trigger, seen), waitMs);
   }
 
@@ -331,7 +389,8 @@ export class Broker {
 
   async getAccessToken(minValidityMs = 0): Promise<AccessTokenInfo> {
     await this.sync();
-    if (this.config && !this.config.revealAccessToken) throw new TokenBrokerError('token-not-revealed', 'the worker is configured not to reveal tokens');
+    if (this.config && !this.config.revealAccessToken)
+      throw new TokenBrokerError('token-not-revealed', 'the worker is configured not to reveal tokens');
     let s = this.session;
     if (!s) throw new TokenBrokerError('no-session', 'no session is stored');
     const expiresIn = this.expiresIn(s);
@@ -345,7 +404,12 @@ export class Broker {
         s = current;
       }
     }
-    return { accessToken: s.accessToken, generation: s.generation, session: s.lineage, expiresIn: this.expiresIn(s) ?? Number.MAX_SAFE_INTEGER };
+    return {
+      accessToken: s.accessToken,
+      generation: s.generation,
+      session: s.lineage,
+      expiresIn: this.expiresIn(s) ?? Number.MAX_SAFE_INTEGER,
+    };
   }
 
   /**

@@ -20,26 +20,36 @@ export type ConfigDecision = { kind: 'accept' } | { kind: 'keep' } | { kind: 'co
 /** The declared version of a config; `invalid-config` unless a non-negative safe integer. */
 export function configVersionOf(config: DeclarativeConfig): number {
   const v = config.configVersion ?? 0;
-  if (!Number.isSafeInteger(v) || v < 0) throw new TokenBrokerError('invalid-config', 'configVersion must be a non-negative integer');
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new TokenBrokerError('invalid-config', 'configVersion must be a non-negative integer');
   return v;
 }
 
 const href = (url: URL | null): string | null => url?.href ?? null;
-const covered = (path: string, prefixes: readonly string[]): boolean => prefixes.some((p) => matchesPathPrefix(path, p));
+const covered = (path: string, prefixes: readonly string[]): boolean =>
+  prefixes.some((p) => matchesPathPrefix(path, p));
 
 /** The ways `next` would protect less than `current`; empty when it protects as much or more. */
 export function weakenings(current: ResolvedConfig, next: ResolvedConfig): string[] {
   const out: string[] = [];
   if (href(current.tokenEndpoint) !== href(next.tokenEndpoint)) out.push('change tokenEndpoint');
-  if (current.format !== next.format || current.clientId !== next.clientId || current.scope !== next.scope || current.apiKey !== next.apiKey) {
+  if (
+    current.format !== next.format ||
+    current.clientId !== next.clientId ||
+    current.scope !== next.scope ||
+    current.apiKey !== next.apiKey
+  ) {
     out.push('change the token endpoint parameters (format, clientId, scope, apiKey)');
   }
-  if (current.loginEndpoint && href(current.loginEndpoint) !== href(next.loginEndpoint)) out.push('turn login capture off or move it');
-  if (current.revocationEndpoint && href(current.revocationEndpoint) !== href(next.revocationEndpoint)) out.push('turn revocation off or move it');
+  if (current.loginEndpoint && href(current.loginEndpoint) !== href(next.loginEndpoint))
+    out.push('turn login capture off or move it');
+  if (current.revocationEndpoint && href(current.revocationEndpoint) !== href(next.revocationEndpoint))
+    out.push('turn revocation off or move it');
   if (next.apiPaths.some((p) => !covered(p, current.apiPaths))) out.push('widen apiPaths');
   if ([...next.allowedOrigins].some((o) => !current.allowedOrigins.has(o))) out.push('widen allowedOrigins');
   if (current.excludePaths.some((p) => !covered(p, next.excludePaths))) out.push('narrow excludePaths');
-  if (current.respectExistingAuthorization !== next.respectExistingAuthorization) out.push('change respectExistingAuthorization');
+  if (current.respectExistingAuthorization !== next.respectExistingAuthorization)
+    out.push('change respectExistingAuthorization');
   if (!current.revealAccessToken && next.revealAccessToken) out.push('turn revealAccessToken on');
   return out;
 }
@@ -47,7 +57,11 @@ export function weakenings(current: ResolvedConfig, next: ResolvedConfig): strin
 /** Everything a declarative config decides, in a comparable form (defaults applied, URLs absolute). */
 function fingerprint(c: ResolvedConfig): string {
   const { hooks: _hooks, allowedOrigins, tokenEndpoint, loginEndpoint, revocationEndpoint, ...rest } = c;
-  const urls = { tokenEndpoint: href(tokenEndpoint), loginEndpoint: href(loginEndpoint), revocationEndpoint: href(revocationEndpoint) };
+  const urls = {
+    tokenEndpoint: href(tokenEndpoint),
+    loginEndpoint: href(loginEndpoint),
+    revocationEndpoint: href(revocationEndpoint),
+  };
   const plain = { ...rest, ...urls, allowedOrigins: [...allowedOrigins].sort() };
   return JSON.stringify(Object.entries(plain).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -60,19 +74,32 @@ function fingerprint(c: ResolvedConfig): string {
  *    applies while a session is active: the app raises `configVersion` to replace it.
  * Pure: the caller reads the stored config and acts on the answer.
  */
-export function decideConfig(stored: VersionedConfig | null, incoming: VersionedConfig, sessionActive: boolean): ConfigDecision {
+export function decideConfig(
+  stored: VersionedConfig | null,
+  incoming: VersionedConfig,
+  sessionActive: boolean,
+): ConfigDecision {
   if (!stored) return { kind: 'accept' };
   if (incoming.version > stored.version) return { kind: 'accept' };
   if (incoming.version < stored.version) {
-    return { kind: 'conflict', reason: `configVersion ${incoming.version} is older than the worker's ${stored.version}` };
+    return {
+      kind: 'conflict',
+      reason: `configVersion ${incoming.version} is older than the worker's ${stored.version}`,
+    };
   }
   if (fingerprint(stored.config) === fingerprint(incoming.config)) return { kind: 'keep' };
   const weaker = weakenings(stored.config, incoming.config);
   if (weaker.length > 0) {
-    return { kind: 'conflict', reason: `a config with the same configVersion (${incoming.version}) may not ${weaker.join(', ')}; raise configVersion` };
+    return {
+      kind: 'conflict',
+      reason: `a config with the same configVersion (${incoming.version}) may not ${weaker.join(', ')}; raise configVersion`,
+    };
   }
   if (sessionActive) {
-    return { kind: 'conflict', reason: `the config differs from the worker's (configVersion ${stored.version}) while a session is active; raise configVersion` };
+    return {
+      kind: 'conflict',
+      reason: `the config differs from the worker's (configVersion ${stored.version}) while a session is active; raise configVersion`,
+    };
   }
   return { kind: 'accept' };
 }
@@ -113,6 +140,9 @@ const queues = new WeakMap<object, Promise<unknown>>();
  */
 export function oneAtATime<T>(owner: object, fn: () => Promise<T>): Promise<T> {
   const run = (queues.get(owner) ?? Promise.resolve()).then(fn);
-  queues.set(owner, run.catch(() => undefined));
+  queues.set(
+    owner,
+    run.catch(() => undefined),
+  );
   return run;
 }

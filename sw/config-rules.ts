@@ -34,25 +34,34 @@ const HEADER_SAFE = /^[\x21-\x7e]+$/;
 const fail = (message: string): never => {
   throw new TokenBrokerError('invalid-config', message);
 };
-const show = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value));
+const show = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 
 type Rule = (value: unknown, name: string, limits: ConfigLimits) => void;
 
 function text(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string') fail(`${name} must be a string, not ${show(value)}`);
   if ((value as string).trim() === '') fail(`${name} must not be empty (omit it instead)`);
-  if ((value as string).length > MAX_TEXT_LENGTH) fail(`${name} is longer than ${MAX_TEXT_LENGTH} characters`);
+  if ((value as string).length > MAX_TEXT_LENGTH)
+    fail(`${name} is longer than ${MAX_TEXT_LENGTH} characters`);
 }
 
 function secondsIn(range: (l: ConfigLimits) => readonly [number, number]): Rule {
   return (value, name, limits) => {
     const [min, max] = range(limits);
-    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${name} must be a finite number of seconds, not ${show(value)}`);
-    if ((value as number) < min || (value as number) > max) fail(`${name} must be between ${min} and ${max} seconds, not ${show(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      fail(`${name} must be a finite number of seconds, not ${show(value)}`);
+    if ((value as number) < min || (value as number) > max)
+      fail(`${name} must be between ${min} and ${max} seconds, not ${show(value)}`);
   };
 }
 
-function list(value: unknown, name: string, minLength: number, each: (item: unknown, itemName: string) => void): void {
+function list(
+  value: unknown,
+  name: string,
+  minLength: number,
+  each: (item: unknown, itemName: string) => void,
+): void {
   if (!Array.isArray(value)) fail(`${name} must be an array of strings, not ${show(value)}`);
   const items = value as unknown[];
   if (items.length < minLength) fail(`${name} must not be empty`);
@@ -67,7 +76,9 @@ function pathPrefix(item: unknown, name: string): void {
   // One reading only, and that is the path itself: what a server routes is what is written.
   const readings = pathReadings(item);
   if (/[?#]|[^\x21-\x7e]/.test(item) || readings.length !== 1 || readings[0] !== item) {
-    fail(`${name} must be a path in normal form such as "/api/" (no "//", "." or ".." segments, ";", "\\", "?", "#", nor escapes of "/", "\\", "%" or of plain characters), not ${show(item)}`);
+    fail(
+      `${name} must be a path in normal form such as "/api/" (no "//", "." or ".." segments, ";", "\\", "?", "#", nor escapes of "/", "\\", "%" or of plain characters), not ${show(item)}`,
+    );
   }
 }
 
@@ -84,7 +95,9 @@ function exactOrigin(item: unknown, name: string): void {
     // Not absolute: refused below.
   }
   if (origin !== item) {
-    fail(`${name} must be an exact origin like "https://api.example.com" (scheme://host[:port], nothing else), not ${show(item)}${origin ? `; did you mean "${origin}"?` : ''}`);
+    fail(
+      `${name} must be an exact origin like "https://api.example.com" (scheme://host[:port], nothing else), not ${show(item)}${origin ? `; did you mean "${origin}"?` : ''}`,
+    );
   }
 }
 
@@ -100,11 +113,13 @@ const FORMATS = ['json', 'oauth2', 'gotrue'] as const;
  */
 const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
   configVersion: (v, name) => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(`${name} must be a whole number from 0, not ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      fail(`${name} must be a whole number from 0, not ${show(v)}`);
   },
   tokenEndpoint: text,
   format: (v, name) => {
-    if (!(FORMATS as readonly unknown[]).includes(v)) fail(`${name} must be one of ${FORMATS.join(', ')}, not ${show(v)}`);
+    if (!(FORMATS as readonly unknown[]).includes(v))
+      fail(`${name} must be one of ${FORMATS.join(', ')}, not ${show(v)}`);
   },
   clientId: text,
   scope: text,
@@ -119,15 +134,18 @@ const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
   refreshTimeoutSeconds: secondsIn((l) => l.refreshTimeoutSeconds),
   requestWaitSeconds: secondsIn((l) => l.requestWaitSeconds),
   backoff: (v, name, limits) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${name} must be an object { initialSeconds?, maxSeconds? }, not ${show(v)}`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      fail(`${name} must be an object { initialSeconds?, maxSeconds? }, not ${show(v)}`);
     const b = v as Record<string, unknown>;
-    for (const key of Object.keys(b)) if (key !== 'initialSeconds' && key !== 'maxSeconds') fail(`${name}.${key} is not an option (typo?)`);
+    for (const key of Object.keys(b))
+      if (key !== 'initialSeconds' && key !== 'maxSeconds') fail(`${name}.${key} is not an option (typo?)`);
     const seconds = secondsIn((l) => l.backoffSeconds);
     if (b.initialSeconds !== undefined) seconds(b.initialSeconds, `${name}.initialSeconds`, limits);
     if (b.maxSeconds !== undefined) seconds(b.maxSeconds, `${name}.maxSeconds`, limits);
   },
   maxRefreshAttempts: (v, name) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10) fail(`${name} must be a whole number from 1 to 10, not ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10)
+      fail(`${name} must be a whole number from 1 to 10, not ${show(v)}`);
   },
   revealAccessToken: booleanRule,
   respectExistingAuthorization: booleanRule,
@@ -144,8 +162,12 @@ const HOOKS = ['buildRequest', 'parseResponse', 'isDefinitiveRejection'] as cons
  * Unknown keys are refused (a typo such as `apiPath` would otherwise silently widen or
  * narrow what gets the token). `undefined` means "default"; `null` is a wrong type.
  */
-export function checkConfigFields(config: unknown, limits: ConfigLimits = DEFAULT_LIMITS): asserts config is DeclarativeConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) fail(`the worker config must be an object, not ${show(config)}`);
+export function checkConfigFields(
+  config: unknown,
+  limits: ConfigLimits = DEFAULT_LIMITS,
+): asserts config is DeclarativeConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    fail(`the worker config must be an object, not ${show(config)}`);
   const c = config as Record<string, unknown>;
   if (c.tokenEndpoint === undefined) fail('tokenEndpoint is required');
   for (const [key, value] of Object.entries(c)) {
@@ -161,10 +183,13 @@ export function checkConfigFields(config: unknown, limits: ConfigLimits = DEFAUL
   // Cross-field rules.
   const initial = (c.backoff as { initialSeconds?: number } | undefined)?.initialSeconds ?? 0.5;
   const max = (c.backoff as { maxSeconds?: number } | undefined)?.maxSeconds ?? 30;
-  if (max < initial) fail(`backoff.maxSeconds (${max}) must not be below backoff.initialSeconds (${initial})`);
+  if (max < initial)
+    fail(`backoff.maxSeconds (${max}) must not be below backoff.initialSeconds (${initial})`);
   const attempts = (c.maxRefreshAttempts as number | undefined) ?? 3;
   const worst = attempts * ((c.refreshTimeoutSeconds as number | undefined) ?? 10) + (attempts - 1) * max;
   if (worst > limits.refreshBudgetSeconds) {
-    fail(`maxRefreshAttempts × refreshTimeoutSeconds + backoff.maxSeconds between attempts is ${worst} s; it must stay within ${limits.refreshBudgetSeconds} s, or the browser kills the worker mid-refresh`);
+    fail(
+      `maxRefreshAttempts × refreshTimeoutSeconds + backoff.maxSeconds between attempts is ${worst} s; it must stay within ${limits.refreshBudgetSeconds} s, or the browser kills the worker mid-refresh`,
+    );
   }
 }

@@ -10,7 +10,10 @@ export type DebugLog = (decision: string, fields?: DebugFields) => void;
  * The worker's debug output: `[sw-token-broker] <decision> key=value …` on `console.debug`.
  * Callers pass paths, methods, generations, triggers and reasons only.
  */
-export function createDebugLog(enabled: () => boolean, sink: (line: string) => void = (line) => console.debug(line)): DebugLog {
+export function createDebugLog(
+  enabled: () => boolean,
+  sink: (line: string) => void = (line) => console.debug(line),
+): DebugLog {
   return (decision, fields) => {
     if (!enabled()) return;
     const parts = Object.entries(fields ?? {})
@@ -22,9 +25,11 @@ export function createDebugLog(enabled: () => boolean, sink: (line: string) => v
 
 /** Why `routeRequest` left a request alone (for debug lines only; computed only when debug is on). */
 export function passReason(request: Request, config: ResolvedConfig): string {
-  if (config.respectExistingAuthorization && request.headers.has('authorization')) return 'it carries its own Authorization';
+  if (config.respectExistingAuthorization && request.headers.has('authorization'))
+    return 'it carries its own Authorization';
   const url = new URL(request.url);
-  if (url.origin !== config.origin && !config.allowedOrigins.has(url.origin)) return 'another origin, not in allowedOrigins';
+  if (url.origin !== config.origin && !config.allowedOrigins.has(url.origin))
+    return 'another origin, not in allowedOrigins';
   return 'its path is not under apiPaths, or is excluded or one of the broker endpoints';
 }
 

@@ -23,7 +23,12 @@ function withToken(request: Request, body: ArrayBuffer | undefined, token: strin
   // integrity, mode and signal; the body comes from our buffer because a body stream can be
   // read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer policy
   // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
-  return new Request(request, { headers, body, referrer: request.referrer, referrerPolicy: request.referrerPolicy });
+  return new Request(request, {
+    headers,
+    body,
+    referrer: request.referrer,
+    referrerPolicy: request.referrerPolicy,
+  });
 }
 
 /** The server's own response, marked with the broker's reason for passing it on as it is. */
@@ -35,8 +40,15 @@ function marked(original: Response, code: string): Response {
 
 /** A 401 the broker made up: the request was never sent, because its login has ended. */
 function sessionChanged(): Response {
-  const headers = new Headers({ 'Content-Type': 'application/json', [ERROR_HEADER]: 'session-changed', 'Cache-Control': 'no-store' });
-  return new Response(JSON.stringify({ error: 'session-changed', message: 'the login this request belonged to has ended' }), { status: 401, headers });
+  const headers = new Headers({
+    'Content-Type': 'application/json',
+    [ERROR_HEADER]: 'session-changed',
+    'Cache-Control': 'no-store',
+  });
+  return new Response(
+    JSON.stringify({ error: 'session-changed', message: 'the login this request belonged to has ended' }),
+    { status: 401, headers },
+  );
 }
 
 /**
@@ -46,9 +58,16 @@ function sessionChanged(): Response {
  */
 function failureResponse(original: Response, error: TokenBrokerError): Response {
   if (PASS_THROUGH.has(error.code)) return marked(original, error.code);
-  const headers = new Headers({ 'Content-Type': 'application/json', [ERROR_HEADER]: error.code, 'Cache-Control': 'no-store' });
+  const headers = new Headers({
+    'Content-Type': 'application/json',
+    [ERROR_HEADER]: error.code,
+    'Cache-Control': 'no-store',
+  });
   if (error.retryAfter !== undefined) headers.set('Retry-After', String(Math.ceil(error.retryAfter)));
-  return new Response(JSON.stringify({ error: error.code, message: error.message }), { status: 503, headers });
+  return new Response(JSON.stringify({ error: error.code, message: error.message }), {
+    status: 503,
+    headers,
+  });
 }
 
 const PASS_THROUGH: ReadonlySet<string> = new Set([
@@ -73,7 +92,12 @@ async function send(fetchFn: typeof fetch, request: Request): Promise<Response> 
  * Answers a request that reached the worker before its config was loaded: load, apply the
  * routing rule, then capture the login, attach the token, or pass the request through.
  */
-export async function forwardWithToken(broker: Broker, request: Request, waitUntil: (p: Promise<unknown>) => void, fetchFn: typeof fetch): Promise<Response> {
+export async function forwardWithToken(
+  broker: Broker,
+  request: Request,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
   await broker.ready();
   const config = broker.currentConfig();
   const route = config ? routeRequest(request, config) : 'pass';
@@ -142,8 +166,10 @@ export async function prepareAttempt(
 ): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  if (owner && !(await waitForRefresh(broker, config, owner, signal, waitUntil))) return { answer: Response.error() };
-  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+  if (owner && !(await waitForRefresh(broker, config, owner, signal, waitUntil)))
+    return { answer: Response.error() };
+  const body =
+    request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = broker.currentSession();
   const where = { method: request.method, path: pathOf(request.url) };
   if (owner && sent?.lineage !== owner.lineage) {
@@ -155,7 +181,10 @@ export async function prepareAttempt(
     broker.debug('request not sent: aborted', where);
     return { answer: Response.error() };
   }
-  broker.debug(sent ? 'request sent with token' : 'request sent without token: no session', { ...where, generation: sent?.generation });
+  broker.debug(sent ? 'request sent with token' : 'request sent without token: no session', {
+    ...where,
+    generation: sent?.generation,
+  });
   return { request, body, sent, attempt: withToken(request, body, sent?.accessToken ?? null) };
 }
 
@@ -197,7 +226,10 @@ export async function cureUnauthorized(
   if (signal.aborted) return Response.error();
   await first.body?.cancel();
   const where = { method: request.method, path: pathOf(request.url) };
-  broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', { ...where, generation: current.generation });
+  broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', {
+    ...where,
+    generation: current.generation,
+  });
   const replay = await send(fetchFn, withToken(request, body, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
@@ -208,7 +240,13 @@ export async function cureUnauthorized(
  * one it starts (only when the token has expired: in the lead window it goes out at once).
  * Resolves false if the request was aborted meanwhile.
  */
-async function waitForRefresh(broker: Broker, config: ResolvedConfig, owner: StoredSession, signal: AbortSignal, waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
+async function waitForRefresh(
+  broker: Broker,
+  config: ResolvedConfig,
+  owner: StoredSession,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<boolean> {
   let refresh = broker.coordinator.running(owner.lineage);
   let wait = refresh !== null;
   if (!refresh && (broker.dueIn() ?? 1) <= 0) {

@@ -88,7 +88,10 @@ export interface InstalledBroker {
  * import { installTokenBroker } from 'sw-token-broker/sw';
  * installTokenBroker({ tokenEndpoint: '/api/auth/refresh', apiPaths: ['/api/'] });
  */
-export function installTokenBroker(config?: TokenBrokerConfig, options: InstallOptions = {}): InstalledBroker {
+export function installTokenBroker(
+  config?: TokenBrokerConfig,
+  options: InstallOptions = {},
+): InstalledBroker {
   const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
   const routes = options.routes ?? 'builtin';
   const names = brokerNames(options.dbName);
@@ -99,7 +102,9 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,
-    ...(options.apiCacheNames?.length ? { clearUserData: () => deleteCaches(options.apiCacheNames ?? []) } : {}),
+    ...(options.apiCacheNames?.length
+      ? { clearUserData: () => deleteCaches(options.apiCacheNames ?? []) }
+      : {}),
     ...(config ? { config } : {}),
   });
   const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
@@ -108,12 +113,19 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
     ? null
     : createConfigWait({
         configured: () => broker.currentConfig() !== null,
-        announce: () => broadcaster.post({ type: 'error', error: { code: 'not-configured', message: 'the worker has no configuration: send it again' } }),
+        announce: () =>
+          broadcaster.post({
+            type: 'error',
+            error: { code: 'not-configured', message: 'the worker has no configuration: send it again' },
+          }),
       });
 
   // Requests before the first load (we cannot route yet), and any while a standalone worker is
   // unconfigured: wait for the config, then route; without one, fail closed.
-  const beforeConfig = async (request: Request, waitUntil: (p: Promise<unknown>) => void): Promise<Response> => {
+  const beforeConfig = async (
+    request: Request,
+    waitUntil: (p: Promise<unknown>) => void,
+  ): Promise<Response> => {
     await broker.ready();
     if (awaitConfig && !(await awaitConfig())) return withholdRefreshTokens(request, await fetchFn(request));
     return forwardWithToken(broker, request, waitUntil, fetchFn);
@@ -129,7 +141,8 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
       return;
     }
-    if (!broker.isLoaded || (awaitConfig && !config)) return event.respondWith(beforeConfig(request, waitUntil));
+    if (!broker.isLoaded || (awaitConfig && !config))
+      return event.respondWith(beforeConfig(request, waitUntil));
     const route = config ? routeRequest(request, config) : 'pass';
     if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
     else if (route === 'token' && config) {
@@ -137,7 +150,12 @@ export function installTokenBroker(config?: TokenBrokerConfig, options: InstallO
       watchForShadowedRoutes(event);
     } else {
       // Not ours (or a Workbox route's): answered elsewhere, but the cheap proactive check still runs.
-      if (config?.debug) broker.debug('request not touched', { method: request.method, path: pathOf(request.url), reason: passReason(request, config) });
+      if (config?.debug)
+        broker.debug('request not touched', {
+          method: request.method,
+          path: pathOf(request.url),
+          reason: passReason(request, config),
+        });
       if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
     }
   };

@@ -29,7 +29,9 @@ export function createWebLock(timeoutMs: () => number, name: string = LOCK_NAME)
       });
     } catch (cause) {
       if (!acquired) {
-        throw new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock', { cause });
+        throw new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock', {
+          cause,
+        });
       }
       throw cause;
     }

@@ -34,12 +34,20 @@ function rewrite(response: Response, body: unknown, marker?: TokenBrokerError): 
   const headers = new Headers(response.headers);
   headers.delete('content-length');
   if (marker) headers.set(ERROR_HEADER, marker.code);
-  return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+  return new Response(JSON.stringify(body), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }
 
 /** Fail closed: capture cannot be guaranteed, so the page gets an error and none of the body. */
 function refuse(error: TokenBrokerError, status = 503): Response {
-  const headers = new Headers({ 'Content-Type': 'application/json', 'Cache-Control': 'no-store', [ERROR_HEADER]: error.code });
+  const headers = new Headers({
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    [ERROR_HEADER]: error.code,
+  });
   return new Response(JSON.stringify({ error: error.code, message: error.message }), { status, headers });
 }
 
@@ -58,16 +66,29 @@ function refuse(error: TokenBrokerError, status = 503): Response {
  * A `expires_in` the broker refuses is dropped (expiry then comes from the JWT): the refresh
  * token the server issued is kept.
  */
-export async function captureLogin(broker: Broker, request: Request, fetchFn: typeof fetch): Promise<Response> {
+export async function captureLogin(
+  broker: Broker,
+  request: Request,
+  fetchFn: typeof fetch,
+): Promise<Response> {
   const response = await fetchFn(request);
   const notCaptured = (why: string, cause?: unknown): TokenBrokerError => {
-    const error = new TokenBrokerError('login-not-captured', `the login answer was not captured: ${why}`, cause === undefined ? undefined : { cause });
+    const error = new TokenBrokerError(
+      'login-not-captured',
+      `the login answer was not captured: ${why}`,
+      cause === undefined ? undefined : { cause },
+    );
     broker.reportError(error);
     return error;
   };
   const read = await readUpTo(response, MAX_LOGIN_RESPONSE_BYTES);
   if (read.kind === 'too-large') {
-    if (!response.ok) return new Response(read.stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+    if (!response.ok)
+      return new Response(read.stream, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
     await read.stream.cancel();
     return refuse(notCaptured(`the answer is larger than ${MAX_LOGIN_RESPONSE_BYTES} bytes`));
   }
@@ -75,8 +96,16 @@ export async function captureLogin(broker: Broker, request: Request, fetchFn: ty
   const body = parseJson(text);
   if (typeof body !== 'object' || body === null) {
     // Form-encoded token answers exist (e.g. `refresh_token=…`): unreadable here, so not passed on.
-    if (text.includes(REFRESH_KEY)) return refuse(notCaptured('the answer mentions a refresh token but is not a JSON object'), response.ok ? 503 : response.status);
-    return passOn(response, read.bytes, response.ok ? notCaptured('the answer is not a JSON object') : undefined);
+    if (text.includes(REFRESH_KEY))
+      return refuse(
+        notCaptured('the answer mentions a refresh token but is not a JSON object'),
+        response.ok ? 503 : response.status,
+      );
+    return passOn(
+      response,
+      read.bytes,
+      response.ok ? notCaptured('the answer is not a JSON object') : undefined,
+    );
   }
   const stripped = stripRefreshTokens(body).value;
   if (!response.ok) return rewrite(response, stripped);
@@ -87,7 +116,12 @@ export async function captureLogin(broker: Broker, request: Request, fetchFn: ty
     // The same expires_in rule as every token answer; the access token is judged by setSession.
     validateTokens({ accessToken: 'x', expiresIn });
   } catch {
-    broker.reportError(new TokenBrokerError('invalid-token-response', 'the login answer has an unusable expires_in; expiry is taken from the access token'));
+    broker.reportError(
+      new TokenBrokerError(
+        'invalid-token-response',
+        'the login answer has an unusable expires_in; expiry is taken from the access token',
+      ),
+    );
     expiresIn = undefined;
   }
   try {
@@ -99,7 +133,8 @@ export async function captureLogin(broker: Broker, request: Request, fetchFn: ty
   } catch (cause) {
     const error = toTokenBrokerError(cause);
     // The server's tokens are unusable: its answer, minus refresh-token material, plus the marker.
-    if (error.code === 'invalid-session') return rewrite(response, stripped, notCaptured(error.message, error));
+    if (error.code === 'invalid-session')
+      return rewrite(response, stripped, notCaptured(error.message, error));
     // Our side failed (storage): the tokens may be good, so the body must not go on.
     return refuse(notCaptured(error.message, error));
   }
@@ -111,10 +146,16 @@ function passOn(response: Response, bytes: Uint8Array<ArrayBuffer>, marker?: Tok
   const headers = new Headers(response.headers);
   if (marker) headers.set(ERROR_HEADER, marker.code);
   const empty = response.status === 204 || response.status === 205 || response.status === 304;
-  return new Response(empty ? null : bytes, { status: response.status, statusText: response.statusText, headers });
+  return new Response(empty ? null : bytes, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }
 
-type ReadResult = { kind: 'read'; bytes: Uint8Array<ArrayBuffer> } | { kind: 'too-large'; stream: ReadableStream<Uint8Array> };
+type ReadResult =
+  | { kind: 'read'; bytes: Uint8Array<ArrayBuffer> }
+  | { kind: 'too-large'; stream: ReadableStream<Uint8Array> };
 
 /** The whole body if it fits in `limit` bytes; else a stream of everything (what was read, then the rest). */
 async function readUpTo(response: Response, limit: number): Promise<ReadResult> {

@@ -26,12 +26,22 @@ export async function routeForPage(broker: Broker, head: WireRequestHead): Promi
  * refresh token is stored here and the page gets the answer without it, as on a controlled page.
  * Only the configured login endpoint: the worker is not a general proxy for pages.
  */
-export async function captureLoginForPage(broker: Broker, wire: WireRequest, fetchFn: typeof fetch): Promise<WireResponse> {
+export async function captureLoginForPage(
+  broker: Broker,
+  wire: WireRequest,
+  fetchFn: typeof fetch,
+): Promise<WireResponse> {
   await broker.ready();
   const config = broker.currentConfig();
   const request = toRequest(wire, wire.body);
-  if (!config || routeRequest(request, config) !== 'login') throw new TokenBrokerError('internal', 'captureLogin: not a request to the configured login endpoint');
+  if (!config || routeRequest(request, config) !== 'login')
+    throw new TokenBrokerError('internal', 'captureLogin: not a request to the configured login endpoint');
   const response = await captureLogin(broker, request, fetchFn);
   const body = await response.arrayBuffer();
-  return { status: response.status, statusText: response.statusText, headers: [...response.headers], body: body.byteLength > 0 ? body : null };
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: [...response.headers],
+    body: body.byteLength > 0 ? body : null,
+  };
 }

@@ -7,7 +7,13 @@ import { parseJson, readCappedText, salvageTokens, type SalvagedTokens } from '.
 /** What one call to the token endpoint came to. */
 export type AttemptOutcome =
   /** Usable tokens; `flaw` says what was wrong with an answer whose rotated refresh token was kept. */
-  | { kind: 'ok'; tokens: SalvagedTokens; receivedAt: number; serverDate: number | undefined; flaw?: TokenBrokerError }
+  | {
+      kind: 'ok';
+      tokens: SalvagedTokens;
+      receivedAt: number;
+      serverDate: number | undefined;
+      flaw?: TokenBrokerError;
+    }
   /** The server definitively refused the refresh token. */
   | { kind: 'rejected'; status: number }
   /** May pass: network, lost answer, 408, 429, 5xx, unexpected status. `unreachable`: no response at all. */
@@ -27,7 +33,11 @@ export interface AttemptDeps {
 }
 
 /** Sends one refresh request; only the hard cap aborts it. */
-export async function attemptRefresh(refreshToken: string, config: ResolvedConfig, deps: AttemptDeps): Promise<AttemptOutcome> {
+export async function attemptRefresh(
+  refreshToken: string,
+  config: ResolvedConfig,
+  deps: AttemptDeps,
+): Promise<AttemptOutcome> {
   const signal = AbortSignal.timeout(deps.hardCapMs);
   const request = new Request(buildRefreshRequest(refreshToken, config), { signal });
   // Errors name the endpoint (without its query): a typo or a missing CORS header is then visible.
@@ -40,25 +50,49 @@ export async function attemptRefresh(refreshToken: string, config: ResolvedConfi
     const message = signal.aborted
       ? `no answer from ${endpoint} within the hard cap`
       : `network error during refresh at ${endpoint}${crossOrigin ? ' (another origin: unreachable, or its CORS headers do not allow this origin)' : ''}`;
-    return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', message, { cause }), retryAfterMs: undefined, unreachable: true };
+    return {
+      kind: 'transient',
+      error: new TokenBrokerError('refresh-unavailable', message, { cause }),
+      retryAfterMs: undefined,
+      unreachable: true,
+    };
   }
   const receivedAt = deps.now();
   try {
     if (response.ok) {
       const { tokens, flaw } = salvageTokens(await parseRefreshResponse(response, config));
       const date = Date.parse(response.headers.get('date') ?? '');
-      return { kind: 'ok', tokens, receivedAt, serverDate: Number.isNaN(date) ? undefined : date, ...(flaw ? { flaw } : {}) };
+      return {
+        kind: 'ok',
+        tokens,
+        receivedAt,
+        serverDate: Number.isNaN(date) ? undefined : date,
+        ...(flaw ? { flaw } : {}),
+      };
     }
     const body = parseJson(await readCappedText(response).catch(() => ''));
-    if (isDefinitiveRejection(response.status, body, config)) return { kind: 'rejected', status: response.status };
+    if (isDefinitiveRejection(response.status, body, config))
+      return { kind: 'rejected', status: response.status };
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), receivedAt);
-    const error = new TokenBrokerError('refresh-unavailable', `token endpoint ${endpoint} answered ${response.status}`, {
-      ...(retryAfterMs === undefined ? {} : { retryAfter: retryAfterMs / 1000 }),
-    });
+    const error = new TokenBrokerError(
+      'refresh-unavailable',
+      `token endpoint ${endpoint} answered ${response.status}`,
+      {
+        ...(retryAfterMs === undefined ? {} : { retryAfter: retryAfterMs / 1000 }),
+      },
+    );
     return { kind: 'transient', error, retryAfterMs };
   } catch (cause) {
     if (signal.aborted) {
-      return { kind: 'transient', error: new TokenBrokerError('refresh-unavailable', `the answer from ${endpoint} was cut off at the hard cap`, { cause }), retryAfterMs: undefined };
+      return {
+        kind: 'transient',
+        error: new TokenBrokerError(
+          'refresh-unavailable',
+          `the answer from ${endpoint} was cut off at the hard cap`,
+          { cause },
+        ),
+        retryAfterMs: undefined,
+      };
     }
     const error = toTokenBrokerError(cause);
     return error.code === 'internal'

@@ -58,7 +58,8 @@ interface Backoff {
   reported: string | null;
 }
 
-const sameSession = (a: StoredSession | null, b: StoredSession): boolean => a?.lineage === b.lineage && a.generation === b.generation;
+const sameSession = (a: StoredSession | null, b: StoredSession): boolean =>
+  a?.lineage === b.lineage && a.generation === b.generation;
 
 /*
  * The one lock. Invariants it keeps:
@@ -86,7 +87,13 @@ export class RefreshCoordinator {
   private readonly inflight = new Map<string, Promise<StoredSession>>();
   /** Backoff sleeps to cut short when the network is seen again. */
   private readonly sleepers = new Set<() => void>();
-  private backoff: Backoff = { lineage: '', failures: 0, backoffUntil: 0, retryAfterUntil: 0, reported: null };
+  private backoff: Backoff = {
+    lineage: '',
+    failures: 0,
+    backoffUntil: 0,
+    retryAfterUntil: 0,
+    reported: null,
+  };
 
   constructor(private readonly deps: CoordinatorDeps) {}
 
@@ -125,7 +132,9 @@ export class RefreshCoordinator {
       if (wait <= 0) return;
       if (wait > maxMs) {
         // Cooling down after a Retry-After longer than we would ever sleep in one event.
-        throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', { retryAfter: wait / 1000 });
+        throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', {
+          retryAfter: wait / 1000,
+        });
       }
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => this.sleepers.add((wake = resolve)));
@@ -134,7 +143,8 @@ export class RefreshCoordinator {
   }
 
   private stateFor(lineage: string): Backoff {
-    if (this.backoff.lineage !== lineage) this.backoff = { lineage, failures: 0, backoffUntil: 0, retryAfterUntil: 0, reported: null };
+    if (this.backoff.lineage !== lineage)
+      this.backoff = { lineage, failures: 0, backoffUntil: 0, retryAfterUntil: 0, reported: null };
     return this.backoff;
   }
 
@@ -167,7 +177,10 @@ export class RefreshCoordinator {
         outcome = await this.deps.lock(() => this.locked(seen, trigger));
       } catch (cause) {
         const error = toTokenBrokerError(cause);
-        outcome = error.code === 'storage-lost' ? { kind: 'lost' } : { kind: 'transient', error, retryAfterMs: undefined };
+        outcome =
+          error.code === 'storage-lost'
+            ? { kind: 'lost' }
+            : { kind: 'transient', error, retryAfterMs: undefined };
       }
       switch (outcome.kind) {
         case 'session':
@@ -187,13 +200,17 @@ export class RefreshCoordinator {
         case 'lost':
           throw new TokenBrokerError('storage-lost', 'the stored session was corrupt and has been removed');
         case 'rejected':
-          throw new TokenBrokerError('refresh-rejected', `token endpoint ${this.deps.config().tokenEndpoint.pathname} rejected the refresh token (${outcome.status})`);
+          throw new TokenBrokerError(
+            'refresh-rejected',
+            `token endpoint ${this.deps.config().tokenEndpoint.pathname} rejected the refresh token (${outcome.status})`,
+          );
         case 'invalid':
           this.backOff(state, undefined);
           throw outcome.error;
         case 'transient':
           this.backOff(state, outcome.retryAfterMs, outcome.unreachable);
-          if (!this.deps.isOnline()) throw new TokenBrokerError('offline', 'the browser is offline', { cause: outcome.error });
+          if (!this.deps.isOnline())
+            throw new TokenBrokerError('offline', 'the browser is offline', { cause: outcome.error });
           if (attempt >= config.maxRefreshAttempts) throw outcome.error;
       }
     }
@@ -226,10 +243,17 @@ export class RefreshCoordinator {
       return { kind: 'session', session: read, adopted: true };
     }
     if (read.inflight && !this.answerLost(read.inflight)) {
-      const error = new TokenBrokerError('refresh-unavailable', 'another worker is still waiting for the answer to this refresh token');
+      const error = new TokenBrokerError(
+        'refresh-unavailable',
+        'another worker is still waiting for the answer to this refresh token',
+      );
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
-    const inflight: InflightAttempt = { id: `${this.deps.instance}:${this.deps.now()}:${this.deps.random()}`, startedAt: this.deps.now(), instance: this.deps.instance };
+    const inflight: InflightAttempt = {
+      id: `${this.deps.instance}:${this.deps.now()}:${this.deps.random()}`,
+      startedAt: this.deps.now(),
+      instance: this.deps.instance,
+    };
     // The record must be exactly as read, in-flight mark included: that makes the mark a lease.
     // Two contexts that do not share a lock (no Web Locks, or versions under different lock
     // names) both reading "no request out" cannot both take it; the second finds the first's.
@@ -243,14 +267,19 @@ export class RefreshCoordinator {
       if (toTokenBrokerError(cause).code !== 'storage-failed') throw cause;
       // IndexedDB refuses writes (quota): refresh anyway rather than let the session expire;
       // the answer is stored if the record is still the one we read, else kept in memory.
-      this.deps.onFailed(new TokenBrokerError('storage-failed', 'the refresh could not be recorded in IndexedDB', { cause }));
+      this.deps.onFailed(
+        new TokenBrokerError('storage-failed', 'the refresh could not be recorded in IndexedDB', { cause }),
+      );
       marked = { ...base, inflight };
       ours = unchanged;
     }
     if (marked?.inflight?.id !== inflight.id) {
       if (!marked) return { kind: 'no-session' };
       if (!sameSession(marked, read)) return { kind: 'session', session: marked, adopted: true };
-      const error = new TokenBrokerError('refresh-unavailable', 'another worker took this refresh token a moment ago');
+      const error = new TokenBrokerError(
+        'refresh-unavailable',
+        'another worker took this refresh token a moment ago',
+      );
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
 
@@ -263,7 +292,12 @@ export class RefreshCoordinator {
         if (outcome.tokens.refreshToken) this.deps.onOrphaned(outcome.tokens.refreshToken);
         return saved ? { kind: 'session', session: saved, adopted: true } : { kind: 'no-session' };
       }
-      return { kind: 'session', session: next, adopted: false, ...(outcome.flaw ? { flaw: outcome.flaw } : {}) };
+      return {
+        kind: 'session',
+        session: next,
+        adopted: false,
+        ...(outcome.flaw ? { flaw: outcome.flaw } : {}),
+      };
     }
     const { inflight: _done, ...answered } = marked;
     if (outcome.kind === 'rejected') {
@@ -278,14 +312,23 @@ export class RefreshCoordinator {
   }
 
   /** Stores a rotated session; if IndexedDB refuses, keeps it in memory rather than lose the token. */
-  private async write(decide: Parameters<SessionStore['update']>[0], next: StoredSession): Promise<StoredSession | null> {
+  private async write(
+    decide: Parameters<SessionStore['update']>[0],
+    next: StoredSession,
+  ): Promise<StoredSession | null> {
     try {
       return await this.deps.store.update(decide);
     } catch (cause) {
       const error = toTokenBrokerError(cause);
       if (error.code !== 'storage-failed') throw cause;
       // The token is rotated at the server: memory is now its only copy (see `locked`'s re-read).
-      this.deps.onFailed(new TokenBrokerError('storage-failed', 'the rotated session could not be stored; it is kept in memory', { cause }));
+      this.deps.onFailed(
+        new TokenBrokerError(
+          'storage-failed',
+          'the rotated session could not be stored; it is kept in memory',
+          { cause },
+        ),
+      );
       return next;
     }
   }

@@ -8,7 +8,11 @@ import type { StoredSession } from './store.js';
  * old refresh token valid; an answer whose access token was unusable (but whose rotated refresh
  * token was kept) keeps the old access token and its expiry, so the next refresh is due as before.
  */
-export function rotatedSession(base: StoredSession, outcome: Extract<AttemptOutcome, { kind: 'ok' }>, trigger: RefreshTrigger): StoredSession {
+export function rotatedSession(
+  base: StoredSession,
+  outcome: Extract<AttemptOutcome, { kind: 'ok' }>,
+  trigger: RefreshTrigger,
+): StoredSession {
   const { tokens, receivedAt, serverDate } = outcome;
   const { inflight: _answered, ...rest } = base;
   const fresh = tokens.accessToken !== undefined;
@@ -16,7 +20,10 @@ export function rotatedSession(base: StoredSession, outcome: Extract<AttemptOutc
     ...rest,
     accessToken: tokens.accessToken ?? base.accessToken,
     refreshToken: tokens.refreshToken ?? base.refreshToken,
-    expiresAt: tokens.accessToken !== undefined ? computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt, serverDate) : base.expiresAt,
+    expiresAt:
+      tokens.accessToken !== undefined
+        ? computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt, serverDate)
+        : base.expiresAt,
     receivedAt: fresh ? receivedAt : base.receivedAt,
     generation: base.generation + 1,
     trigger,

@@ -21,7 +21,11 @@ function result<A extends unknown[], T>(fn: (...args: A) => Promise<T>): (...arg
  * The functions pages may call. Frozen and stateless: Comlink lets the caller GET or SET
  * any property path of the exposed object, so it must hold nothing worth reading.
  */
-export function createBrokerApi(broker: Broker, claim: () => Promise<void>, fetchFn: typeof fetch = (input, init) => fetch(input, init)): BrokerApi {
+export function createBrokerApi(
+  broker: Broker,
+  claim: () => Promise<void>,
+  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+): BrokerApi {
   return Object.freeze({
     // Answers before storage is read: the page's handshake must be fast even for a cold worker.
     hello: result(async () => ({ protocol: PROTOCOL_VERSION })),
@@ -29,12 +33,15 @@ export function createBrokerApi(broker: Broker, claim: () => Promise<void>, fetc
     captureLogin: result((request: WireRequest) => captureLoginForPage(broker, request, fetchFn)),
     configure: result((config: DeclarativeConfig) => broker.configure(config)),
     setSession: result((tokens: SessionTokens) => broker.setSession(tokens)),
-    getAccessToken: result(async (options?: { minValidityMs?: number }) => broker.getAccessToken(Number(options?.minValidityMs) || 0)),
+    getAccessToken: result(async (options?: { minValidityMs?: number }) =>
+      broker.getAccessToken(Number(options?.minValidityMs) || 0),
+    ),
     refresh: result(async (request: RefreshRequest) => {
       const trigger = request?.trigger === 'unauthorized' ? 'unauthorized' : 'explicit';
       const generation = typeof request?.seenGeneration === 'number' ? request.seenGeneration : undefined;
       const lineage = typeof request?.seenSession === 'string' ? request.seenSession : undefined;
-      const seen = generation === undefined ? undefined : { generation, ...(lineage === undefined ? {} : { lineage }) };
+      const seen =
+        generation === undefined ? undefined : { generation, ...(lineage === undefined ? {} : { lineage }) };
       // Callers stop waiting at the refresh timeout; the refresh runs on (install.ts keeps the worker alive).
       await broker.refreshWithin(broker.currentConfig()?.refreshTimeoutMs ?? 10_000, trigger, seen);
       return broker.status();
@@ -106,7 +113,14 @@ const METHOD_NAME = /^[a-z][A-Za-z]{0,31}$/;
 /** The name of a well-formed call to a method `api` does not have, else null. */
 function unsupportedMethod(api: BrokerApi, call: unknown): string | null {
   const c = call as { type?: unknown; path?: unknown } | null;
-  if (typeof c !== 'object' || c === null || c.type !== 'APPLY' || !Array.isArray(c.path) || c.path.length !== 1) return null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    c.type !== 'APPLY' ||
+    !Array.isArray(c.path) ||
+    c.path.length !== 1
+  )
+    return null;
   const name: unknown = c.path[0];
   if (typeof name !== 'string' || !METHOD_NAME.test(name) || name in api) return null;
   return name;
@@ -114,14 +128,24 @@ function unsupportedMethod(api: BrokerApi, call: unknown): string | null {
 
 /** A stand-in holding only `name`, which answers `worker-unavailable` (nothing else to read). */
 function unsupportedApi(name: string): object {
-  const error = new TokenBrokerError('worker-unavailable', `this worker version does not support ${name}(); the page and worker are of different versions`);
+  const error = new TokenBrokerError(
+    'worker-unavailable',
+    `this worker version does not support ${name}(); the page and worker are of different versions`,
+  );
   const answer = async (): Promise<Result<never>> => ({ ok: false, error: serializeError(error) });
   return Object.freeze({ [name]: answer });
 }
 
 function isMethodCall(api: BrokerApi, call: unknown): boolean {
   const c = call as { type?: unknown; path?: unknown } | null;
-  if (typeof c !== 'object' || c === null || c.type !== 'APPLY' || !Array.isArray(c.path) || c.path.length !== 1) return false;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    c.type !== 'APPLY' ||
+    !Array.isArray(c.path) ||
+    c.path.length !== 1
+  )
+    return false;
   const name: unknown = c.path[0];
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
 }

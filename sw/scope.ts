@@ -11,7 +11,9 @@ export function isInterceptable(request: Request): boolean {
 
 /** Paths of the broker's endpoints that live on `origin`. */
 function endpointsAt(origin: string, config: ResolvedConfig): string[] {
-  return [config.tokenEndpoint, config.loginEndpoint, config.revocationEndpoint].filter((u): u is URL => u !== null && u.origin === origin).map((u) => u.pathname);
+  return [config.tokenEndpoint, config.loginEndpoint, config.revocationEndpoint]
+    .filter((u): u is URL => u !== null && u.origin === origin)
+    .map((u) => u.pathname);
 }
 
 /**
@@ -22,13 +24,22 @@ function endpointsAt(origin: string, config: ResolvedConfig): string[] {
  */
 export function isInScope(url: URL, config: ResolvedConfig): boolean {
   if (url.origin !== config.origin && !config.allowedOrigins.has(url.origin)) return false;
-  return isTokenPath(url.pathname, { apiPaths: config.apiPaths, excludePaths: config.excludePaths, endpoints: endpointsAt(url.origin, config) });
+  return isTokenPath(url.pathname, {
+    apiPaths: config.apiPaths,
+    excludePaths: config.excludePaths,
+    endpoints: endpointsAt(url.origin, config),
+  });
 }
 
 /** A POST that any server reading of its path would route to the login endpoint. */
 export function isLoginRequest(request: Request, url: URL, config: ResolvedConfig): boolean {
   const login = config.loginEndpoint;
-  return request.method === 'POST' && login !== null && url.origin === login.origin && isEndpointPath(url.pathname, [login.pathname]);
+  return (
+    request.method === 'POST' &&
+    login !== null &&
+    url.origin === login.origin &&
+    isEndpointPath(url.pathname, [login.pathname])
+  );
 }
 
 /** What the broker does with an interceptable request. */

@@ -57,7 +57,11 @@ const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 const TRIGGERS: readonly unknown[] = ['login', 'proactive', 'unauthorized', 'explicit'];
 
 /** The session a login stores: a new lineage, whose first generation follows every earlier one. */
-export function loginSession(tokens: { accessToken: string; refreshToken: string; expiresIn: number | undefined }, receivedAt: number, generation: number): StoredSession {
+export function loginSession(
+  tokens: { accessToken: string; refreshToken: string; expiresIn: number | undefined },
+  receivedAt: number,
+  generation: number,
+): StoredSession {
   return {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
@@ -71,7 +75,9 @@ export function loginSession(tokens: { accessToken: string; refreshToken: string
 
 /** A new lineage id (not secret: it only has to differ between logins). */
 export function newLineage(): string {
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return (
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
 }
 
 /**
@@ -98,7 +104,8 @@ export function readSession(raw: unknown): StoredSession | null {
     TRIGGERS.includes(r.trigger) &&
     (r['schema'] === undefined || (Number.isSafeInteger(r['schema']) && (r['schema'] as number) >= 1)) &&
     (r.lineage === undefined || isString(r.lineage)) &&
-    (r.inflight === undefined || (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance)));
+    (r.inflight === undefined ||
+      (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance)));
   if (!ok) throw new TokenBrokerError('storage-lost', 'the stored session record is corrupt');
   const { schema: _writer, ...session } = r as StoredSession & { schema?: number };
   return { ...session, lineage: r.lineage ?? LEGACY_LINEAGE };

@@ -48,8 +48,13 @@ function parseUrl(value: string, origin: string, name: string): URL {
   } catch (cause) {
     throw new TokenBrokerError('invalid-config', `${name} is not a URL: ${JSON.stringify(value)}`, { cause });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TokenBrokerError('invalid-config', `${name} must be an http(s) URL, not ${JSON.stringify(value)}`);
-  if (url.username !== '' || url.password !== '') throw new TokenBrokerError('invalid-config', `${name} must not carry credentials`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new TokenBrokerError(
+      'invalid-config',
+      `${name} must be an http(s) URL, not ${JSON.stringify(value)}`,
+    );
+  if (url.username !== '' || url.password !== '')
+    throw new TokenBrokerError('invalid-config', `${name} must not carry credentials`);
   return url;
 }
 
@@ -58,13 +63,20 @@ function parseUrl(value: string, origin: string, name: string): URL {
  * would hurt the session. Every option is checked for type and range first (sw/config-rules.ts);
  * anything wrong throws `invalid-config` naming the option, never another code.
  */
-export function resolveConfig(config: TokenBrokerConfig, origin: string, limits: ConfigLimits = DEFAULT_LIMITS): ResolvedConfig {
+export function resolveConfig(
+  config: TokenBrokerConfig,
+  origin: string,
+  limits: ConfigLimits = DEFAULT_LIMITS,
+): ResolvedConfig {
   checkConfigFields(config, limits);
   const allowedOrigins = new Set(config.allowedOrigins ?? []);
   const url = (value: string, name: string): URL => {
     const parsed = parseUrl(value, origin, name);
     if (parsed.origin !== origin && !allowedOrigins.has(parsed.origin)) {
-      throw new TokenBrokerError('invalid-config', `${name} must be same-origin or listed in allowedOrigins, not ${parsed.origin}`);
+      throw new TokenBrokerError(
+        'invalid-config',
+        `${name} must be same-origin or listed in allowedOrigins, not ${parsed.origin}`,
+      );
     }
     return parsed;
   };
@@ -80,21 +92,33 @@ export function resolveConfig(config: TokenBrokerConfig, origin: string, limits:
     allowedOrigins,
     excludePaths: config.excludePaths ?? [],
     loginEndpoint: config.loginEndpoint === undefined ? null : url(config.loginEndpoint, 'loginEndpoint'),
-    revocationEndpoint: config.revocationEndpoint === undefined ? null : url(config.revocationEndpoint, 'revocationEndpoint'),
+    revocationEndpoint:
+      config.revocationEndpoint === undefined ? null : url(config.revocationEndpoint, 'revocationEndpoint'),
     refreshLeadMs: ms(config.refreshLeadSeconds, 30),
     refreshTimeoutMs: ms(config.refreshTimeoutSeconds, 10),
     requestWaitMs: ms(config.requestWaitSeconds, 10),
-    backoff: { initialMs: ms(config.backoff?.initialSeconds, 0.5), maxMs: ms(config.backoff?.maxSeconds, 30) },
+    backoff: {
+      initialMs: ms(config.backoff?.initialSeconds, 0.5),
+      maxMs: ms(config.backoff?.maxSeconds, 30),
+    },
     maxRefreshAttempts: config.maxRefreshAttempts ?? 3,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,
-    hooks: { buildRequest: config.buildRequest, parseResponse: config.parseResponse, isDefinitiveRejection: config.isDefinitiveRejection },
+    hooks: {
+      buildRequest: config.buildRequest,
+      parseResponse: config.parseResponse,
+      isDefinitiveRejection: config.isDefinitiveRejection,
+    },
   };
 }
 
 /** `resolveConfig`, or null for a config that fails the rules (e.g. one stored by an older version). */
-export function safeResolve(config: TokenBrokerConfig, origin: string, limits?: ConfigLimits): ResolvedConfig | null {
+export function safeResolve(
+  config: TokenBrokerConfig,
+  origin: string,
+  limits?: ConfigLimits,
+): ResolvedConfig | null {
   try {
     return resolveConfig(config, origin, limits);
   } catch {

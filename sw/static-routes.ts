@@ -3,7 +3,21 @@
 // styles, images…). Only fetch/XHR requests (destination '') can carry API calls. Feature
 // detected: elsewhere those requests reach the fetch handler, which returns at once.
 
-const STATIC_DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest', 'audio', 'video', 'track', 'worker', 'iframe', 'object', 'embed'];
+const STATIC_DESTINATIONS = [
+  'document',
+  'script',
+  'style',
+  'image',
+  'font',
+  'manifest',
+  'audio',
+  'video',
+  'track',
+  'worker',
+  'iframe',
+  'object',
+  'embed',
+];
 
 interface RouterRule {
   condition: Record<string, unknown>;
@@ -20,7 +34,10 @@ export function addBypassRoutes(event: ExtendableEvent): void {
   if (typeof install.addRoutes !== 'function') return;
   const rules: RouterRule[] = [
     { condition: { requestMode: 'navigate' }, source: 'network' },
-    { condition: { or: STATIC_DESTINATIONS.map((requestDestination) => ({ requestDestination })) }, source: 'network' },
+    {
+      condition: { or: STATIC_DESTINATIONS.map((requestDestination) => ({ requestDestination })) },
+      source: 'network',
+    },
   ];
   event.waitUntil(install.addRoutes(rules).catch(() => undefined));
 }

@@ -49,7 +49,10 @@ export const DB_VERSION = 1;
 export const OPEN_TIMEOUT_MS = 5_000;
 
 /** Opens (lazily, once) the broker's database through idb. */
-export function createIdbStore(name: string = DEFAULT_DB_NAME, openTimeoutMs = OPEN_TIMEOUT_MS): SessionStore {
+export function createIdbStore(
+  name: string = DEFAULT_DB_NAME,
+  openTimeoutMs = OPEN_TIMEOUT_MS,
+): SessionStore {
   let db: Promise<IDBPDatabase<BrokerDB>> | undefined;
   const forget = (): void => {
     db = undefined;
@@ -62,18 +65,27 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME, openTimeoutMs = O
       let late = false;
       const timer = setTimeout(() => {
         late = true;
-        reject(new TokenBrokerError('storage-failed', `IndexedDB "${name}" did not open within ${openTimeoutMs} ms`));
+        reject(
+          new TokenBrokerError(
+            'storage-failed',
+            `IndexedDB "${name}" did not open within ${openTimeoutMs} ms`,
+          ),
+        );
       }, openTimeoutMs);
-      connect().then(
-        (connection) => (late ? connection.close() : resolve(connection)),
-        (cause: unknown) => reject(cause),
-      ).finally(() => clearTimeout(timer));
+      connect()
+        .then(
+          (connection) => (late ? connection.close() : resolve(connection)),
+          (cause: unknown) => reject(cause),
+        )
+        .finally(() => clearTimeout(timer));
     });
   const openFailed = (cause: unknown): never => {
     forget();
     if (cause instanceof TokenBrokerError) throw cause;
     const newer = (cause as { name?: unknown } | null)?.name === 'VersionError';
-    const message = newer ? `IndexedDB "${name}" was upgraded by a newer version of the broker` : 'IndexedDB could not be opened';
+    const message = newer
+      ? `IndexedDB "${name}" was upgraded by a newer version of the broker`
+      : 'IndexedDB could not be opened';
     throw new TokenBrokerError('storage-failed', message, { cause });
   };
   const connect = (): Promise<IDBPDatabase<BrokerDB>> =>
@@ -92,7 +104,9 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME, openTimeoutMs = O
       terminated: forget,
     });
   const failed = (what: string) => (cause: unknown) => {
-    throw cause instanceof TokenBrokerError ? cause : new TokenBrokerError('storage-failed', `IndexedDB ${what} failed`, { cause });
+    throw cause instanceof TokenBrokerError
+      ? cause
+      : new TokenBrokerError('storage-failed', `IndexedDB ${what} failed`, { cause });
   };
   return {
     async read() {
@@ -129,7 +143,11 @@ export function createIdbStore(name: string = DEFAULT_DB_NAME, openTimeoutMs = O
       }
     },
     async readConfig() {
-      return ((await (await open()).get('config', 'current').catch(failed('read'))) as DeclarativeConfig | undefined) ?? null;
+      return (
+        ((await (await open()).get('config', 'current').catch(failed('read'))) as
+          | DeclarativeConfig
+          | undefined) ?? null
+      );
     },
     async writeConfig(config) {
       await (await open()).put('config', config, 'current').catch(failed('write'));

@@ -2,7 +2,12 @@ import type { ResolvedConfig } from './settings.js';
 import { parseStandardTokenResponse, type TokenFields } from './token-response.js';
 
 // GoTrue answers a dead refresh token with 400 and one of these codes (supabase auth-js).
-const GOTRUE_DEAD_CODES = new Set(['refresh_token_not_found', 'refresh_token_already_used', 'session_not_found', 'session_expired']);
+const GOTRUE_DEAD_CODES = new Set([
+  'refresh_token_not_found',
+  'refresh_token_already_used',
+  'session_not_found',
+  'session_expired',
+]);
 
 /** Builds the refresh request for the configured dialect (or the app's hook). */
 export function buildRefreshRequest(refreshToken: string, config: ResolvedConfig): Request {

@@ -26,7 +26,8 @@ function check(value: unknown, name: string, code: TokenBrokerErrorCode): string
   if (typeof value !== 'string') throw new TokenBrokerError(code, `${name} is missing or not a string`);
   if (value.length === 0) throw new TokenBrokerError(code, `${name} is empty`);
   if (value.length > MAX_TOKEN_RESPONSE_BYTES) throw new TokenBrokerError(code, `${name} is too long`);
-  if (!HEADER_SAFE.test(value)) throw new TokenBrokerError(code, `${name} contains characters unsafe in a header`);
+  if (!HEADER_SAFE.test(value))
+    throw new TokenBrokerError(code, `${name} contains characters unsafe in a header`);
   return value;
 }
 
@@ -45,7 +46,10 @@ function refreshToken(value: unknown, code: TokenBrokerErrorCode): string | unde
 }
 
 /** Rejects anything the broker must not store. `code` says whose fault it is. */
-export function validateTokens(fields: TokenFields, code: TokenBrokerErrorCode = 'invalid-token-response'): ValidTokens {
+export function validateTokens(
+  fields: TokenFields,
+  code: TokenBrokerErrorCode = 'invalid-token-response',
+): ValidTokens {
   return {
     accessToken: check(fields.accessToken, 'access token', code),
     refreshToken: refreshToken(fields.refreshToken, code),
@@ -90,7 +94,10 @@ export function salvageTokens(fields: TokenFields): { tokens: SalvagedTokens; fl
 }
 
 /** Reads at most `limit` bytes of a body as text; larger bodies are refused without buffering them. */
-export async function readCappedText(response: Response, limit: number = MAX_TOKEN_RESPONSE_BYTES): Promise<string> {
+export async function readCappedText(
+  response: Response,
+  limit: number = MAX_TOKEN_RESPONSE_BYTES,
+): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (declared > limit || !response.body) {
     await response.body?.cancel();
@@ -131,7 +138,8 @@ export function parseJson(text: string): unknown {
 /** The standard OAuth 2.0 / GoTrue field names. */
 export async function parseStandardTokenResponse(response: Response): Promise<TokenFields> {
   const body = parseJson(await readCappedText(response));
-  if (typeof body !== 'object' || body === null) throw new TokenBrokerError('invalid-token-response', 'token response is not a JSON object');
+  if (typeof body !== 'object' || body === null)
+    throw new TokenBrokerError('invalid-token-response', 'token response is not a JSON object');
   const b = body as Record<string, unknown>;
   return { accessToken: b.access_token, refreshToken: b.refresh_token, expiresIn: b.expires_in };
 }

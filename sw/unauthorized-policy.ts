@@ -28,8 +28,11 @@ export class UnauthorizedPolicy {
 
   decide(sent: Pick<StoredSession, 'lineage' | 'generation'>): UnauthorizedDecision {
     const u = this.uncured;
-    if (u && u.lineage === sent.lineage && sent.generation >= u.generation) return 'unauthorized-after-refresh';
-    return this.recent(sent.lineage).length >= UNAUTHORIZED_REFRESH_BUDGET.max ? 'refresh-budget-exceeded' : 'refresh';
+    if (u && u.lineage === sent.lineage && sent.generation >= u.generation)
+      return 'unauthorized-after-refresh';
+    return this.recent(sent.lineage).length >= UNAUTHORIZED_REFRESH_BUDGET.max
+      ? 'refresh-budget-exceeded'
+      : 'refresh';
   }
 
   /** True the first time this lineage's exhausted budget is reported (tell the app once). */

@@ -33,7 +33,8 @@ export function createConfigWait(deps: ConfigWaitDeps): () => Promise<boolean> {
     }
     return deps.configured();
   };
-  return () => (deps.configured() ? Promise.resolve(true) : (attempt ??= wait()).then(() => deps.configured()));
+  return () =>
+    deps.configured() ? Promise.resolve(true) : (attempt ??= wait()).then(() => deps.configured());
 }
 
 /**
@@ -47,9 +48,14 @@ export async function withholdRefreshTokens(request: Request, response: Response
   const body = parseJson(await response.clone().text());
   if (typeof body !== 'object' || body === null || !('refresh_token' in body)) return response;
   await response.body?.cancel();
-  const message = 'the worker has lost its configuration and withheld a response carrying a refresh token; retry';
+  const message =
+    'the worker has lost its configuration and withheld a response carrying a refresh token; retry';
   return new Response(JSON.stringify({ error: 'not-configured', message }), {
     status: 503,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', [ERROR_HEADER]: 'not-configured' },
+    headers: {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      [ERROR_HEADER]: 'not-configured',
+    },
   });
 }

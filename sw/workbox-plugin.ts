@@ -57,7 +57,10 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
         tracked.release();
         // requestWillFetch cannot answer: fail like the network, never send under another login.
         if (prepared.answer.type === 'error') throw new DOMException('the request was aborted', 'AbortError');
-        throw new TokenBrokerError('session-changed', 'the request was not sent: the login it belonged to has ended');
+        throw new TokenBrokerError(
+          'session-changed',
+          'the request was not sent: the login it belonged to has ended',
+        );
       }
       const attempt: Attempt = { prepared, signal: tracked.signal, release: tracked.release, waitUntil };
       state[ATTEMPT] = attempt;
@@ -70,7 +73,15 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
       try {
         const config = broker.currentConfig();
         if (!config) return response;
-        return await cureUnauthorized(broker, config, attempt.prepared, response, attempt.signal, attempt.waitUntil, fetchFn);
+        return await cureUnauthorized(
+          broker,
+          config,
+          attempt.prepared,
+          response,
+          attempt.signal,
+          attempt.waitUntil,
+          fetchFn,
+        );
       } finally {
         attempt.release();
       }

@@ -32,7 +32,9 @@ export type Fields = Record<string, unknown>;
 export function parseFields(body: Buffer, contentType: string | undefined): Fields | null {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const text = body.toString('utf8');
-  const asJson = type === 'application/json' || type.endsWith('+json') ||
+  const asJson =
+    type === 'application/json' ||
+    type.endsWith('+json') ||
     (type !== 'application/x-www-form-urlencoded' && text.trimStart().startsWith('{'));
   if (asJson) {
     try {

@@ -12,12 +12,14 @@ export function createTestControl(state: ServerState): TestControl {
     setRefreshLatency: (latency) => state.faults.setLatency(latency),
     configure(config) {
       // Check both before changing either, so a bad call changes nothing.
-      const ttl = config.accessTtlSeconds === undefined
-        ? state.config.accessTtlSeconds
-        : checkSeconds(config.accessTtlSeconds, 'accessTtlSeconds', false);
-      const grace = config.reuseGraceSeconds === undefined
-        ? state.config.reuseGraceSeconds
-        : checkSeconds(config.reuseGraceSeconds, 'reuseGraceSeconds', true);
+      const ttl =
+        config.accessTtlSeconds === undefined
+          ? state.config.accessTtlSeconds
+          : checkSeconds(config.accessTtlSeconds, 'accessTtlSeconds', false);
+      const grace =
+        config.reuseGraceSeconds === undefined
+          ? state.config.reuseGraceSeconds
+          : checkSeconds(config.reuseGraceSeconds, 'reuseGraceSeconds', true);
       state.config.accessTtlSeconds = ttl;
       state.config.reuseGraceSeconds = grace;
     },

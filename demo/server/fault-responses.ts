@@ -24,7 +24,9 @@ export function answerWithFault(state: ServerState, res: ServerResponse, fault: 
       const error = errorCodeFor(fault.status);
       if (error === 'invalid_grant') state.counters.bump('invalidGrants');
       const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(fault.retryAfterSeconds)) };
+        fault.retryAfterSeconds === undefined
+          ? {}
+          : { 'Retry-After': String(Math.ceil(fault.retryAfterSeconds)) };
       sendJson(res, fault.status, { error, error_description: 'injected fault' }, headers);
       return;
     }
@@ -57,7 +59,10 @@ function answerMalformed(state: ServerState, res: ServerResponse, variant: Malfo
   sendJson(res, 200, malformedBody(variant, good));
 }
 
-function malformedBody(variant: Exclude<MalformedVariant, 'not-json'>, good: Record<string, unknown>): unknown {
+function malformedBody(
+  variant: Exclude<MalformedVariant, 'not-json'>,
+  good: Record<string, unknown>,
+): unknown {
   switch (variant) {
     case 'missing-token': {
       const { access_token: _omitted, ...rest } = good;
@@ -81,5 +86,12 @@ function malformedBody(variant: Exclude<MalformedVariant, 'not-json'>, good: Rec
 
 function fakeAccessToken(ttl: number): string {
   const iat = Date.now() / 1000;
-  return createJwtSigner().sign({ sub: 'demo', fam: 'fam_fake', gen: 0, iat, exp: iat + ttl, jti: randomUUID() });
+  return createJwtSigner().sign({
+    sub: 'demo',
+    fam: 'fam_fake',
+    gen: 0,
+    iat,
+    exp: iat + ttl,
+    jti: randomUUID(),
+  });
 }

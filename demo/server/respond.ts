@@ -11,5 +11,10 @@ export function send(res: ServerResponse, status: number, headers: Headers, body
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Headers = {}): void {
   // API answers are per-user and per-moment: never let a cache or the worker's HTTP cache keep them.
-  send(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }, JSON.stringify(body));
+  send(
+    res,
+    status,
+    { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    JSON.stringify(body),
+  );
 }

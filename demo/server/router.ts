@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, sendJson } from './respond.js';
 import { handleLogin, handleRefresh, handleRevoke } from './routes-auth.js';
-import { handleEcho, handleMe, handlePing, handleForbidden, handleRedirect, handleSlow } from './routes-api.js';
+import {
+  handleEcho,
+  handleMe,
+  handlePing,
+  handleForbidden,
+  handleRedirect,
+  handleSlow,
+} from './routes-api.js';
 import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
 import type { ServerState } from './state.js';
 import { serveStatic } from './static.js';
@@ -72,8 +79,14 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
     const methods = apiRoutes[pathname];
     const handler = methods?.[req.method ?? ''];
     if (!methods) sendJson(res, 404, { error: 'not_found' });
-    else if (!handler) sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: Object.keys(methods).join(', ') });
-    else void guard(Promise.resolve().then(() => handler(state, req, res)), res, true);
+    else if (!handler)
+      sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: Object.keys(methods).join(', ') });
+    else
+      void guard(
+        Promise.resolve().then(() => handler(state, req, res)),
+        res,
+        true,
+      );
   };
 }
 
@@ -106,7 +119,10 @@ async function guard(work: Promise<void>, res: ServerResponse, json: boolean): P
   } catch (error) {
     if (res.destroyed || res.headersSent) return;
     // Only the error's name and message: handler errors never carry token material.
-    console.error('sw-token-broker demo server: internal error:', error instanceof Error ? error.message : 'unknown');
+    console.error(
+      'sw-token-broker demo server: internal error:',
+      error instanceof Error ? error.message : 'unknown',
+    );
     if (json) sendJson(res, 500, { error: 'server_error' });
     else send(res, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Internal error');
   }

@@ -29,7 +29,11 @@ export function handleMe(state: ServerState, req: IncomingMessage, res: ServerRe
 }
 
 /** Reports the body as bytes and a hash, so clients can prove a replayed body arrived intact. */
-export async function handleEcho(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleEcho(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (!requireAuth(state, req, res)) return;
   const body = await readBody(req);
   if (body === null) {
@@ -48,7 +52,11 @@ export async function handleEcho(state: ServerState, req: IncomingMessage, res: 
  * Answers after `?ms=` (default 1 s, at most 30 s). The token is checked on arrival, or after the
  * wait with `?validate=end`, to test tokens that expire while a request is in flight.
  */
-export async function handleSlow(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleSlow(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const requested = Number(query.get('ms') ?? SLOW_DEFAULT_MS);
   const ms = Number.isFinite(requested) ? Math.min(Math.max(requested, 0), SLOW_MAX_MS) : SLOW_DEFAULT_MS;
@@ -83,13 +91,20 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * `Location: ?to=`, an absolute http(s) URL. Lets e2e tests follow an in-scope request that
  * the server redirects elsewhere. A request body is read and discarded.
  */
-export async function handleRedirect(_state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRedirect(
+  _state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET') await readBody(req);
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const rawStatus = query.get('status') ?? '302';
   const status = /^\d{3}$/.test(rawStatus) ? Number(rawStatus) : NaN;
   if (!REDIRECT_STATUSES.has(status)) {
-    sendJson(res, 400, { error: 'invalid_request', error_description: 'status must be one of 301, 302, 303, 307, 308' });
+    sendJson(res, 400, {
+      error: 'invalid_request',
+      error_description: 'status must be one of 301, 302, 303, 307, 308',
+    });
     return;
   }
   const to = query.get('to');

@@ -30,7 +30,8 @@ async function readFields(req: IncomingMessage, res: ServerResponse): Promise<Fi
     return null;
   }
   const fields = parseFields(body, req.headers['content-type']);
-  if (!fields) sendJson(res, 400, { error: 'invalid_request', error_description: 'expected a JSON or form body' });
+  if (!fields)
+    sendJson(res, 400, { error: 'invalid_request', error_description: 'expected a JSON or form body' });
   return fields;
 }
 
@@ -39,7 +40,11 @@ function invalidGrant(state: ServerState, res: ServerResponse, description: stri
   sendJson(res, 401, { error: 'invalid_grant', error_description: description });
 }
 
-export async function handleLogin(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleLogin(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const fields = await readFields(req, res);
   if (!fields) return;
   const ok = fields.username === DEMO_CREDENTIALS.username && fields.password === DEMO_CREDENTIALS.password;
@@ -48,7 +53,11 @@ export async function handleLogin(state: ServerState, req: IncomingMessage, res:
     return;
   }
   state.counters.bump('logins');
-  sendJson(res, 200, issueTokens(state, state.store.createFamily(DEMO_CREDENTIALS.username, clientOf(fields))));
+  sendJson(
+    res,
+    200,
+    issueTokens(state, state.store.createFamily(DEMO_CREDENTIALS.username, clientOf(fields))),
+  );
 }
 
 /**
@@ -56,7 +65,11 @@ export async function handleLogin(state: ServerState, req: IncomingMessage, res:
  * in arrival order even when bodies arrive at different speeds. A fault replaces the whole answer
  * (even to a malformed request) and never rotates.
  */
-export async function handleRefresh(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRefresh(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   state.counters.bump('refreshCalls');
   const fault = state.faults.take();
   const fields = await readFields(req, res);
@@ -99,7 +112,11 @@ export async function handleRefresh(state: ServerState, req: IncomingMessage, re
       invalidGrant(state, res, 'refresh token reuse detected');
       return;
     case 'invalid':
-      invalidGrant(state, res, outcome.why === 'family-revoked' ? 'refresh token revoked' : 'unknown refresh token');
+      invalidGrant(
+        state,
+        res,
+        outcome.why === 'family-revoked' ? 'refresh token revoked' : 'unknown refresh token',
+      );
       return;
   }
 }
@@ -111,7 +128,11 @@ export async function handleRefresh(state: ServerState, req: IncomingMessage, re
  * unknown or malformed token changes nothing and still gets 200 (§2.2), so an expired access
  * token found in a log cannot end a session.
  */
-export async function handleRevoke(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRevoke(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const fields = await readFields(req, res);
   if (!fields) return;
   const token = stringField(fields, 'token') ?? stringField(fields, 'refresh_token');
@@ -122,7 +143,10 @@ export async function handleRevoke(state: ServerState, req: IncomingMessage, res
   // The hint only orders the lookup (§2.1); both kinds are tried.
   const family = state.store.familyOf(token) ?? familyOfAccessToken(state, token);
   if (family && family.clientId !== clientOf(fields)) {
-    sendJson(res, 400, { error: 'invalid_request', error_description: 'the token was not issued to this client' });
+    sendJson(res, 400, {
+      error: 'invalid_request',
+      error_description: 'the token was not issued to this client',
+    });
     return;
   }
   if (family) state.store.revokeFamily(family.id, CLIENT_REVOKED_REASON);

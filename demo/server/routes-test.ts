@@ -35,16 +35,27 @@ const POST_ACTIONS: Record<string, Action> = {
 
 function asObject(body: unknown): Record<string, unknown> {
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('expected a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new TypeError('expected a JSON object');
   return body as Record<string, unknown>;
 }
 
 /** `/__test/*` over HTTP, for fixtures that run outside the server's process. */
-export async function handleTestRoute(control: TestControl, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function handleTestRoute(
+  control: TestControl,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   const name = pathname.slice(TEST_PREFIX.length);
   if (name === 'plain-sw.js') {
     // A service worker that is not the broker (it ignores messages), for the protocol handshake tests.
-    send(res, 200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache', 'Service-Worker-Allowed': '/' }, PLAIN_WORKER);
+    send(
+      res,
+      200,
+      { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache', 'Service-Worker-Allowed': '/' },
+      PLAIN_WORKER,
+    );
     return;
   }
   if (name === 'counters') {

@@ -29,13 +29,21 @@ function sendText(res: ServerResponse, status: number, text: string, extra: Head
 }
 
 /** Serves the built demo (also under `/apps/<name>/`); `/sw.js` may come from `swScript` and may control the whole origin. */
-export async function serveStatic(state: ServerState, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function serveStatic(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     return;
   }
   const isWorker = pathname === '/sw.js';
-  const file = isWorker && state.swScript !== undefined ? state.swScript : await locate(state.staticDir, APP_PAGE.test(pathname) ? '/' : pathname);
+  const file =
+    isWorker && state.swScript !== undefined
+      ? state.swScript
+      : await locate(state.staticDir, APP_PAGE.test(pathname) ? '/' : pathname);
   const body = file === null ? null : await readFile(file).catch(() => null);
   if (file === null || body === null) {
     sendText(res, 404, 'Not found');

@@ -36,14 +36,24 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json',
+};
 
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   let pageConfig: unknown = null;
   let verify: (token: string) => Promise<Verdict> = async () => ({ ok: false, reason: 'no verifier' });
   const api: ApiRecord[] = [];
 
-  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer,
+    extra: Record<string, string> = {},
+  ): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-cache', ...extra }).end(body);
   };
 
@@ -52,9 +62,18 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     const token = /^Bearer (\S+)$/.exec(auth)?.[1];
     const verdict: Verdict = token ? await verify(token) : { ok: false, reason: 'no token' };
     const status = verdict.ok ? 200 : 401;
-    api.push({ at: Date.now(), path, status, hadToken: token !== undefined, ...(verdict.ok ? {} : { reason: verdict.reason }) });
+    api.push({
+      at: Date.now(),
+      path,
+      status,
+      hadToken: token !== undefined,
+      ...(verdict.ok ? {} : { reason: verdict.reason }),
+    });
     if (verdict.ok) send(res, 200, 'application/json', JSON.stringify({ sub: verdict.subject }));
-    else send(res, 401, 'application/json', JSON.stringify({ error: 'invalid_token' }), { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    else
+      send(res, 401, 'application/json', JSON.stringify({ error: 'invalid_token' }), {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
   }
 
   async function serveFile(res: ServerResponse, file: string): Promise<void> {
@@ -72,7 +91,8 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
         const body = await readFile(options.swScript);
         return send(res, 200, TYPES['.js']!, body, { 'Service-Worker-Allowed': '/' });
       }
-      if (path === '/interop-config.json') return send(res, 200, 'application/json', JSON.stringify(pageConfig));
+      if (path === '/interop-config.json')
+        return send(res, 200, 'application/json', JSON.stringify(pageConfig));
       if (path === '/' || path === '/callback') return serveFile(res, join(options.staticDir, 'index.html'));
       const file = normalize(join(options.staticDir, path));
       if (!file.startsWith(options.staticDir)) return send(res, 404, 'text/plain', 'Not found');

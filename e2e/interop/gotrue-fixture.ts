@@ -70,7 +70,8 @@ export const GOTRUE_PASSWORD = 'correct horse';
 // Supabase's gateway answers CORS for any origin; the browser's preflight for `apikey` needs it.
 const CORS = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Headers': 'authorization, x-client-info, apikey, content-type, x-supabase-api-version',
+  'Access-Control-Allow-Headers':
+    'authorization, x-client-info, apikey, content-type, x-supabase-api-version',
   'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
 };
 
@@ -85,7 +86,12 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
   const reuses: string[] = [];
   let issued = 0;
   let minGeneration = 0;
-  const user = { id: '8d0fd2b3-9ca5-4a5e-8b29-1a2b3c4d5e6f', aud: 'authenticated', role: 'authenticated', email: GOTRUE_EMAIL };
+  const user = {
+    id: '8d0fd2b3-9ca5-4a5e-8b29-1a2b3c4d5e6f',
+    aud: 'authenticated',
+    role: 'authenticated',
+    email: GOTRUE_EMAIL,
+  };
 
   const send = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'Content-Type': 'application/json', ...CORS }).end(JSON.stringify(body));
@@ -93,7 +99,9 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
 
   /** GoTrue's HTTPError, in the shape the request's API version asks for. */
   const errorBody = (req: IncomingMessage, status: number, code: string, msg: string): unknown =>
-    (req.headers['x-supabase-api-version'] ?? '') >= '2024-01-01' ? { code, message: msg } : { code: status, error_code: code, msg };
+    (req.headers['x-supabase-api-version'] ?? '') >= '2024-01-01'
+      ? { code, message: msg }
+      : { code: status, error_code: code, msg };
 
   const newRefreshToken = (sessionId: string, parent: string | null): string => {
     const token = randomBytes(9).toString('base64url');
@@ -103,20 +111,36 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
 
   async function sessionResponse(sessionId: string, refreshToken: string): Promise<unknown> {
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = await new SignJWT({ role: 'authenticated', session_id: sessionId, email: user.email, gen: ++issued })
+    const accessToken = await new SignJWT({
+      role: 'authenticated',
+      session_id: sessionId,
+      email: user.email,
+      gen: ++issued,
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setAudience('authenticated')
       .setIssuedAt(now)
       .setExpirationTime(now + ttl)
       .sign(secret);
-    return { access_token: accessToken, token_type: 'bearer', expires_in: ttl, expires_at: now + ttl, refresh_token: refreshToken, user };
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: ttl,
+      expires_at: now + ttl,
+      refresh_token: refreshToken,
+      user,
+    };
   }
 
   /** internal/api/token_refresh.go, minus the database. */
   async function refreshGrant(req: IncomingMessage, token: string): Promise<[number, unknown]> {
     const row = rows.get(token);
-    if (!row || !sessions.has(row.sessionId)) return [400, errorBody(req, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')];
+    if (!row || !sessions.has(row.sessionId))
+      return [
+        400,
+        errorBody(req, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found'),
+      ];
     if (row.revoked) {
       reuses.push(token);
       const active = [...rows.values()].find((r) => r.sessionId === row.sessionId && !r.revoked);
@@ -156,7 +180,10 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
     let answer: unknown;
     if (call.apikey !== apiKey) {
       // The gateway (Kong), before GoTrue: not a GoTrue error body.
-      [status, answer] = [401, { message: call.apikey === null ? 'No API key found in request' : 'Invalid API key' }];
+      [status, answer] = [
+        401,
+        { message: call.apikey === null ? 'No API key found in request' : 'Invalid API key' },
+      ];
     } else if (grantType === 'password') {
       if (body.email !== GOTRUE_EMAIL || body.password !== GOTRUE_PASSWORD) {
         [status, answer] = [400, errorBody(req, 400, 'invalid_credentials', 'Invalid login credentials')];
@@ -207,7 +234,9 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
       if (url.pathname.startsWith('/rest/v1/')) return rest(req, res, url.pathname);
       return send(res, 404, { code: 404, error_code: 'not_found', msg: 'Not found' });
     };
-    handle().catch((error: unknown) => send(res, 500, { code: 500, error_code: 'unexpected_failure', msg: String(error) }));
+    handle().catch((error: unknown) =>
+      send(res, 500, { code: 500, error_code: 'unexpected_failure', msg: String(error) }),
+    );
   });
   const listening = await listenOnLoopback(server);
 
@@ -217,7 +246,8 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
     tokenCalls,
     restCalls,
     reuses,
-    activeRefreshTokens: () => [...rows.values()].filter((r) => sessions.has(r.sessionId) && !r.revoked).map((r) => r.token),
+    activeRefreshTokens: () =>
+      [...rows.values()].filter((r) => sessions.has(r.sessionId) && !r.revoked).map((r) => r.token),
     expireAccessTokens: () => void (minGeneration = issued),
     signOutEverywhere: () => sessions.clear(),
     close: () => listening.close(),

@@ -18,7 +18,10 @@ const test = base.extend<{ gotrue: GoTrueFixture }>({
   gotrue: async ({ app }, use) => {
     const gotrue = await startGoTrueFixture({ accessTtlSeconds: TTL_S });
     try {
-      const config: PageConfig = { worker: { ...supabaseWorkerConfig(gotrue), refreshLeadSeconds: LEAD_S }, gotrue: { url: gotrue.url, apiKey: gotrue.apiKey } };
+      const config: PageConfig = {
+        worker: { ...supabaseWorkerConfig(gotrue), refreshLeadSeconds: LEAD_S },
+        gotrue: { url: gotrue.url, apiKey: gotrue.apiKey },
+      };
       app.setPageConfig(config);
       await use(gotrue);
     } finally {
@@ -39,19 +42,33 @@ function supabaseWorkerConfig(gotrue: GoTrueFixture): DeclarativeConfig {
   };
 }
 
-test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with apikey; then a sign-out elsewhere logs both tabs out`, async ({ context, app, gotrue }) => {
+test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with apikey; then a sign-out elsewhere logs both tabs out`, async ({
+  context,
+  app,
+  gotrue,
+}) => {
   const tabs = [await openApp(context, app.url), await openApp(context, app.url)];
   await gotrueLogin(tabs[0]!, GOTRUE_EMAIL, GOTRUE_PASSWORD);
-  const rest = { url: `${gotrue.url}/rest/v1/todos`, headers: { apikey: gotrue.apiKey, Authorization: `Bearer ${gotrue.apiKey}` } };
+  const rest = {
+    url: `${gotrue.url}/rest/v1/todos`,
+    headers: { apikey: gotrue.apiKey, Authorization: `Bearer ${gotrue.apiKey}` },
+  };
   await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 6, ...rest })));
   const refreshes = () => gotrue.tokenCalls.filter((c) => c.grantType === 'refresh_token');
   // Time is the subject: storm until the fixture rotated LIFETIMES times (or refused something).
   await expect
-    .poll(() => refreshes().filter((c) => c.status === 200).length >= LIFETIMES || refreshes().some((c) => c.status >= 300), { timeout: (LIFETIMES + 2) * TTL_S * 1000, intervals: [50] })
+    .poll(
+      () =>
+        refreshes().filter((c) => c.status === 200).length >= LIFETIMES ||
+        refreshes().some((c) => c.status >= 300),
+      { timeout: (LIFETIMES + 2) * TTL_S * 1000, intervals: [50] },
+    )
     .toBe(true);
   const storms = await Promise.all(tabs.map((tab) => stopStorm(tab)));
 
-  expect(refreshes().map((c) => [c.status, c.apikey, c.contentType])).toEqual(Array(LIFETIMES).fill([200, gotrue.apiKey, 'application/json']));
+  expect(refreshes().map((c) => [c.status, c.apikey, c.contentType])).toEqual(
+    Array(LIFETIMES).fill([200, gotrue.apiKey, 'application/json']),
+  );
   expect(gotrue.reuses).toEqual([]);
   for (const [i, storm] of storms.entries()) {
     expect(storm.failed, `tab ${i} failures: ${storm.failures.join('; ')}`).toBe(0);
@@ -65,7 +82,13 @@ test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with ap
   // refresh_token_not_found, and both tabs hear refresh-rejected.
   gotrue.signOutEverywhere();
   for (const tab of tabs) {
-    await expect.poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 }).toEqual([expect.objectContaining({ reason: 'refresh-rejected' })]);
+    await expect
+      .poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
+      .toEqual([expect.objectContaining({ reason: 'refresh-rejected' })]);
   }
-  expect(refreshes().slice(LIFETIMES).map((c) => c.errorCode)).toEqual(['refresh_token_not_found']);
+  expect(
+    refreshes()
+      .slice(LIFETIMES)
+      .map((c) => c.errorCode),
+  ).toEqual(['refresh_token_not_found']);
 });

@@ -69,7 +69,11 @@ function configureApp(app: AppServer, oidc: OidcServer, handOver: HandOver): voi
   const jwks = createRemoteJWKSet(new URL(oidc.jwksUri));
   app.setVerifier(async (token): Promise<Verdict> => {
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer: oidc.issuer, audience: oidc.resource, typ: 'at+jwt' });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: oidc.issuer,
+        audience: oidc.resource,
+        typ: 'at+jwt',
+      });
       return { ok: true, subject: String(payload.sub) };
     } catch (error) {
       return { ok: false, reason: error instanceof joseErrors.JOSEError ? error.code : String(error) };
@@ -84,22 +88,31 @@ function timingViolations(issued: TokenEvent[]): string[] {
     const previous = issued[i - 1]!;
     const refresh = issued[i]!;
     // The broker counts from when the answer reached it, which is after the provider's event.
-    if (refresh.at < previous.at + TTL_S * 1000 - EFFECTIVE_LEAD_MS - 50) violations.push(`refresh ${i} came ${refresh.at - previous.at} ms after the previous token`);
-    if (refresh.at >= previous.accessTokenExp! * 1000) violations.push(`refresh ${i} came after the token it replaced expired`);
+    if (refresh.at < previous.at + TTL_S * 1000 - EFFECTIVE_LEAD_MS - 50)
+      violations.push(`refresh ${i} came ${refresh.at - previous.at} ms after the previous token`);
+    if (refresh.at >= previous.accessTokenExp! * 1000)
+      violations.push(`refresh ${i} came after the token it replaced expired`);
   }
   return violations;
 }
 
-test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime, zero invalid_grant, every request verified`, async ({ context, app, oidc }) => {
+test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime, zero invalid_grant, every request verified`, async ({
+  context,
+  app,
+  oidc,
+}) => {
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await openApp(context, app.url));
   await oauthLogin(tabs[0]!, app.url);
-  expect(oidc.counters.events.map((e) => [e.grantType, e.outcome])).toEqual([['authorization_code', 'success']]);
+  expect(oidc.counters.events.map((e) => [e.grantType, e.outcome])).toEqual([
+    ['authorization_code', 'success'],
+  ]);
 
   await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 8 })));
   // Time is the subject: storm until the provider rotated the refresh token LIFETIMES times
   // (or refused something: then the assertions below say what).
-  const settled = (): boolean => oidc.refreshes().length >= LIFETIMES || oidc.counters.events.some((e) => e.outcome === 'error');
+  const settled = (): boolean =>
+    oidc.refreshes().length >= LIFETIMES || oidc.counters.events.some((e) => e.outcome === 'error');
   await expect.poll(settled, { timeout: (LIFETIMES + 2) * TTL_S * 1000, intervals: [50] }).toBe(true);
   const storms = await Promise.all(tabs.map((tab) => stopStorm(tab)));
 
@@ -130,7 +143,11 @@ test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime,
 test.describe('worker captures the code exchange', () => {
   test.use({ handOver: 'capture' });
 
-  test('a revoked grant logs every tab out with refresh-rejected after exactly one refused refresh', async ({ context, app, oidc }) => {
+  test('a revoked grant logs every tab out with refresh-rejected after exactly one refused refresh', async ({
+    context,
+    app,
+    oidc,
+  }) => {
     const tabs = [];
     for (let i = 0; i < 3; i++) tabs.push(await openApp(context, app.url));
     // The worker captured the code exchange: the login fails if the page saw a refresh_token.
@@ -144,13 +161,17 @@ test.describe('worker captures the code exchange', () => {
     const postsBefore = oidc.counters.tokenPosts;
     await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 2, pauseMs: 200 })));
     for (const tab of tabs) {
-      await expect.poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 }).toEqual([expect.objectContaining({ type: 'logout', reason: 'refresh-rejected' })]);
+      await expect
+        .poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
+        .toEqual([expect.objectContaining({ type: 'logout', reason: 'refresh-rejected' })]);
     }
     await Promise.all(tabs.map((tab) => stopStorm(tab)));
 
     // Exactly one refresh reached the provider and was refused; nothing was sent after it.
     expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
-    expect(oidc.invalidGrants()).toEqual([expect.objectContaining({ grantType: 'refresh_token', error: 'invalid_grant' })]);
+    expect(oidc.invalidGrants()).toEqual([
+      expect.objectContaining({ grantType: 'refresh_token', error: 'invalid_grant' }),
+    ]);
     expect(oidc.refreshes().filter((e) => e.at >= revokedAt)).toEqual([]);
 
     // Logged out means no token: the API now sees requests without one, and refuses them.
@@ -164,18 +185,28 @@ test.describe('worker captures the code exchange', () => {
     expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
   });
 
-  test('logout revokes the refresh token at the provider (RFC 7009, cross-origin) and every tab hears user-logout', async ({ context, app, oidc }) => {
+  test('logout revokes the refresh token at the provider (RFC 7009, cross-origin) and every tab hears user-logout', async ({
+    context,
+    app,
+    oidc,
+  }) => {
     const tabs = [await openApp(context, app.url), await openApp(context, app.url)];
     await oauthLogin(tabs[0]!, app.url);
     expect(await callApi(tabs[1]!)).toEqual({ status: 200 });
 
     const loggedOutAt = Date.now();
-    await tabs[1]!.evaluate(() => (globalThis as unknown as { interop: { broker: { logout(): Promise<void> } } }).interop.broker.logout());
+    await tabs[1]!.evaluate(() =>
+      (globalThis as unknown as { interop: { broker: { logout(): Promise<void> } } }).interop.broker.logout(),
+    );
     for (const tab of tabs) {
-      await expect.poll(() => events(tab, 'logout')).toEqual([expect.objectContaining({ reason: 'user-logout' })]);
+      await expect
+        .poll(() => events(tab, 'logout'))
+        .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
     }
     await expect.poll(() => oidc.counters.destroyedRefreshTokens).toBe(1);
     expect(oidc.counters.revocationPosts).toBe(1);
-    expect(oidc.counters.events.filter((e) => e.grantType === 'refresh_token' && e.at >= loggedOutAt)).toEqual([]);
+    expect(
+      oidc.counters.events.filter((e) => e.grantType === 'refresh_token' && e.at >= loggedOutAt),
+    ).toEqual([]);
   });
 });

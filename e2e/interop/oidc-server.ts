@@ -91,7 +91,15 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     // revokes the whole grant (lib/actions/grants/refresh_token.js).
     rotateRefreshToken: true,
     pkce: { required: () => true },
-    ttl: { AccessToken: options.accessTtlSeconds, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600, IdToken: 3600 },
+    ttl: {
+      AccessToken: options.accessTtlSeconds,
+      AuthorizationCode: 60,
+      RefreshToken: 3600,
+      Grant: 3600,
+      Session: 3600,
+      Interaction: 600,
+      IdToken: 3600,
+    },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     features: {
       // The provider's own (unstyled) login and consent pages; any login/password is accepted.
@@ -104,7 +112,13 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
           if (indicator !== resource) throw new errors.InvalidTarget();
-          return { scope: API_SCOPE, audience: resource, accessTokenTTL: options.accessTtlSeconds, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: API_SCOPE,
+            audience: resource,
+            accessTokenTTL: options.accessTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },
@@ -113,16 +127,34 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   // Default clientBasedCORS is kept on purpose: it lets a public client's redirect-URI origin
   // call the token and revocation endpoints, which is what the broker's worker relies on.
 
-  const counters: OidcCounters = { tokenPosts: 0, tokenPreflights: 0, events: [], consumedRefreshTokens: 0, revocationPosts: 0, destroyedRefreshTokens: 0 };
+  const counters: OidcCounters = {
+    tokenPosts: 0,
+    tokenPreflights: 0,
+    events: [],
+    consumedRefreshTokens: 0,
+    revocationPosts: 0,
+    destroyedRefreshTokens: 0,
+  };
   const grantIds = new Set<string>();
   const grantType = (ctx: KoaContextWithOIDC): string => String(ctx.oidc.params?.grant_type ?? '');
   provider.on('grant.success', (ctx) => {
     const grant = ctx.oidc.entities.Grant;
     if (grant?.jti) grantIds.add(grant.jti);
-    counters.events.push({ at: Date.now(), grantType: grantType(ctx), outcome: 'success', accessTokenExp: ctx.oidc.entities.AccessToken?.exp });
+    counters.events.push({
+      at: Date.now(),
+      grantType: grantType(ctx),
+      outcome: 'success',
+      accessTokenExp: ctx.oidc.entities.AccessToken?.exp,
+    });
   });
   provider.on('grant.error', (ctx, error) => {
-    counters.events.push({ at: Date.now(), grantType: grantType(ctx), outcome: 'error', error: error.error, detail: error.error_detail ?? error.error_description });
+    counters.events.push({
+      at: Date.now(),
+      grantType: grantType(ctx),
+      outcome: 'error',
+      error: error.error,
+      detail: error.error_detail ?? error.error_description,
+    });
   });
   provider.on('refresh_token.consumed', () => counters.consumedRefreshTokens++);
   provider.on('refresh_token.destroyed', () => counters.destroyedRefreshTokens++);
@@ -151,7 +183,11 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     invalidGrants: () => events((e) => e.error === 'invalid_grant'),
     async revokeAllGrants() {
       for (const id of grantIds) {
-        await Promise.all([provider.RefreshToken.revokeByGrantId(id), provider.AccessToken.revokeByGrantId(id), provider.Grant.adapter.destroy(id)]);
+        await Promise.all([
+          provider.RefreshToken.revokeByGrantId(id),
+          provider.AccessToken.revokeByGrantId(id),
+          provider.Grant.adapter.destroy(id),
+        ]);
       }
       return grantIds.size;
     },

@@ -35,12 +35,22 @@ export async function waitReady(page: Page): Promise<void> {
 }
 
 export function events(page: Page, type?: RecordedEvent['type']): Promise<RecordedEvent[]> {
-  return page.evaluate((t) => (globalThis as unknown as PageGlobal).interop.events.filter((e) => !t || e.type === t), type);
+  return page.evaluate(
+    (t) => (globalThis as unknown as PageGlobal).interop.events.filter((e) => !t || e.type === t),
+    type,
+  );
 }
 
 /** One `GET url` (same-origin path or absolute URL) with plain fetch in the page. */
-export function callApi(page: Page, url = '/api/me', headers: Record<string, string> = {}): Promise<CallResult> {
-  return page.evaluate(([u, h]) => (globalThis as unknown as PageGlobal).interop.callApi(u, h), [url, headers] as const);
+export function callApi(
+  page: Page,
+  url = '/api/me',
+  headers: Record<string, string> = {},
+): Promise<CallResult> {
+  return page.evaluate(([u, h]) => (globalThis as unknown as PageGlobal).interop.callApi(u, h), [
+    url,
+    headers,
+  ] as const);
 }
 
 export function brokerStatus(page: Page): Promise<{ loggedIn: boolean; generation: number }> {
@@ -59,7 +69,9 @@ export async function startStorm(
       g.__storm = storm;
       storm.done = (async () => {
         while (!storm.stop) {
-          const results = await Promise.all(Array.from({ length: burst }, () => g.interop.callApi(url, headers)));
+          const results = await Promise.all(
+            Array.from({ length: burst }, () => g.interop.callApi(url, headers)),
+          );
           for (const r of results) {
             if (r.status === 200) storm.ok++;
             else {
@@ -107,6 +119,9 @@ export async function oauthLogin(page: Page, appUrl: string, login = 'interop-us
 
 /** GoTrue password login in the page; the page hands the answer to the broker with `setSession`. */
 export async function gotrueLogin(page: Page, email: string, password: string): Promise<void> {
-  const result = await page.evaluate(([e, p]) => (globalThis as unknown as PageGlobal).interop.gotrueLogin(e, p), [email, password] as const);
+  const result = await page.evaluate(
+    ([e, p]) => (globalThis as unknown as PageGlobal).interop.gotrueLogin(e, p),
+    [email, password] as const,
+  );
   if (result !== 'logged in') throw new Error(`GoTrue login failed: ${result}`);
 }

@@ -21,7 +21,11 @@ const response = await fetch(`${SUPABASE_URL}/auth/v1/token?grant_type=password`
   body: JSON.stringify({ email: 'user@example.com', password: 'their password' }),
 });
 const session = await response.json();
-await broker.setSession({ accessToken: session.access_token, refreshToken: session.refresh_token, expiresIn: session.expires_in });
+await broker.setSession({
+  accessToken: session.access_token,
+  refreshToken: session.refresh_token,
+  expiresIn: session.expires_in,
+});
 
 const todos = await fetch(`${SUPABASE_URL}/rest/v1/todos`, { headers: { apikey: SUPABASE_ANON_KEY } });
 console.log(await todos.json());

@@ -23,7 +23,8 @@ function tokenBrokerWorker(): Plugin {
       });
     },
     generateBundle() {
-      for (const [fileName, file] of files) this.emitFile({ type: 'asset', fileName, source: readFileSync(file.path) });
+      for (const [fileName, file] of files)
+        this.emitFile({ type: 'asset', fileName, source: readFileSync(file.path) });
     },
   };
 }

@@ -9,11 +9,16 @@ export const customBackend: TokenBrokerConfig = {
   tokenEndpoint: '/auth/session/refresh',
   apiPaths: ['/api/'],
   buildRequest: (refreshToken, config) =>
-    new Request(config.tokenEndpoint, { method: 'POST', headers: { 'X-Refresh-Token': refreshToken }, cache: 'no-store' }),
+    new Request(config.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'X-Refresh-Token': refreshToken },
+      cache: 'no-store',
+    }),
   parseResponse: async (response) => {
     const { data } = await response.json();
     return { accessToken: data?.access, refreshToken: data?.refresh, expiresIn: data?.expiresIn };
   },
   // Anything else (a gateway's 401, a 5xx) is retried later and keeps the session.
-  isDefinitiveRejection: (status, body) => status === 401 && DEAD_SESSION.has((body as { code?: string } | null)?.code ?? ''),
+  isDefinitiveRejection: (status, body) =>
+    status === 401 && DEAD_SESSION.has((body as { code?: string } | null)?.code ?? ''),
 };

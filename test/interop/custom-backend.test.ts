@@ -28,7 +28,8 @@ async function startBackend() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const reply = (status: number, body: unknown): void => void res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      const reply = (status: number, body: unknown): void =>
+        void res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       if (req.url === '/auth/session/refresh' && req.method === 'POST') {
         const header = req.headers['x-refresh-token']?.toString() ?? null;
         const entry: Seen = { header, body: Buffer.concat(chunks).toString(), status: 200 };
@@ -82,9 +83,18 @@ async function loggedInBroker() {
     config: { ...customBackend, maxRefreshAttempts: 2, backoff: { initialSeconds: 0.01, maxSeconds: 0.05 } },
     lock: new Mutex().lock,
   });
-  await broker.setSession({ accessToken: backend.state.access, refreshToken: backend.state.refresh, expiresIn: 900 });
+  await broker.setSession({
+    accessToken: backend.state.access,
+    refreshToken: backend.state.refresh,
+    expiresIn: 900,
+  });
   const forward = (path: string): Promise<Response> =>
-    forwardWithToken(broker, new Request(`${backend.url}${path}`), (p) => void pending.push(p), (input, init) => fetch(input, init));
+    forwardWithToken(
+      broker,
+      new Request(`${backend.url}${path}`),
+      (p) => void pending.push(p),
+      (input, init) => fetch(input, init),
+    );
   return { broker, bus, forward };
 }
 
@@ -93,8 +103,13 @@ describe('custom backend recipe', () => {
     const { broker } = await loggedInBroker();
     const sent = [backend.state.refresh];
     for (let i = 0; i < 3; i++) sent.push((await broker.refresh('explicit')).refreshToken);
-    expect(backend.seen.map((s) => [s.header, s.body, s.status])).toEqual(sent.slice(0, 3).map((t) => [t, '', 200]));
-    expect(broker.currentSession()).toMatchObject({ accessToken: backend.state.access, refreshToken: backend.state.refresh });
+    expect(backend.seen.map((s) => [s.header, s.body, s.status])).toEqual(
+      sent.slice(0, 3).map((t) => [t, '', 200]),
+    );
+    expect(broker.currentSession()).toMatchObject({
+      accessToken: backend.state.access,
+      refreshToken: backend.state.refresh,
+    });
     expect(broker.currentSession()!.expiresAt! - broker.currentSession()!.receivedAt).toBe(900_000);
   });
 

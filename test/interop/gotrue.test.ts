@@ -8,7 +8,12 @@ import { Broker } from '../../sw/broker.js';
 import { forwardWithToken } from '../../sw/forward.js';
 import type { TokenBrokerConfig } from '../../sw/settings.js';
 import { createIdbStore } from '../../sw/store.js';
-import { GOTRUE_EMAIL, GOTRUE_PASSWORD, startGoTrueFixture, type GoTrueFixture } from '../../e2e/interop/gotrue-fixture.js';
+import {
+  GOTRUE_EMAIL,
+  GOTRUE_PASSWORD,
+  startGoTrueFixture,
+  type GoTrueFixture,
+} from '../../e2e/interop/gotrue-fixture.js';
 import { Bus, Mutex } from '../sw/harness.js';
 
 const APP = 'https://app.example';
@@ -40,7 +45,10 @@ afterEach(async () => {
 });
 
 /** A worker's broker, fresh IndexedDB; `workerFetch` is the worker's own network (refreshes). */
-function newBroker(config: Partial<TokenBrokerConfig> = {}, workerFetch: typeof fetch = (input, init) => fetch(input, init)) {
+function newBroker(
+  config: Partial<TokenBrokerConfig> = {},
+  workerFetch: typeof fetch = (input, init) => fetch(input, init),
+) {
   const bus = new Bus();
   const pending: Array<Promise<unknown>> = [];
   const broker = new Broker({
@@ -52,7 +60,12 @@ function newBroker(config: Partial<TokenBrokerConfig> = {}, workerFetch: typeof 
     lock: new Mutex().lock,
   });
   const forward = (path: string, init: RequestInit = {}): Promise<Response> =>
-    forwardWithToken(broker, new Request(`${fixture.url}${path}`, init), (p) => void pending.push(p), (input, init) => fetch(input, init));
+    forwardWithToken(
+      broker,
+      new Request(`${fixture.url}${path}`, init),
+      (p) => void pending.push(p),
+      (input, init) => fetch(input, init),
+    );
   const logouts = (): BroadcastMessage[] => bus.of('logout');
   cleanups.push(() => Promise.allSettled(pending));
   return { broker, forward, logouts };
@@ -67,7 +80,11 @@ async function signIn(broker: Broker): Promise<Record<string, unknown>> {
   });
   expect(response.status).toBe(200);
   const body = (await response.json()) as Record<string, unknown>;
-  await broker.setSession({ accessToken: String(body.access_token), refreshToken: String(body.refresh_token), expiresIn: Number(body.expires_in) });
+  await broker.setSession({
+    accessToken: String(body.access_token),
+    refreshToken: String(body.refresh_token),
+    expiresIn: Number(body.expires_in),
+  });
   return body;
 }
 
@@ -78,7 +95,14 @@ describe('gotrue preset against a GoTrue-shaped server', () => {
   it('the password grant answers in the documented shape', async () => {
     const { broker } = newBroker();
     const body = await signIn(broker);
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_at', 'expires_in', 'refresh_token', 'token_type', 'user']);
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'expires_at',
+      'expires_in',
+      'refresh_token',
+      'token_type',
+      'user',
+    ]);
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 3600 });
   });
 
@@ -92,7 +116,8 @@ describe('gotrue preset against a GoTrue-shaped server', () => {
     }
     const calls = refreshCalls();
     expect(calls.map((c) => c.refreshToken)).toEqual(sent.slice(0, 3));
-    for (const call of calls) expect(call).toMatchObject({ status: 200, apikey: 'anon-key', contentType: 'application/json' });
+    for (const call of calls)
+      expect(call).toMatchObject({ status: 200, apikey: 'anon-key', contentType: 'application/json' });
     expect(fixture.reuses).toEqual([]);
     // The broker holds exactly the token the server would accept next.
     expect(fixture.activeRefreshTokens()).toEqual([sent[3]]);
@@ -107,7 +132,9 @@ describe('gotrue preset against a GoTrue-shaped server', () => {
     await signIn(broker);
     expect((await forward('/rest/v1/todos', withApiKey)).status).toBe(200);
     fixture.expireAccessTokens();
-    const responses = await Promise.all(Array.from({ length: 12 }, () => forward('/rest/v1/todos', withApiKey)));
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, () => forward('/rest/v1/todos', withApiKey)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect(refreshCalls()).toHaveLength(1);
     expect(fixture.reuses).toEqual([]);
@@ -206,7 +233,11 @@ describe('gotrue preset against a GoTrue-shaped server', () => {
       buildRequest: (token, config) =>
         new Request(`${config.tokenEndpoint.href}?grant_type=refresh_token`, {
           method: 'POST',
-          headers: { apikey: config.apiKey ?? '', 'Content-Type': 'application/json', 'X-Supabase-Api-Version': '2024-01-01' },
+          headers: {
+            apikey: config.apiKey ?? '',
+            'Content-Type': 'application/json',
+            'X-Supabase-Api-Version': '2024-01-01',
+          },
           body: JSON.stringify({ refresh_token: token }),
         }),
     });

@@ -25,7 +25,10 @@ describe('the Vite build step for the prebuilt worker (examples/vite)', () => {
       const emitted = readFileSync(join(outDir, 'sw.js'));
       expect(emitted.equals(readFileSync(prebuilt))).toBe(true);
       expect(emitted.toString('utf8')).toMatch(/\/\/# sourceMappingURL=sw\.js\.map\s*$/);
-      const map = JSON.parse(readFileSync(join(outDir, 'sw.js.map'), 'utf8')) as { version: number; sources: string[] };
+      const map = JSON.parse(readFileSync(join(outDir, 'sw.js.map'), 'utf8')) as {
+        version: number;
+        sources: string[];
+      };
       expect(map.version).toBe(3);
       expect(map.sources.length).toBeGreaterThan(0);
       expect(existsSync(join(outDir, 'index.html'))).toBe(true);
@@ -36,7 +39,12 @@ describe('the Vite build step for the prebuilt worker (examples/vite)', () => {
 
   it('serves both in `vite dev`, with Cache-Control: no-cache', async () => {
     assertBuilt();
-    const server = await createServer({ configFile, root: example, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
+    const server = await createServer({
+      configFile,
+      root: example,
+      logLevel: 'silent',
+      server: { host: '127.0.0.1', port: 0 },
+    });
     try {
       await server.listen();
       const base = server.resolvedUrls?.local[0];

@@ -18,7 +18,13 @@ function apiServer(valid: string | null) {
     const request = new Request(input, init);
     const body = new Uint8Array(await request.arrayBuffer());
     const authorization = request.headers.get('authorization');
-    seen.push({ method: request.method, url: request.url, authorization, contentType: request.headers.get('content-type'), body });
+    seen.push({
+      method: request.method,
+      url: request.url,
+      authorization,
+      contentType: request.headers.get('content-type'),
+      body,
+    });
     const protectedPath = new URL(request.url).pathname.startsWith('/api/');
     const ok = !protectedPath || (valid !== null && authorization === `Bearer ${valid}`);
     const response = new Response(ok ? 'ok' : 'expired', { status: ok ? 200 : 401 });
@@ -49,10 +55,18 @@ afterEach(() => {
 describe('createAuthFetch on a controlled page', () => {
   it('passes the request through untouched and hands back a 401 as it is', async () => {
     const { seen, source, authFetch } = setup({ controlled: true });
-    const response = await authFetch(`${APP}/api/upload`, { method: 'PUT', body: binary, headers: { 'content-type': 'application/octet-stream' } });
+    const response = await authFetch(`${APP}/api/upload`, {
+      method: 'PUT',
+      body: binary,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(response.status).toBe(401);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ method: 'PUT', authorization: null, contentType: 'application/octet-stream' });
+    expect(seen[0]).toMatchObject({
+      method: 'PUT',
+      authorization: null,
+      contentType: 'application/octet-stream',
+    });
     expect(seen[0]?.body).toEqual(binary);
     expect(source.tokenInfo).not.toHaveBeenCalled();
     expect(source.recover).not.toHaveBeenCalled();
@@ -65,18 +79,32 @@ describe('createAuthFetch on an uncontrolled page', () => {
     const response = await authFetch(`${APP}/api/users`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('ok');
-    expect(seen).toEqual([expect.objectContaining({ method: 'GET', url: `${APP}/api/users`, authorization: 'Bearer at-1' })]);
+    expect(seen).toEqual([
+      expect.objectContaining({ method: 'GET', url: `${APP}/api/users`, authorization: 'Bearer at-1' }),
+    ]);
   });
 
   it('on a 401 recovers once and replays once with the new token and a byte-identical binary body', async () => {
     const { seen, responses, source, authFetch } = setup({ valid: 'at-2' });
-    const response = await authFetch(new Request(`${APP}/api/upload?x=1`, { method: 'POST', body: binary, headers: { 'content-type': 'application/octet-stream', 'x-app': 'kept' } }));
+    const response = await authFetch(
+      new Request(`${APP}/api/upload?x=1`, {
+        method: 'POST',
+        body: binary,
+        headers: { 'content-type': 'application/octet-stream', 'x-app': 'kept' },
+      }),
+    );
     expect(response.status).toBe(200);
     expect(source.recover).toHaveBeenCalledTimes(1);
-    expect(source.recover).toHaveBeenCalledWith(expect.objectContaining({ generation: 1, session: 'login-1' }));
+    expect(source.recover).toHaveBeenCalledWith(
+      expect.objectContaining({ generation: 1, session: 'login-1' }),
+    );
     expect(seen.map((s) => s.authorization)).toEqual(['Bearer at-1', 'Bearer at-2']);
     for (const attempt of seen) {
-      expect(attempt).toMatchObject({ method: 'POST', url: `${APP}/api/upload?x=1`, contentType: 'application/octet-stream' });
+      expect(attempt).toMatchObject({
+        method: 'POST',
+        url: `${APP}/api/upload?x=1`,
+        contentType: 'application/octet-stream',
+      });
       expect(attempt.body).toEqual(binary);
     }
     // The first answer was discarded, not left hanging.
@@ -154,11 +182,23 @@ describe('createAuthFetch follows the worker’s rules on an uncontrolled page',
 
   it('sends a login through the worker’s capture, never itself, with the exact body', async () => {
     const { seen, source, authFetch } = setup();
-    const response = await authFetch(`${APP}/api/auth/login`, { method: 'POST', body: '{"username":"demo"}', headers: { 'content-type': 'application/json' } });
+    const response = await authFetch(`${APP}/api/auth/login`, {
+      method: 'POST',
+      body: '{"username":"demo"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ access_token: 'at-login', expires_in: 60, echoed: '{"username":"demo"}' });
+    expect(await response.json()).toEqual({
+      access_token: 'at-login',
+      expires_in: 60,
+      echoed: '{"username":"demo"}',
+    });
     expect(seen).toEqual([]);
-    expect(source.captureLogin.mock.calls[0]?.[0]).toMatchObject({ method: 'POST', url: `${APP}/api/auth/login`, headers: [['content-type', 'application/json']] });
+    expect(source.captureLogin.mock.calls[0]?.[0]).toMatchObject({
+      method: 'POST',
+      url: `${APP}/api/auth/login`,
+      headers: [['content-type', 'application/json']],
+    });
   });
 
   it('rejects with the abort reason at once when aborted while the 401 recovery waits', async () => {

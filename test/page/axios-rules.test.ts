@@ -1,4 +1,9 @@
-import axios, { AxiosError, type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosError,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attachAxios } from '../../src/axios.js';
 import { APP, deferred, fakeSource } from './fake-source.js';
@@ -15,9 +20,28 @@ function apiServer() {
   const seen: Seen[] = [];
   const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
     const authorization = config.headers.get('Authorization') as string | undefined;
-    seen.push({ url: axios.getUri(config), authorization, data: config.data, contentType: config.headers.get('Content-Type') });
-    const response: AxiosResponse = { data: 'ok', status: authorization === 'Bearer at-2' ? 200 : 401, statusText: '', headers: {}, config, request: {} };
-    if (response.status === 401) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, {}, response);
+    seen.push({
+      url: axios.getUri(config),
+      authorization,
+      data: config.data,
+      contentType: config.headers.get('Content-Type'),
+    });
+    const response: AxiosResponse = {
+      data: 'ok',
+      status: authorization === 'Bearer at-2' ? 200 : 401,
+      statusText: '',
+      headers: {},
+      config,
+      request: {},
+    };
+    if (response.status === 401)
+      throw new AxiosError(
+        'Request failed with status code 401',
+        AxiosError.ERR_BAD_REQUEST,
+        config,
+        {},
+        response,
+      );
     return response;
   };
   return { seen, adapter };
@@ -37,7 +61,12 @@ describe('the Axios replay on an uncontrolled page', () => {
     const { source } = fakeSource();
     // An app transform that is not idempotent: running it twice would change the body.
     const stamp = vi.fn((data: unknown) => JSON.stringify({ signed: true, payload: data }));
-    const instance = axios.create({ adapter, baseURL: `${APP}/api`, transformRequest: [stamp], headers: { 'Content-Type': 'application/json' } });
+    const instance = axios.create({
+      adapter,
+      baseURL: `${APP}/api`,
+      transformRequest: [stamp],
+      headers: { 'Content-Type': 'application/json' },
+    });
     attachAxios(instance, source);
     const response = await instance.post('/orders', { id: 7, note: 'wörld' });
     expect(response.status).toBe(200);
@@ -78,16 +107,28 @@ describe('the worker’s rules on an uncontrolled page', () => {
     attachAxios(instance, source);
     const response = await instance.post(`${APP}/api/auth/login`, { username: 'demo' });
     expect(response.status).toBe(200);
-    expect(response.data).toEqual({ access_token: 'at-login', expires_in: 60, echoed: '{"username":"demo"}' });
+    expect(response.data).toEqual({
+      access_token: 'at-login',
+      expires_in: 60,
+      echoed: '{"username":"demo"}',
+    });
     expect(seen).toEqual([]); // never sent by the page itself
     expect(source.captureLogin).toHaveBeenCalledTimes(1);
-    expect(source.captureLogin.mock.calls[0]?.[0]).toMatchObject({ method: 'POST', url: `${APP}/api/auth/login` });
+    expect(source.captureLogin.mock.calls[0]?.[0]).toMatchObject({
+      method: 'POST',
+      url: `${APP}/api/auth/login`,
+    });
   });
 
   it('rejects a failed login like axios does (status on error.response)', async () => {
     const { adapter } = apiServer();
     const { source } = fakeSource();
-    source.captureLogin.mockResolvedValueOnce({ status: 401, statusText: 'Unauthorized', headers: [], body: new TextEncoder().encode('{"error":"bad"}').buffer });
+    source.captureLogin.mockResolvedValueOnce({
+      status: 401,
+      statusText: 'Unauthorized',
+      headers: [],
+      body: new TextEncoder().encode('{"error":"bad"}').buffer,
+    });
     const instance = axios.create({ adapter });
     attachAxios(instance, source);
     const error = await instance.post(`${APP}/api/auth/login`, {}).catch((e: unknown) => e);

@@ -12,9 +12,24 @@ function apiServer(valid: string | null = 'at-1') {
     const authorization = config.headers.get('Authorization') as string | undefined;
     seen.push({ url, authorization });
     const protectedPath = new URL(url).pathname.startsWith('/api/');
-    const status = protectedPath && (server.valid === null || authorization !== `Bearer ${server.valid}`) ? 401 : 200;
-    const response: AxiosResponse = { data: { url }, status, statusText: String(status), headers: {}, config, request: {} };
-    if (status === 401) throw new AxiosError('Request failed with status code 401', AxiosError.ERR_BAD_REQUEST, config, {}, response);
+    const status =
+      protectedPath && (server.valid === null || authorization !== `Bearer ${server.valid}`) ? 401 : 200;
+    const response: AxiosResponse = {
+      data: { url },
+      status,
+      statusText: String(status),
+      headers: {},
+      config,
+      request: {},
+    };
+    if (status === 401)
+      throw new AxiosError(
+        'Request failed with status code 401',
+        AxiosError.ERR_BAD_REQUEST,
+        config,
+        {},
+        response,
+      );
     return response;
   };
   return { server, adapter };
@@ -23,7 +38,10 @@ function apiServer(valid: string | null = 'at-1') {
 function setup(options: Parameters<typeof fakeSource>[0] & { valid?: string | null; baseURL?: string } = {}) {
   const { server, adapter } = apiServer(options.valid === undefined ? 'at-1' : options.valid);
   const { source, state } = fakeSource(options);
-  const instance: AxiosInstance = axios.create({ adapter, ...(options.baseURL ? { baseURL: options.baseURL } : {}) });
+  const instance: AxiosInstance = axios.create({
+    adapter,
+    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+  });
   const detach = attachAxios(instance, source);
   return { server, source, state, instance, detach };
 }
@@ -86,7 +104,9 @@ describe('attachAxios on an uncontrolled page', () => {
     const response = await instance.post('/api/orders', { id: 7 });
     expect(response.status).toBe(200);
     expect(source.recover).toHaveBeenCalledTimes(1);
-    expect(source.recover).toHaveBeenCalledWith(expect.objectContaining({ generation: 1, session: 'login-1' }));
+    expect(source.recover).toHaveBeenCalledWith(
+      expect.objectContaining({ generation: 1, session: 'login-1' }),
+    );
     expect(server.seen).toEqual([
       { url: `${APP}/api/orders`, authorization: 'Bearer at-1' },
       { url: `${APP}/api/orders`, authorization: 'Bearer at-2' },

@@ -46,7 +46,13 @@ afterEach(() => {
 describe('registerTokenBroker without service workers', () => {
   it('resolves, and every call rejects with worker-unavailable instead of hanging', async () => {
     const client = await register();
-    for (const call of [client.status(), client.getAccessToken(), client.refresh(), client.logout(), client.setSession({ accessToken: 'a', refreshToken: 'r' })]) {
+    for (const call of [
+      client.status(),
+      client.getAccessToken(),
+      client.refresh(),
+      client.logout(),
+      client.setSession({ accessToken: 'a', refreshToken: 'r' }),
+    ]) {
       const error = await failure(call);
       expect(error).toBeInstanceOf(TokenBrokerError);
       expect(isTokenBrokerError(error, 'worker-unavailable')).toBe(true);
@@ -83,11 +89,19 @@ describe('broadcasts from the worker', () => {
     client.on('logout', (p) => seen.push(['logout', p]));
     client.on('refreshed', (p) => seen.push(['refreshed', p]));
     client.on('session', (p) => seen.push(['session', p]));
-    client.on('error', ({ error }) => seen.push(['error', error instanceof TokenBrokerError, error.code, error.retryAfter]));
+    client.on('error', ({ error }) =>
+      seen.push(['error', error instanceof TokenBrokerError, error.code, error.retryAfter]),
+    );
     await broadcast({ type: 'logout', reason: 'refresh-rejected' }, () => seen.length === 1);
-    await broadcast({ type: 'refreshed', generation: 3, expiresIn: 60_000, trigger: 'unauthorized' }, () => seen.length === 2);
+    await broadcast(
+      { type: 'refreshed', generation: 3, expiresIn: 60_000, trigger: 'unauthorized' },
+      () => seen.length === 2,
+    );
     await broadcast({ type: 'session', generation: 4, expiresIn: 30_000 }, () => seen.length === 3);
-    await broadcast({ type: 'error', error: { code: 'refresh-unavailable', message: 'busy', retryAfter: 9 } }, () => seen.length === 4);
+    await broadcast(
+      { type: 'error', error: { code: 'refresh-unavailable', message: 'busy', retryAfter: 9 } },
+      () => seen.length === 4,
+    );
     expect(seen).toEqual([
       ['logout', { reason: 'refresh-rejected' }],
       ['refreshed', { generation: 3, expiresIn: 60_000, trigger: 'unauthorized' }],
@@ -104,7 +118,14 @@ describe('broadcasts from the worker', () => {
     try {
       const seen = vi.fn();
       for (const event of ['logout', 'refreshed', 'session', 'error'] as const) client.on(event, seen);
-      for (const junk of [null, 'logout', { type: 'logout', reason: 7 }, { type: 'error', error: null }, { type: 'refreshed' }]) worker.postMessage(junk);
+      for (const junk of [
+        null,
+        'logout',
+        { type: 'logout', reason: 7 },
+        { type: 'error', error: null },
+        { type: 'refreshed' },
+      ])
+        worker.postMessage(junk);
       await broadcast({ type: 'logout', reason: 'user-logout' }, () => seen.mock.calls.length > 0);
       expect(seen.mock.calls).toEqual([[{ reason: 'user-logout' }]]);
       expect(errors).toEqual([]);
@@ -120,7 +141,10 @@ describe('broadcasts from the worker', () => {
     const b = vi.fn();
     const offA = one.on('logout', a);
     two.on('logout', b);
-    await broadcast({ type: 'logout', reason: 'user-logout' }, () => a.mock.calls.length + b.mock.calls.length === 2);
+    await broadcast(
+      { type: 'logout', reason: 'user-logout' },
+      () => a.mock.calls.length + b.mock.calls.length === 2,
+    );
     offA();
     await broadcast({ type: 'logout', reason: 'user-logout' }, () => b.mock.calls.length === 2);
     expect(a).toHaveBeenCalledTimes(1);

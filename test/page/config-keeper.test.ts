@@ -52,7 +52,9 @@ describe('createConfigKeeper', () => {
 
   it('a status saying configured: false re-sends the config in the background, once for many', async () => {
     const r = rig();
-    expect(await Promise.all([r.keeper.run(async () => status(false)), r.keeper.run(async () => status(false))])).toHaveLength(2);
+    expect(
+      await Promise.all([r.keeper.run(async () => status(false)), r.keeper.run(async () => status(false))]),
+    ).toHaveLength(2);
     expect(r.sent).toHaveLength(1);
     r.release();
     await flush();
@@ -73,7 +75,9 @@ describe('createConfigKeeper', () => {
   it('without a config of its own (your own worker) it changes nothing', async () => {
     const r = rig(null);
     expect(r.keeper.onBroadcastError('not-configured')).toBe(false);
-    await expect(r.keeper.run(() => Promise.reject(new TokenBrokerError('not-configured')))).rejects.toMatchObject({ code: 'not-configured' });
+    await expect(
+      r.keeper.run(() => Promise.reject(new TokenBrokerError('not-configured'))),
+    ).rejects.toMatchObject({ code: 'not-configured' });
     expect(r.sent).toEqual([]);
   });
 });

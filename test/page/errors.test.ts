@@ -15,13 +15,24 @@ describe('TokenBrokerError', () => {
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
     for (const code of ERROR_CODES) expect(code).toMatch(/^[a-z]+(-[a-z]+)*$/);
     expect(ERROR_CODES).toEqual(
-      expect.arrayContaining(['no-session', 'refresh-rejected', 'refresh-unavailable', 'worker-timeout', 'worker-unavailable', 'destroyed', 'internal']),
+      expect.arrayContaining([
+        'no-session',
+        'refresh-rejected',
+        'refresh-unavailable',
+        'worker-timeout',
+        'worker-unavailable',
+        'destroyed',
+        'internal',
+      ]),
     );
   });
 
   it('is an Error named TokenBrokerError with code, message, cause and retryAfter', () => {
     const cause = new Error('socket hang up');
-    const error = new TokenBrokerError('refresh-unavailable', 'token endpoint answered 503', { cause, retryAfter: 30 });
+    const error = new TokenBrokerError('refresh-unavailable', 'token endpoint answered 503', {
+      cause,
+      retryAfter: 30,
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('TokenBrokerError');
     expect(error.code).toBe('refresh-unavailable');
@@ -33,14 +44,24 @@ describe('TokenBrokerError', () => {
   });
 
   it('serializes to the wire shape only: code, message and retryAfter when known', () => {
-    const error = new TokenBrokerError('refresh-unavailable', 'busy', { cause: new Error('secret detail'), retryAfter: 12 });
+    const error = new TokenBrokerError('refresh-unavailable', 'busy', {
+      cause: new Error('secret detail'),
+      retryAfter: 12,
+    });
     expect(serializeError(error)).toEqual({ code: 'refresh-unavailable', message: 'busy', retryAfter: 12 });
-    expect(serializeError(new TokenBrokerError('no-session', 'log in'))).toEqual({ code: 'no-session', message: 'log in' });
+    expect(serializeError(new TokenBrokerError('no-session', 'log in'))).toEqual({
+      code: 'no-session',
+      message: 'log in',
+    });
   });
 
   it('round-trips every code through serializeError, a structured clone and fromSerializedError', () => {
     for (const code of ERROR_CODES) {
-      const original = new TokenBrokerError(code, `failed: ${code}`, code === 'refresh-unavailable' ? { retryAfter: 2.5 } : undefined);
+      const original = new TokenBrokerError(
+        code,
+        `failed: ${code}`,
+        code === 'refresh-unavailable' ? { retryAfter: 2.5 } : undefined,
+      );
       const rebuilt = fromSerializedError(structuredClone(serializeError(original)));
       expect(rebuilt).toBeInstanceOf(TokenBrokerError);
       expect(rebuilt.code).toBe(code);
@@ -51,12 +72,17 @@ describe('TokenBrokerError', () => {
   });
 
   it('rebuilds unknown codes and missing errors as internal, keeping the message', () => {
-    const fromFuture = fromSerializedError({ code: 'quota-exceeded', message: 'too many' } as unknown as SerializedError);
+    const fromFuture = fromSerializedError({
+      code: 'quota-exceeded',
+      message: 'too many',
+    } as unknown as SerializedError);
     expect(fromFuture).toBeInstanceOf(TokenBrokerError);
     expect(fromFuture.code).toBe('internal');
     expect(fromFuture.message).toBe('too many');
     expect(fromSerializedError(undefined).code).toBe('internal');
-    expect(fromSerializedError({ code: 'toString', message: 'x' } as unknown as SerializedError).code).toBe('internal');
+    expect(fromSerializedError({ code: 'toString', message: 'x' } as unknown as SerializedError).code).toBe(
+      'internal',
+    );
   });
 });
 
@@ -83,7 +109,8 @@ describe('isTokenBrokerError', () => {
     expect(isTokenBrokerError({ name: 'TokenBrokerError', code: 'made-up' })).toBe(false);
     expect(isTokenBrokerError({ name: 'Error', code: 'no-session' })).toBe(false);
     expect(isTokenBrokerError(Object.assign(new Error('x'), { code: 'no-session' }))).toBe(false);
-    for (const value of [null, undefined, 'TokenBrokerError', 42]) expect(isTokenBrokerError(value)).toBe(false);
+    for (const value of [null, undefined, 'TokenBrokerError', 42])
+      expect(isTokenBrokerError(value)).toBe(false);
     expect(isErrorCode('no-session')).toBe(true);
     expect(isErrorCode('constructor')).toBe(false);
   });
@@ -105,7 +132,11 @@ describe('toTokenBrokerError', () => {
 
   it('wraps anything else as internal with the original as cause', () => {
     const boom = new TypeError('x is undefined');
-    expect(toTokenBrokerError(boom)).toMatchObject({ code: 'internal', message: 'x is undefined', cause: boom });
+    expect(toTokenBrokerError(boom)).toMatchObject({
+      code: 'internal',
+      message: 'x is undefined',
+      cause: boom,
+    });
     expect(toTokenBrokerError('plain string')).toMatchObject({ code: 'internal', message: 'plain string' });
   });
 });

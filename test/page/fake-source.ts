@@ -24,8 +24,19 @@ export function deferred<T = void>(): Deferred<T> {
  * `respectExistingAuthorization` from `state`.
  */
 export function fakeSource(options: { controlled?: boolean } = {}) {
-  const state = { generation: 1, controlled: options.controlled ?? false, failTokenInfo: false, failRecover: false, respectExistingAuthorization: true };
-  const info = (): AccessTokenInfo => ({ accessToken: `at-${state.generation}`, generation: state.generation, session: 'login-1', expiresIn: 60_000 });
+  const state = {
+    generation: 1,
+    controlled: options.controlled ?? false,
+    failTokenInfo: false,
+    failRecover: false,
+    respectExistingAuthorization: true,
+  };
+  const info = (): AccessTokenInfo => ({
+    accessToken: `at-${state.generation}`,
+    generation: state.generation,
+    session: 'login-1',
+    expiresIn: 60_000,
+  });
   const tokenInfo = vi.fn(async () => {
     if (state.failTokenInfo) throw new Error('no session');
     return info();
@@ -36,14 +47,30 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
     tokenInfo,
     route: vi.fn(async (head: WireRequestHead): Promise<PageRoute> => {
       const url = new URL(head.url);
-      if (state.respectExistingAuthorization && head.headers.some(([name]) => name.toLowerCase() === 'authorization')) return { route: 'pass' };
+      if (
+        state.respectExistingAuthorization &&
+        head.headers.some(([name]) => name.toLowerCase() === 'authorization')
+      )
+        return { route: 'pass' };
       if (url.origin !== APP || !url.pathname.startsWith('/api/')) return { route: 'pass' };
-      if (url.pathname === '/api/auth/login') return head.method === 'POST' ? { route: 'login' } : { route: 'pass' };
+      if (url.pathname === '/api/auth/login')
+        return head.method === 'POST' ? { route: 'login' } : { route: 'pass' };
       return { route: 'token', token: await tokenInfo().catch(() => null) };
     }),
     captureLogin: vi.fn(async (request: WireRequest): Promise<WireResponse> => {
-      const body = new TextEncoder().encode(JSON.stringify({ access_token: 'at-login', expires_in: 60, echoed: request.body ? new TextDecoder().decode(request.body) : null }));
-      return { status: 200, statusText: 'OK', headers: [['content-type', 'application/json']], body: body.buffer };
+      const body = new TextEncoder().encode(
+        JSON.stringify({
+          access_token: 'at-login',
+          expires_in: 60,
+          echoed: request.body ? new TextDecoder().decode(request.body) : null,
+        }),
+      );
+      return {
+        status: 200,
+        statusText: 'OK',
+        headers: [['content-type', 'application/json']],
+        body: body.buffer,
+      };
     }),
     abort: vi.fn((_id: string) => undefined),
     recover: vi.fn(async (seen: Pick<AccessTokenInfo, 'generation' | 'session'>) => {

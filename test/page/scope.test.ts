@@ -28,8 +28,16 @@ describe('createPageScope', () => {
   });
 
   it('gives no token anywhere for a hint it cannot read (when in doubt, no token)', () => {
-    for (const hint of [{ apiPaths: '/api/' }, { excludePaths: [3] }, { allowedOrigins: ['http://[::1'] }, { tokenEndpoint: 5 }] as unknown[]) {
-      expect(createPageScope(hint as Partial<DeclarativeConfig>)(`${APP}/api/users`), JSON.stringify(hint)).toBe(false);
+    for (const hint of [
+      { apiPaths: '/api/' },
+      { excludePaths: [3] },
+      { allowedOrigins: ['http://[::1'] },
+      { tokenEndpoint: 5 },
+    ] as unknown[]) {
+      expect(
+        createPageScope(hint as Partial<DeclarativeConfig>)(`${APP}/api/users`),
+        JSON.stringify(hint),
+      ).toBe(false);
     }
   });
 
@@ -43,7 +51,10 @@ describe('createPageScope', () => {
   });
 
   it('takes other origins only when allow-listed, compared as parsed origins', () => {
-    const inScope = createPageScope({ tokenEndpoint: '/api/auth/refresh', allowedOrigins: ['https://api.example.com/ignored/path'] });
+    const inScope = createPageScope({
+      tokenEndpoint: '/api/auth/refresh',
+      allowedOrigins: ['https://api.example.com/ignored/path'],
+    });
     expect(inScope('https://api.example.com/api/users')).toBe(true);
     expect(inScope('https://API.EXAMPLE.COM:443/api/users')).toBe(true);
     for (const lookAlike of [
@@ -79,7 +90,10 @@ describe('createPageScope', () => {
   });
 
   it('excludes an endpoint configured with a query string or fragment as well', () => {
-    const inScope = createPageScope({ tokenEndpoint: '/api/auth/token?grant_type=refresh_token', loginEndpoint: '/api/auth/login#form' });
+    const inScope = createPageScope({
+      tokenEndpoint: '/api/auth/token?grant_type=refresh_token',
+      loginEndpoint: '/api/auth/login#form',
+    });
     expect(inScope(`${APP}/api/auth/token`)).toBe(false);
     expect(inScope(`${APP}/api/auth/token?grant_type=refresh_token`)).toBe(false);
     expect(inScope(`${APP}/api/auth/login`)).toBe(false);
@@ -106,11 +120,43 @@ describe('createPageScope', () => {
   ])('agrees with the worker rule (sw/scope.ts) on every URL: %j', (config) => {
     const page = createPageScope(config);
     const resolved = resolveConfig(config, APP);
-    const origin = fc.constantFrom(APP, 'https://api.example.com', 'https://api.example.com.evil.tld', 'http://app.test', 'https://app.test:444', 'https://app.test.');
+    const origin = fc.constantFrom(
+      APP,
+      'https://api.example.com',
+      'https://api.example.com.evil.tld',
+      'http://app.test',
+      'https://app.test:444',
+      'https://app.test.',
+    );
     const path = fc.constantFrom(
-      '/api/auth/refresh', '/api/auth/login', '/v1/revoke', '/api/public', '/api/publicity', '/api', '/api/', '/apix', '/v1', '/v10',
-      '/', '', '/api/users', '/API/users', '/api/%2e%2e/public', '/api/../v1', '/api//users', '/v1/./revoke', '/some/api/auth/refresh',
-      '/api//public', '/api/%70ublic', '/api/public;x', '/api%2Fpublic', '/api/PUBLIC', '/api/auth//login', '/api/auth/%72efresh', '/api;x/users', '/api/x%5C..%5C..%5Cv1',
+      '/api/auth/refresh',
+      '/api/auth/login',
+      '/v1/revoke',
+      '/api/public',
+      '/api/publicity',
+      '/api',
+      '/api/',
+      '/apix',
+      '/v1',
+      '/v10',
+      '/',
+      '',
+      '/api/users',
+      '/API/users',
+      '/api/%2e%2e/public',
+      '/api/../v1',
+      '/api//users',
+      '/v1/./revoke',
+      '/some/api/auth/refresh',
+      '/api//public',
+      '/api/%70ublic',
+      '/api/public;x',
+      '/api%2Fpublic',
+      '/api/PUBLIC',
+      '/api/auth//login',
+      '/api/auth/%72efresh',
+      '/api;x/users',
+      '/api/x%5C..%5C..%5Cv1',
     );
     const tail = fc.constantFrom('', '/', '/x', '/..');
     const suffix = fc.constantFrom('', '?grant_type=refresh_token', '#x', '?a=/api/');

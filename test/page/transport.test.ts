@@ -4,7 +4,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTokenBrokerError, TokenBrokerError } from '../../shared/errors.js';
 import type { BrokerMethod } from '../../shared/protocol.js';
 import { callWorker } from '../../src/transport.js';
-import { fakeWorker, foreignWorker, TOKEN_ENDPOINT, tokenServer, uniqueStore, type FakeWorker } from './worker-harness.js';
+import {
+  fakeWorker,
+  foreignWorker,
+  TOKEN_ENDPOINT,
+  tokenServer,
+  uniqueStore,
+  type FakeWorker,
+} from './worker-harness.js';
 
 const workers: FakeWorker[] = [];
 function spawn(...args: Parameters<typeof fakeWorker>): FakeWorker {
@@ -23,7 +30,8 @@ afterEach(async () => {
 });
 
 /** The calls a worker received, without the one version handshake (`hello`) per worker. */
-const calls = (w: FakeWorker): unknown[] => w.posts.filter((p) => (p as { call: { path: string[] } }).call.path[0] !== 'hello');
+const calls = (w: FakeWorker): unknown[] =>
+  w.posts.filter((p) => (p as { call: { path: string[] } }).call.path[0] !== 'hello');
 
 /** Completes the version handshake, as the first call to a worker does, so a test can then silence it. */
 async function greet(w: FakeWorker): Promise<void> {
@@ -72,13 +80,20 @@ describe('callWorker across a real MessageChannel', () => {
     const configured = await callWorker('configure', [{ tokenEndpoint: TOKEN_ENDPOINT }], on(w));
     expect(configured).toMatchObject({ configured: true, loggedIn: false });
 
-    const stored = await callWorker('setSession', [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }], on(w));
+    const stored = await callWorker(
+      'setSession',
+      [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }],
+      on(w),
+    );
     expect(stored).toMatchObject({ loggedIn: true, generation: 1 });
 
     const refreshed = await callWorker('refresh', [{ trigger: 'explicit', seenGeneration: 1 }], on(w));
     expect(refreshed).toMatchObject({ loggedIn: true, generation: 2, lastRefresh: { trigger: 'explicit' } });
     expect(server.seen).toEqual(['rt-0']);
-    expect(await callWorker('getAccessToken', [{}], on(w))).toMatchObject({ accessToken: 'at-1', generation: 2 });
+    expect(await callWorker('getAccessToken', [{}], on(w))).toMatchObject({
+      accessToken: 'at-1',
+      generation: 2,
+    });
     // One message event per call, nothing else.
     expect(calls(w)).toHaveLength(4);
   });
@@ -166,25 +181,40 @@ describe('callWorker across a real MessageChannel', () => {
     const server = tokenServer();
     let current = spawn(store, server.fetch);
     const target = on(() => current);
-    const before = await callWorker('setSession', [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }], target);
+    const before = await callWorker(
+      'setSession',
+      [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }],
+      target,
+    );
 
     current.silence(); // the browser stopped that instance
     current = spawn(store, server.fetch);
     const after = await callWorker('status', [], target);
     expect(after).toMatchObject({ loggedIn: true, generation: 1 });
     expect(after.workerInstance).not.toBe(before.workerInstance);
-    expect(await callWorker('getAccessToken', [{}], target)).toMatchObject({ accessToken: 'at-0', generation: 1 });
+    expect(await callWorker('getAccessToken', [{}], target)).toMatchObject({
+      accessToken: 'at-0',
+      generation: 1,
+    });
   });
 
   it('moves a call in flight to the restarted worker on its retry', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = uniqueStore();
     const first = spawn(store, tokenServer().fetch);
-    await callWorker('setSession', [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }], on(first));
+    await callWorker(
+      'setSession',
+      [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }],
+      on(first),
+    );
     first.silence();
     const second = spawn(store, tokenServer().fetch);
     let current = first;
-    const call = callWorker('getAccessToken', [{}], on(() => current, 1000));
+    const call = callWorker(
+      'getAccessToken',
+      [{}],
+      on(() => current, 1000),
+    );
     current = second; // controller now points at the new instance
     await vi.advanceTimersByTimeAsync(1000);
     expect(await call).toMatchObject({ accessToken: 'at-0', generation: 1 });
@@ -206,7 +236,13 @@ describe('callWorker across a real MessageChannel', () => {
     await greet(w);
     w.silence();
     let current: FakeWorker | null = w;
-    const outcome = failure(callWorker('status', [], on(() => current, 100)));
+    const outcome = failure(
+      callWorker(
+        'status',
+        [],
+        on(() => current, 100),
+      ),
+    );
     current = null;
     await vi.advanceTimersByTimeAsync(100);
     expect(isTokenBrokerError(await outcome, 'worker-unavailable')).toBe(true);
@@ -271,13 +307,22 @@ describe('the version handshake', () => {
     expect(plain.posts.map((p) => (p as { call: { path: string[] } }).call.path[0])).toEqual(['hello']);
     expect(update).toHaveBeenCalledTimes(1);
     // Remembered: the next call fails at once, without another handshake.
-    expect(isTokenBrokerError(await failure(callWorker('status', [], { target: () => plain, timeoutMs: 10_000 })), 'protocol-mismatch')).toBe(true);
+    expect(
+      isTokenBrokerError(
+        await failure(callWorker('status', [], { target: () => plain, timeoutMs: 10_000 })),
+        'protocol-mismatch',
+      ),
+    ).toBe(true);
     expect(plain.posts).toHaveLength(1);
   });
 
   it('sends one hello for concurrent first calls, and none once the worker answered', async () => {
     const w = spawn(uniqueStore(), tokenServer().fetch);
-    await Promise.all([callWorker('status', [], on(w)), callWorker('status', [], on(w)), callWorker('status', [], on(w))]);
+    await Promise.all([
+      callWorker('status', [], on(w)),
+      callWorker('status', [], on(w)),
+      callWorker('status', [], on(w)),
+    ]);
     await callWorker('status', [], on(w));
     expect(w.posts.length - calls(w).length).toBe(1);
     expect(calls(w)).toHaveLength(4);
@@ -311,7 +356,11 @@ describe('resending a call whose worker died', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = uniqueStore();
     const first = spawn(store, tokenServer().fetch);
-    await callWorker('setSession', [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }], on(first));
+    await callWorker(
+      'setSession',
+      [{ accessToken: 'at-0', refreshToken: 'rt-0', expiresIn: 3600 }],
+      on(first),
+    );
     first.silence(); // the instance died with the call in flight
     let current = first;
     const call = callWorker('getAccessToken', [{}], { ...on(() => current, 10_000), resendAfterMs: 1500 });

@@ -3,7 +3,9 @@ import { watchUpdates, type UpdateSource } from '../../src/updates.js';
 
 /** A registration whose `waiting` worker the test sets, and a workbox-window stand-in that fires `waiting`. */
 function world(initiallyWaiting = false) {
-  const registration = { waiting: initiallyWaiting ? ({ id: 'v2' } as unknown as ServiceWorker) : null } as { waiting: ServiceWorker | null };
+  const registration = { waiting: initiallyWaiting ? ({ id: 'v2' } as unknown as ServiceWorker) : null } as {
+    waiting: ServiceWorker | null;
+  };
   const container = new EventTarget() as unknown as ServiceWorkerContainer;
   const events = new EventTarget();
   const listeners = new Map<unknown, EventListener>();
@@ -22,7 +24,13 @@ function world(initiallyWaiting = false) {
     registration.waiting = sw;
     events.dispatchEvent(Object.assign(new Event('waiting'), { sw }));
   };
-  return { registration: registration as unknown as ServiceWorkerRegistration, raw: registration, container, workbox, installNew };
+  return {
+    registration: registration as unknown as ServiceWorkerRegistration,
+    raw: registration,
+    container,
+    workbox,
+    installNew,
+  };
 }
 
 describe('watchUpdates', () => {

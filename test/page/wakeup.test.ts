@@ -4,7 +4,15 @@ import { createWakeScheduler, LEADER_LOCK, MAX_TIMER_MS, type WakeScheduler } fr
 import { deferred } from './fake-source.js';
 
 function status(refreshDueIn: number | null, loggedIn = true): BrokerStatus {
-  return { loggedIn, generation: loggedIn ? 1 : 0, expiresIn: null, refreshDueIn, lastRefresh: null, configured: true, workerInstance: 'w' };
+  return {
+    loggedIn,
+    generation: loggedIn ? 1 : 0,
+    expiresIn: null,
+    refreshDueIn,
+    lastRefresh: null,
+    configured: true,
+    workerInstance: 'w',
+  };
 }
 
 /** A wake function answering with the given statuses in turn (the last one repeats). */

@@ -26,7 +26,8 @@ export function tokenServer() {
       const { refresh_token } = (await request.json()) as { refresh_token: string };
       seen.push(refresh_token);
       if (server.mode === 'reject') return Response.json({ error: 'invalid_grant' }, { status: 400 });
-      if (server.mode === 'unavailable') return new Response('busy', { status: 503, headers: { 'retry-after': '120' } });
+      if (server.mode === 'unavailable')
+        return new Response('busy', { status: 503, headers: { 'retry-after': '120' } });
       const n = Number(refresh_token.split('-')[1]) + 1;
       return Response.json({ access_token: `at-${n}`, refresh_token: `rt-${n}`, expires_in: 3600 });
     }) as typeof fetch,
@@ -62,7 +63,15 @@ export interface FakeWorker {
  */
 export function fakeWorker(store: SessionStore, fetchFn: typeof fetch): FakeWorker {
   const broadcaster = recordingBroadcaster();
-  const broker = new Broker({ origin: ORIGIN, store, broadcaster, fetch: fetchFn, lock: (fn) => fn(), sleep: async () => undefined, isOnline: () => true });
+  const broker = new Broker({
+    origin: ORIGIN,
+    store,
+    broadcaster,
+    fetch: fetchFn,
+    lock: (fn) => fn(),
+    sleep: async () => undefined,
+    isOnline: () => true,
+  });
   let silent = false;
   const wire = new MessageChannel();
   const fake: FakeWorker = {
@@ -96,5 +105,10 @@ export function fakeWorker(store: SessionStore, fetchFn: typeof fetch): FakeWork
 /** A worker that is not a broker (a plain `sw.js`): it receives messages and never answers. */
 export function foreignWorker(scriptURL = `${ORIGIN}/plain-sw.js`): ServiceWorker & { posts: unknown[] } {
   const posts: unknown[] = [];
-  return { scriptURL, state: 'activated', posts, postMessage: (data: unknown) => void posts.push(data) } as unknown as ServiceWorker & { posts: unknown[] };
+  return {
+    scriptURL,
+    state: 'activated',
+    posts,
+    postMessage: (data: unknown) => void posts.push(data),
+  } as unknown as ServiceWorker & { posts: unknown[] };
 }

@@ -31,7 +31,9 @@ describe('protected routes', () => {
       'garbage',
     ];
     for (const token of candidates) expect((await getWith(server, '/api/me', token)).status).toBe(401);
-    const basic = await fetch(`${server.url}/api/me`, { headers: { Authorization: `Basic ${tokens.access_token}` } });
+    const basic = await fetch(`${server.url}/api/me`, {
+      headers: { Authorization: `Basic ${tokens.access_token}` },
+    });
     expect(basic.status).toBe(401);
     expect(server.control.counters().unauthorized).toBe(4);
   });
@@ -64,7 +66,10 @@ describe('POST|PUT /api/echo', () => {
     for (const method of ['POST', 'PUT']) {
       const res = await fetch(`${server.url}/api/echo`, {
         method,
-        headers: { Authorization: `Bearer ${tokens.access_token}`, 'Content-Type': 'application/octet-stream' },
+        headers: {
+          Authorization: `Bearer ${tokens.access_token}`,
+          'Content-Type': 'application/octet-stream',
+        },
         body,
       });
       expect(res.status).toBe(200);

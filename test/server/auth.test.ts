@@ -13,7 +13,12 @@ describe('POST /api/auth/login', () => {
     expect(claims.exp as number).toBeCloseTo((claims.iat as number) + 2.5, 5);
     const counters = server.control.counters();
     expect(counters.logins).toBe(1);
-    expect(counters.families[claims.fam as string]).toEqual({ generation: 1, refreshCalls: 0, rotations: 0, revoked: false });
+    expect(counters.families[claims.fam as string]).toEqual({
+      generation: 1,
+      refreshCalls: 0,
+      rotations: 0,
+      revoked: false,
+    });
   });
 
   it('accepts a form-encoded body', async () => {
@@ -77,16 +82,29 @@ describe('POST /api/auth/refresh', () => {
 
     const reuse = await refreshJson(server, first.refresh_token);
     expect(reuse.status).toBe(401);
-    expect(await reuse.json()).toEqual({ error: 'invalid_grant', error_description: 'refresh token reuse detected' });
+    expect(await reuse.json()).toEqual({
+      error: 'invalid_grant',
+      error_description: 'refresh token reuse detected',
+    });
 
     // The legitimate newest token and its access token die with the family.
     expect((await refreshJson(server, second.refresh_token)).status).toBe(401);
     expect((await getWith(server, '/api/me', second.access_token)).status).toBe(401);
 
     const counters = server.control.counters();
-    expect(counters).toMatchObject({ rotations: 1, reuseDetections: 1, invalidGrants: 2, revocations: 1, refreshCalls: 3 });
+    expect(counters).toMatchObject({
+      rotations: 1,
+      reuseDetections: 1,
+      invalidGrants: 2,
+      revocations: 1,
+      refreshCalls: 3,
+    });
     expect(counters.families[fam]).toEqual({
-      generation: 2, refreshCalls: 3, rotations: 1, revoked: true, reason: 'reuse-detected',
+      generation: 2,
+      refreshCalls: 3,
+      rotations: 1,
+      revoked: true,
+      reason: 'reuse-detected',
     });
   });
 
@@ -95,14 +113,20 @@ describe('POST /api/auth/refresh', () => {
     let tokens = await login(server);
     for (let i = 0; i < 5; i++) tokens = await rotate(server, tokens.refresh_token);
     expect(claimsOf(tokens.access_token).gen).toBe(6);
-    expect(Object.values(server.control.counters().families)[0]).toMatchObject({ generation: 6, rotations: 5 });
+    expect(Object.values(server.control.counters().families)[0]).toMatchObject({
+      generation: 6,
+      rotations: 5,
+    });
   });
 
   it('serialises two concurrent uses of one token: one rotation, one reuse', async () => {
     const server = await start();
     server.control.setRefreshLatency({ beforeMs: 50 });
     const first = await login(server);
-    const answers = await Promise.all([refreshJson(server, first.refresh_token), refreshJson(server, first.refresh_token)]);
+    const answers = await Promise.all([
+      refreshJson(server, first.refresh_token),
+      refreshJson(server, first.refresh_token),
+    ]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 401]);
     expect(server.control.counters()).toMatchObject({ rotations: 1, reuseDetections: 1 });
   });
@@ -112,7 +136,10 @@ describe('POST /api/auth/refresh', () => {
     const unknown = await refreshJson(server, 'not-a-token');
     expect(unknown.status).toBe(401);
     expect(((await unknown.json()) as { error: string }).error).toBe('invalid_grant');
-    const missing = await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token' }) });
+    const missing = await fetch(`${server.url}/api/auth/refresh`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token' }),
+    });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
     expect(server.control.counters()).toMatchObject({ refreshCalls: 2, invalidGrants: 1 });
@@ -135,7 +162,10 @@ describe('revocation', () => {
   it('POST /api/auth/revoke (form token=) revokes the family and always answers 200', async () => {
     const server = await start();
     const tokens = await login(server);
-    const res = await fetch(`${server.url}/api/auth/revoke`, { method: 'POST', body: new URLSearchParams({ token: tokens.refresh_token }) });
+    const res = await fetch(`${server.url}/api/auth/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: tokens.refresh_token }),
+    });
     expect(res.status).toBe(200);
     expect((await refreshJson(server, tokens.refresh_token)).status).toBe(401);
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(401);
@@ -146,7 +176,10 @@ describe('revocation', () => {
     });
     expect(unknown.status).toBe(200);
     const fam = claimsOf(tokens.access_token).fam as string;
-    expect(server.control.counters().families[fam]).toMatchObject({ revoked: true, reason: 'client-revoked' });
+    expect(server.control.counters().families[fam]).toMatchObject({
+      revoked: true,
+      reason: 'client-revoked',
+    });
     expect(server.control.counters().revocations).toBe(1);
   });
 

@@ -20,13 +20,46 @@ describe('counters', () => {
     await getWith(server, '/api/public/ping');
 
     const counters = server.control.counters();
-    expect(counters).toMatchObject({ requestsWithAuth: 3, requestsWithoutAuth: 2, unauthorized: 1, logins: 1 });
+    expect(counters).toMatchObject({
+      requestsWithAuth: 3,
+      requestsWithoutAuth: 2,
+      unauthorized: 1,
+      logins: 1,
+    });
     expect(counters.requests).toEqual([
-      { method: 'POST', path: '/api/auth/login', authorization: false, generation: null, family: null, status: 200 },
-      { method: 'GET', path: '/api/me', authorization: true, generation: 1, family: expect.any(String), status: 200 },
+      {
+        method: 'POST',
+        path: '/api/auth/login',
+        authorization: false,
+        generation: null,
+        family: null,
+        status: 200,
+      },
+      {
+        method: 'GET',
+        path: '/api/me',
+        authorization: true,
+        generation: 1,
+        family: expect.any(String),
+        status: 200,
+      },
       { method: 'GET', path: '/api/me', authorization: true, generation: null, family: null, status: 401 },
-      { method: 'GET', path: '/favicon.ico', authorization: true, generation: 1, family: expect.any(String), status: 404 },
-      { method: 'GET', path: '/api/public/ping', authorization: false, generation: null, family: null, status: 200 },
+      {
+        method: 'GET',
+        path: '/favicon.ico',
+        authorization: true,
+        generation: 1,
+        family: expect.any(String),
+        status: 404,
+      },
+      {
+        method: 'GET',
+        path: '/api/public/ping',
+        authorization: false,
+        generation: null,
+        family: null,
+        status: 200,
+      },
     ]);
     const serialised = JSON.stringify(counters);
     expect(serialised).not.toContain(tokens.access_token);
@@ -54,9 +87,18 @@ describe('counters', () => {
     await rotate(server, b.refresh_token);
     const { families } = server.control.counters();
     expect(families[claimsOf(a.access_token).fam as string]).toEqual({
-      generation: 3, refreshCalls: 3, rotations: 2, revoked: true, reason: 'reuse-detected',
+      generation: 3,
+      refreshCalls: 3,
+      rotations: 2,
+      revoked: true,
+      reason: 'reuse-detected',
     });
-    expect(families[claimsOf(b.access_token).fam as string]).toEqual({ generation: 2, refreshCalls: 1, rotations: 1, revoked: false });
+    expect(families[claimsOf(b.access_token).fam as string]).toEqual({
+      generation: 2,
+      refreshCalls: 1,
+      rotations: 1,
+      revoked: false,
+    });
   });
 
   it('reset() zeroes counters and the log but keeps sessions', async () => {
@@ -65,8 +107,16 @@ describe('counters', () => {
     const next = await rotate(server, tokens.refresh_token);
     server.control.reset();
     const zeroed = server.control.counters();
-    expect(zeroed).toMatchObject({ logins: 0, refreshCalls: 0, rotations: 0, requestsWithoutAuth: 0, requests: [] });
-    expect(Object.values(zeroed.families)).toEqual([{ generation: 2, refreshCalls: 0, rotations: 0, revoked: false }]);
+    expect(zeroed).toMatchObject({
+      logins: 0,
+      refreshCalls: 0,
+      rotations: 0,
+      requestsWithoutAuth: 0,
+      requests: [],
+    });
+    expect(Object.values(zeroed.families)).toEqual([
+      { generation: 2, refreshCalls: 0, rotations: 0, revoked: false },
+    ]);
     expect((await getWith(server, '/api/me', next.access_token)).status).toBe(200);
     expect((await refreshJson(server, next.refresh_token)).status).toBe(200);
     expect(server.control.counters()).toMatchObject({ requestsWithAuth: 1, refreshCalls: 1, rotations: 1 });
@@ -116,7 +166,10 @@ describe('HTTP control surface', () => {
 
     expect((await post(server, '/__test/revoke', { reason: 'admin' })).status).toBe(200);
     expect((await refreshJson(server, next.refresh_token)).status).toBe(401);
-    expect(Object.values(server.control.counters().families)[0]).toMatchObject({ revoked: true, reason: 'admin' });
+    expect(Object.values(server.control.counters().families)[0]).toMatchObject({
+      revoked: true,
+      reason: 'admin',
+    });
 
     expect((await post(server, '/__test/reset')).status).toBe(200);
     expect(server.control.counters()).toMatchObject({ refreshCalls: 0, requests: [] });

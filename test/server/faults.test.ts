@@ -25,7 +25,10 @@ describe('status faults', () => {
     await expectStillValid(server, tokens.refresh_token);
     const counters = server.control.counters();
     expect(counters).toMatchObject({ refreshCalls: 2, rotations: 1 });
-    expect(counters.families[claimsOf(tokens.access_token).fam as string]).toMatchObject({ refreshCalls: 2, rotations: 1 });
+    expect(counters.families[claimsOf(tokens.access_token).fam as string]).toMatchObject({
+      refreshCalls: 2,
+      rotations: 1,
+    });
   });
 
   it('words a 401 fault as invalid_grant (and counts it) without revoking anything', async () => {
@@ -65,7 +68,16 @@ describe('connection faults', () => {
     server.control.injectRefreshFaults([{ kind: 'drop' }]);
     await expect(refreshJson(server, tokens.refresh_token)).rejects.toThrow();
     const log = server.control.counters().requests.filter((r) => r.path === '/api/auth/refresh');
-    expect(log).toEqual([{ method: 'POST', path: '/api/auth/refresh', authorization: false, generation: null, family: null, status: 0 }]);
+    expect(log).toEqual([
+      {
+        method: 'POST',
+        path: '/api/auth/refresh',
+        authorization: false,
+        generation: null,
+        family: null,
+        status: 0,
+      },
+    ]);
     await expectStillValid(server, tokens.refresh_token);
   });
 
@@ -107,7 +119,11 @@ describe('malformed answers', () => {
       check(text);
       if (variant !== 'not-json') {
         const body = JSON.parse(text) as { access_token?: unknown; refresh_token?: unknown };
-        if (typeof body.access_token === 'string' && body.access_token !== '' && !body.access_token.includes('\n')) {
+        if (
+          typeof body.access_token === 'string' &&
+          body.access_token !== '' &&
+          !body.access_token.includes('\n')
+        ) {
           expect((await getWith(server, '/api/me', body.access_token)).status).toBe(401);
         }
         expect((await refreshJson(server, String(body.refresh_token))).status).toBe(401);
@@ -163,7 +179,9 @@ describe('close()', () => {
     server.control.setRefreshLatency({ beforeMs: 60_000 });
     const sleeping = refreshJson(server, b.refresh_token);
     const slow = getWith(server, '/api/slow?ms=30000', a.access_token);
-    await waitFor(() => server.control.counters().refreshCalls === 2 && server.control.counters().requests.length === 5);
+    await waitFor(
+      () => server.control.counters().refreshCalls === 2 && server.control.counters().requests.length === 5,
+    );
 
     const began = Date.now();
     await server.close();
@@ -182,6 +200,9 @@ describe('close()', () => {
     await server.close();
     await expect(pending).rejects.toThrow();
     await sleep(700);
-    expect(Object.values(server.control.counters().families)[0]).toMatchObject({ generation: 1, rotations: 0 });
+    expect(Object.values(server.control.counters().families)[0]).toMatchObject({
+      generation: 1,
+      rotations: 0,
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { onTestFinished } from 'vitest';
-import { DEMO_CREDENTIALS, startServer, type RunningServer, type ServerOptions } from '../../demo/server/index.js';
+import {
+  DEMO_CREDENTIALS,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../demo/server/index.js';
 
 export interface Tokens {
   access_token: string;
@@ -25,7 +30,11 @@ export async function login(server: RunningServer): Promise<Tokens> {
   return (await res.json()) as Tokens;
 }
 
-export function refreshJson(server: RunningServer, refreshToken: string, init: RequestInit = {}): Promise<Response> {
+export function refreshJson(
+  server: RunningServer,
+  refreshToken: string,
+  init: RequestInit = {},
+): Promise<Response> {
   return fetch(`${server.url}/api/auth/refresh`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -37,7 +46,11 @@ export function refreshJson(server: RunningServer, refreshToken: string, init: R
 export function refreshForm(server: RunningServer, refreshToken: string): Promise<Response> {
   return fetch(`${server.url}/api/auth/refresh`, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo' }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'demo',
+    }),
   });
 }
 
@@ -49,7 +62,8 @@ export async function rotate(server: RunningServer, refreshToken: string): Promi
 }
 
 export function getWith(server: RunningServer, path: string, accessToken?: string): Promise<Response> {
-  const headers: Record<string, string> = accessToken === undefined ? {} : { Authorization: `Bearer ${accessToken}` };
+  const headers: Record<string, string> =
+    accessToken === undefined ? {} : { Authorization: `Bearer ${accessToken}` };
   return fetch(`${server.url}${path}`, { headers });
 }
 

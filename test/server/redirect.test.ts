@@ -3,8 +3,15 @@ import type { RunningServer } from '../../demo/server/index.js';
 import { start } from './helpers.js';
 
 /** `/api/redirect` with the given query, without following the answer. */
-function redirect(server: RunningServer, query: Record<string, string>, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${server.url}/api/redirect?${new URLSearchParams(query).toString()}`, { redirect: 'manual', ...init });
+function redirect(
+  server: RunningServer,
+  query: Record<string, string>,
+  init: RequestInit = {},
+): Promise<Response> {
+  return fetch(`${server.url}/api/redirect?${new URLSearchParams(query).toString()}`, {
+    redirect: 'manual',
+    ...init,
+  });
 }
 
 describe('GET /api/redirect (test control only)', () => {
@@ -29,10 +36,16 @@ describe('GET /api/redirect (test control only)', () => {
 
   it('also redirects POST (its body is read and discarded), and a followed same-origin redirect arrives', async () => {
     const server = await start({ testControl: true });
-    const res = await redirect(server, { to: `${server.url}/api/echo`, status: '307' }, { method: 'POST', body: 'x'.repeat(10_000) });
+    const res = await redirect(
+      server,
+      { to: `${server.url}/api/echo`, status: '307' },
+      { method: 'POST', body: 'x'.repeat(10_000) },
+    );
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe(`${server.url}/api/echo`);
-    const followed = await fetch(`${server.url}/api/redirect?to=${encodeURIComponent(`${server.url}/api/public/ping`)}`);
+    const followed = await fetch(
+      `${server.url}/api/redirect?to=${encodeURIComponent(`${server.url}/api/public/ping`)}`,
+    );
     expect(followed.status).toBe(200);
     expect(followed.redirected).toBe(true);
     expect(await followed.json()).toEqual({ ok: true });
@@ -70,7 +83,11 @@ describe('GET /api/redirect (test control only)', () => {
     expect(get.status).toBe(404);
     expect(get.headers.get('location')).toBeNull();
     expect(await get.json()).toEqual({ error: 'not_found' });
-    const post = await redirect(server, { to: 'http://127.0.0.1:1/api/me', status: '307' }, { method: 'POST', body: 'x' });
+    const post = await redirect(
+      server,
+      { to: 'http://127.0.0.1:1/api/me', status: '307' },
+      { method: 'POST', body: 'x' },
+    );
     expect(post.status).toBe(404);
     expect(post.headers.get('location')).toBeNull();
     // Not even a 400 for bad input: the route is simply absent.

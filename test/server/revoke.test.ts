@@ -16,7 +16,9 @@ describe('revocation (RFC 7009)', () => {
   it('by the refresh token: the family ends', async () => {
     const server = await start();
     const tokens = await login(server);
-    expect((await revoke(server, { token: tokens.refresh_token, token_type_hint: 'refresh_token' })).status).toBe(200);
+    expect(
+      (await revoke(server, { token: tokens.refresh_token, token_type_hint: 'refresh_token' })).status,
+    ).toBe(200);
     expect(family(server, tokens)).toMatchObject({ revoked: true, reason: 'client-revoked' });
     expect((await refreshJson(server, tokens.refresh_token)).status).toBe(401);
   });
@@ -32,7 +34,9 @@ describe('revocation (RFC 7009)', () => {
   it('by a valid access token: the family ends', async () => {
     const server = await start();
     const tokens = await login(server);
-    expect((await revoke(server, { token: tokens.access_token, token_type_hint: 'access_token' })).status).toBe(200);
+    expect(
+      (await revoke(server, { token: tokens.access_token, token_type_hint: 'access_token' })).status,
+    ).toBe(200);
     expect(family(server, tokens)).toMatchObject({ revoked: true });
     expect((await getWith(server, '/api/me', tokens.access_token)).status).toBe(401);
   });

@@ -53,7 +53,8 @@ describe('static files', () => {
     const page = await fetch(`${server.url}/apps/b/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>demo</title>');
-    for (const path of ['/apps/b', '/apps/b/x/', '/apps/-b/', '/apps/b/index.txt']) expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
+    for (const path of ['/apps/b', '/apps/b/x/', '/apps/-b/', '/apps/b/index.txt'])
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(404);
     expect(await (await fetch(`${server.url}/sw.js?name=b`)).text()).toBe('/* built worker */');
   });
 
@@ -89,7 +90,13 @@ describe('static files', () => {
 
   it('never serves a file outside staticDir', async () => {
     const server = await start({ staticDir: site });
-    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
+    for (const path of [
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/%00',
+    ]) {
       const res = await rawGet(server, path);
       expect(res.status, path).toBe(404);
       expect(res.body).not.toContain('outside the site');

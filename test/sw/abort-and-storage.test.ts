@@ -31,7 +31,9 @@ describe('abort signals are honoured at every wait', () => {
   });
 
   it('a request aborted while its 401 recovery runs is not replayed', async () => {
-    const rig = await abortedWhileTheRefreshIsHeld((r) => void (r.backend.accessToken = 'server-side-expired')); // 401 first
+    const rig = await abortedWhileTheRefreshIsHeld(
+      (r) => void (r.backend.accessToken = 'server-side-expired'),
+    ); // 401 first
     expect(rig.backend.apiCalls).toHaveLength(1);
   });
 });
@@ -75,9 +77,14 @@ describe('storage faults end the session cleanly', () => {
     const update = rig.store.update;
     // Update 1 records the attempt; update 2 would store the rotated answer: IndexedDB refuses it.
     let calls = 0;
-    rig.store.update = (decide) => (++calls === 2 ? Promise.reject(new TokenBrokerError('storage-failed', 'QuotaExceededError')) : update(decide));
+    rig.store.update = (decide) =>
+      ++calls === 2
+        ? Promise.reject(new TokenBrokerError('storage-failed', 'QuotaExceededError'))
+        : update(decide);
     const after = await rig.broker.refresh('explicit');
-    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'storage-failed' }) }]);
+    expect(rig.bus.of('error')).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'storage-failed' }) },
+    ]);
     expect(rig.broker.currentSession()).toEqual(after);
     rig.store.update = update;
     await rig.broker.refresh('explicit');
@@ -87,7 +94,8 @@ describe('storage faults end the session cleanly', () => {
 });
 
 describe('aborts the page announces (Chromium does not abort the FetchEvent request)', () => {
-  const tagged = (id: string) => apiRequest('/api/pay', { method: 'POST', body: 'x', headers: { 'x-token-broker-request': id } });
+  const tagged = (id: string) =>
+    apiRequest('/api/pay', { method: 'POST', body: 'x', headers: { 'x-token-broker-request': id } });
 
   it('a tagged request aborted by message while it waits for a refresh is never sent; the tag never leaves the worker', async () => {
     const rig = new Rig({ hardCapMs: 10_000 });

@@ -45,7 +45,9 @@ describe('parseRetryAfter', () => {
 
 describe('backoff in the refresh loop', () => {
   it('sleeps jittered, doubling, capped delays between attempts and stops at maxRefreshAttempts', async () => {
-    const rig = new Rig({ config: { maxRefreshAttempts: 5, backoff: { initialSeconds: 0.5, maxSeconds: 2 } } });
+    const rig = new Rig({
+      config: { maxRefreshAttempts: 5, backoff: { initialSeconds: 0.5, maxSeconds: 2 } },
+    });
     rig.clock.rand = 1;
     await rig.login();
     rig.backend.replies.push(...Array.from({ length: 5 }, () => ({ status: 503 })));
@@ -89,12 +91,18 @@ describe('backoff in the refresh loop', () => {
     const rig = new Rig();
     await rig.login();
     rig.backend.replies.push({ status: 429, headers: { 'Retry-After': '120' } });
-    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable', retryAfter: 120 });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+      retryAfter: 120,
+    });
     expect(rig.backend.refreshCount).toBe(1);
     expect(rig.clock.sleeps).toEqual([]);
     // Still cooling down: nothing is sent.
     rig.clock.t += 60_000;
-    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable', retryAfter: 60 });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+      retryAfter: 60,
+    });
     expect(rig.backend.refreshCount).toBe(1);
     // After the cool-down the next call goes out and succeeds.
     rig.clock.t += 60_000;

@@ -2,7 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Broker } from '../../sw/broker.js';
 import { createWebLock } from '../../sw/lock.js';
 import { forwardWithToken } from '../../sw/forward.js';
-import { apiRequest, Bus, CONFIG, countingStore, FakeBackend, gate, ORIGIN, Rig, until, within } from './harness.js';
+import {
+  apiRequest,
+  Bus,
+  CONFIG,
+  countingStore,
+  FakeBackend,
+  gate,
+  ORIGIN,
+  Rig,
+  until,
+  within,
+} from './harness.js';
 
 /** A logged-in rig whose explicit refresh has reached the server, which holds its answer until `g.open()`. */
 async function refreshHeldAtTheServer() {
@@ -20,9 +31,20 @@ describe('setSession', () => {
   it('stores the tokens with the next generation and tells the tabs', async () => {
     const rig = new Rig();
     await rig.login(600);
-    expect(await rig.stored()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', generation: 1, trigger: 'login', expiresAt: rig.clock.now() + 600_000 });
+    expect(await rig.stored()).toMatchObject({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+      generation: 1,
+      trigger: 'login',
+      expiresAt: rig.clock.now() + 600_000,
+    });
     await rig.login(600);
-    expect(rig.broker.status()).toMatchObject({ loggedIn: true, generation: 2, expiresIn: 600_000, lastRefresh: null });
+    expect(rig.broker.status()).toMatchObject({
+      loggedIn: true,
+      generation: 2,
+      expiresIn: 600_000,
+      lastRefresh: null,
+    });
     expect(rig.bus.of('session')).toEqual([
       { type: 'session', generation: 1, expiresIn: 600_000 },
       { type: 'session', generation: 2, expiresIn: 600_000 },
@@ -44,7 +66,11 @@ describe('setSession', () => {
   it('does not wait for a running refresh, and wins over its late answer (which is revoked)', async () => {
     const { rig, first, g, refresh } = await refreshHeldAtTheServer();
     // The login completes while the refresh is still out.
-    await within(rig.broker.setSession({ accessToken: 'fresh-at', refreshToken: 'fresh-rt', expiresIn: 60 }), 1000, 'login');
+    await within(
+      rig.broker.setSession({ accessToken: 'fresh-at', refreshToken: 'fresh-rt', expiresIn: 60 }),
+      1000,
+      'login',
+    );
     const login = (await rig.stored())!;
     expect(login).toMatchObject({ accessToken: 'fresh-at', generation: 2 });
     expect(login.lineage).not.toBe(first.lineage);
@@ -75,7 +101,12 @@ describe('getAccessToken', () => {
   it('returns the cached token without a refresh while it is fresh', async () => {
     const rig = new Rig();
     await rig.login();
-    expect(await rig.broker.getAccessToken()).toEqual({ accessToken: 'at-1', generation: 1, session: rig.broker.currentSession()?.lineage, expiresIn: 3600_000 });
+    expect(await rig.broker.getAccessToken()).toEqual({
+      accessToken: 'at-1',
+      generation: 1,
+      session: rig.broker.currentSession()?.lineage,
+      expiresIn: 3600_000,
+    });
     expect(rig.backend.refreshCount).toBe(0);
   });
 
@@ -144,14 +175,25 @@ describe('logout', () => {
 
 describe('configuration (standalone worker)', () => {
   const standalone = (store = countingStore().store, backend = new FakeBackend()) =>
-    new Broker({ origin: ORIGIN, store, broadcaster: new Bus().endpoint(), fetch: backend.fetch, lock: (fn) => fn() });
+    new Broker({
+      origin: ORIGIN,
+      store,
+      broadcaster: new Bus().endpoint(),
+      fetch: backend.fetch,
+      lock: (fn) => fn(),
+    });
 
   it('without a config, refresh says not-configured and requests pass through', async () => {
     const backend = new FakeBackend();
     const broker = standalone(undefined, backend);
     await expect(broker.refresh('explicit')).rejects.toMatchObject({ code: 'not-configured' });
     expect(broker.status().configured).toBe(false);
-    const res = await forwardWithToken(broker, apiRequest('/api/data', { headers: { 'X-A': '1' } }), () => undefined, backend.fetch);
+    const res = await forwardWithToken(
+      broker,
+      apiRequest('/api/data', { headers: { 'X-A': '1' } }),
+      () => undefined,
+      backend.fetch,
+    );
     expect(res.status).toBe(401);
     expect(backend.apiCalls.map((c) => [c.auth, c.request.headers.get('x-a')])).toEqual([[null, '1']]);
   });
@@ -171,7 +213,9 @@ describe('configuration (standalone worker)', () => {
 
   it('rejects an invalid config without storing it', async () => {
     const { store, counts } = countingStore();
-    await expect(standalone(store).configure({ tokenEndpoint: 'https://evil.tld/token' })).rejects.toMatchObject({ code: 'invalid-config' });
+    await expect(
+      standalone(store).configure({ tokenEndpoint: 'https://evil.tld/token' }),
+    ).rejects.toMatchObject({ code: 'invalid-config' });
     expect(counts.writeConfig).toBe(0);
   });
 
@@ -186,7 +230,13 @@ describe('configuration (standalone worker)', () => {
 describe('login capture', () => {
   it('stores the login response tokens and hands the page the body without the refresh token', async () => {
     const rig = new Rig();
-    const res = await rig.forward(apiRequest('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"user":"u"}' }));
+    const res = await rig.forward(
+      apiRequest('/api/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"user":"u"}',
+      }),
+    );
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({ access_token: 'at-1', token_type: 'Bearer', expires_in: 3600 });
     expect(await rig.stored()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', generation: 1 });
@@ -208,16 +258,22 @@ describe('createWebLock', () => {
         request: (name: string, options: { signal: AbortSignal }, fn: () => Promise<unknown>) => {
           requests.push(name);
           if (name === 'busy') {
-            return new Promise((_, reject) => options.signal.addEventListener('abort', () => reject(options.signal.reason)));
+            return new Promise((_, reject) =>
+              options.signal.addEventListener('abort', () => reject(options.signal.reason)),
+            );
           }
           return fn();
         },
       },
     });
     await expect(createWebLock(() => 1_000, 'free')(async () => 'ran')).resolves.toBe('ran');
-    await expect(createWebLock(() => 20, 'busy')(async () => 'never')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    await expect(createWebLock(() => 20, 'busy')(async () => 'never')).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+    });
     // An error thrown by the function itself is passed through, not relabelled.
-    await expect(createWebLock(() => 1_000, 'free')(() => Promise.reject(new Error('inner')))).rejects.toThrow('inner');
+    await expect(
+      createWebLock(() => 1_000, 'free')(() => Promise.reject(new Error('inner'))),
+    ).rejects.toThrow('inner');
     expect(requests).toEqual(['free', 'busy', 'free']);
   });
 });

@@ -21,7 +21,13 @@ describe('debug mode', () => {
       '[sw-token-broker] 401 replayed after refresh method=GET path=/api/data generation=2',
       '[sw-token-broker] session ended reason=user-logout',
     ]);
-    const secrets = [...rig.backend.refreshes.map((r) => r.refreshToken), 'rt-1', 'at-1', rig.backend.accessToken, 'q1'];
+    const secrets = [
+      ...rig.backend.refreshes.map((r) => r.refreshToken),
+      'rt-1',
+      'at-1',
+      rig.backend.accessToken,
+      'q1',
+    ];
     for (const secret of secrets) expect(lines.join('\n')).not.toContain(secret);
   });
 

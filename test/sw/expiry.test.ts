@@ -42,7 +42,9 @@ describe('computeExpiresAt', () => {
     const serverNow = Date.UTC(2029, 5, 1);
     const token = jwt({ exp: serverNow / 1000 + 600 });
     // Client clock three hours ahead of the server: the token still has 600 s on our clock.
-    expect(computeExpiresAt(token, undefined, serverNow + 3 * HOUR, serverNow)).toBe(serverNow + 3 * HOUR + 600_000);
+    expect(computeExpiresAt(token, undefined, serverNow + 3 * HOUR, serverNow)).toBe(
+      serverNow + 3 * HOUR + 600_000,
+    );
   });
 
   describe('without a readable server clock (a cross-origin Date header)', () => {
@@ -129,7 +131,12 @@ describe('expiry in the broker', () => {
     const serverNow = Date.UTC(2029, 5, 1, 12, 0, 0);
     rig.clock.t = serverNow + 2 * HOUR; // client two hours ahead of the server
     const access = jwt({ exp: serverNow / 1000 + 600 });
-    rig.backend.replies.push(() => Response.json({ access_token: access, refresh_token: 'rt-jwt' }, { headers: { Date: new Date(serverNow).toUTCString() } }));
+    rig.backend.replies.push(() =>
+      Response.json(
+        { access_token: access, refresh_token: 'rt-jwt' },
+        { headers: { Date: new Date(serverNow).toUTCString() } },
+      ),
+    );
     await rig.broker.refresh('explicit');
     expect(rig.broker.status().expiresIn).toBe(600_000);
   });
@@ -153,7 +160,9 @@ describe('expiry in the broker', () => {
     rig.clock.t += 1;
     await rig.broker.refreshIfDue();
     expect(rig.backend.refreshCount).toBe(1);
-    expect(rig.bus.of('refreshed')).toEqual([{ type: 'refreshed', generation: 2, expiresIn: 3600_000, trigger: 'proactive' }]);
+    expect(rig.bus.of('refreshed')).toEqual([
+      { type: 'refreshed', generation: 2, expiresIn: 3600_000, trigger: 'proactive' },
+    ]);
     expect(rig.broker.dueIn()).toBe(3600_000 - 30_000); // long-lived: the configured lead
   });
 });

@@ -35,7 +35,6 @@ const bytesOf = async (request: Request) => new Uint8Array(await request.clone()
 /** Byte arrays compared as base64: fast for large bodies, still a readable diff. */
 const b64 = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('base64');
 
-
 /** The request properties a forwarded attempt must keep from the page's request. */
 function sentProperties(sent: Request) {
   const { method, credentials, redirect, referrer, referrerPolicy, keepalive, cache, mode } = sent;
@@ -75,7 +74,10 @@ describe('attaching the token', () => {
   it('leaves a request alone that carries its own Authorization (also before the worker loaded)', async () => {
     const rig = await expiredRig();
     const fresh = rig.newBroker(); // not loaded yet: forward must still apply the rule
-    const res = await rig.forward(apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } }), fresh);
+    const res = await rig.forward(
+      apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } }),
+      fresh,
+    );
     await rig.forward(apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } }));
     expect(res.status).toBe(401);
     expect(rig.backend.apiCalls.map((c) => c.auth)).toEqual(['Basic dTpw', 'Basic dTpw']);
@@ -102,7 +104,11 @@ describe('attaching the token', () => {
 describe('401 replay', () => {
   it('refreshes once and replays a JSON body byte-identical with the new token', async () => {
     const rig = await expiredRig();
-    const request = apiRequest('/api/items', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'ü ✓ \u2028', n: [1, 2] }) });
+    const request = apiRequest('/api/items', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'ü ✓ \u2028', n: [1, 2] }),
+    });
     const expected = await bytesOf(request);
     const res = await rig.forward(request);
     expect(res.status).toBe(200);
@@ -118,7 +124,13 @@ describe('401 replay', () => {
   it('replays a binary body byte-identical', async () => {
     const rig = await expiredRig();
     const payload = noise(70_000);
-    const res = await rig.forward(apiRequest('/api/upload', { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: payload }));
+    const res = await rig.forward(
+      apiRequest('/api/upload', {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: payload,
+      }),
+    );
     expect(res.status).toBe(200);
     expect(rig.backend.apiCalls.map((c) => b64(c.body))).toEqual([b64(payload), b64(payload)]);
   });
@@ -136,7 +148,11 @@ describe('401 replay', () => {
       if (!ok) return new Response(null, { status: 401 });
       const parsed = await new Response(body, { headers: { 'Content-Type': type ?? '' } }).formData();
       const file = parsed.get('file') as File;
-      return Response.json({ title: parsed.get('title'), file: b64(new Uint8Array(await file.arrayBuffer())), name: file.name });
+      return Response.json({
+        title: parsed.get('title'),
+        file: b64(new Uint8Array(await file.arrayBuffer())),
+        name: file.name,
+      });
     };
     const res = await rig.forward(request);
     expect(await res.json()).toEqual({ title: 'naïve\r\nline', file: b64(noise(3000)), name: 'x.png' });
@@ -214,7 +230,12 @@ describe('401 replay', () => {
 
   it('returns a second 401 to the page unchanged, after exactly one refresh and one replay', async () => {
     const rig = await expiredRig();
-    rig.backend.api = () => new Response('still no', { status: 401, statusText: 'Unauthorized', headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+    rig.backend.api = () =>
+      new Response('still no', {
+        status: 401,
+        statusText: 'Unauthorized',
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      });
     const res = await rig.forward(apiRequest('/api/data', { method: 'POST', body: 'x' }));
     expect([res.status, res.statusText, await res.text()]).toEqual([401, 'Unauthorized', 'still no']);
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
@@ -226,7 +247,9 @@ describe('401 replay', () => {
 
   it('N concurrent 401s make one refresh and each request is replayed once', async () => {
     const rig = await expiredRig();
-    const responses = await within(Promise.all(Array.from({ length: 12 }, (_, i) => rig.forward(apiRequest(`/api/n/${i}`)))));
+    const responses = await within(
+      Promise.all(Array.from({ length: 12 }, (_, i) => rig.forward(apiRequest(`/api/n/${i}`)))),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect(rig.backend.refreshCount).toBe(1);
     expect(rig.backend.apiCalls).toHaveLength(24);
@@ -254,7 +277,10 @@ describe('token generations', () => {
     const res = await within(pending);
     expect(res.status).toBe(200);
     expect(rig.backend.refreshCount).toBe(1);
-    expect(rig.backend.apiCalls.map((c) => c.auth)).toEqual([`Bearer ${old}`, `Bearer ${rig.backend.accessToken}`]);
+    expect(rig.backend.apiCalls.map((c) => c.auth)).toEqual([
+      `Bearer ${old}`,
+      `Bearer ${rig.backend.accessToken}`,
+    ]);
   });
 
   it('a caller that saw an older generation gets the current session, no refresh', async () => {
@@ -286,7 +312,11 @@ describe('when the 401 cannot be cured', () => {
     rig.backend.api = () => new Response('expired', { status: 401 });
     rig.backend.replies.push({ status: 400, body: { error: 'invalid_grant' } });
     const res = await rig.forward(apiRequest());
-    expect([res.status, await res.text(), res.headers.get(ERROR_HEADER)]).toEqual([401, 'expired', 'refresh-rejected']);
+    expect([res.status, await res.text(), res.headers.get(ERROR_HEADER)]).toEqual([
+      401,
+      'expired',
+      'refresh-rejected',
+    ]);
     expect(rig.backend.apiCalls).toHaveLength(1);
     expect(await rig.stored()).toBeNull();
     expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'refresh-rejected' }]);

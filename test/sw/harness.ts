@@ -21,7 +21,11 @@ export const CONFIG: TokenBrokerConfig = {
 };
 
 /** Timing bounds for a virtual clock: sub-second timeouts keep the tests fast. */
-export const FAST_LIMITS: ConfigLimits = { ...DEFAULT_LIMITS, refreshTimeoutSeconds: [0.01, 60], requestWaitSeconds: [0.01, 60] };
+export const FAST_LIMITS: ConfigLimits = {
+  ...DEFAULT_LIMITS,
+  refreshTimeoutSeconds: [0.01, 60],
+  requestWaitSeconds: [0.01, 60],
+};
 
 /** A fresh fake-indexeddb database per call, with every store call counted. */
 export function countingStore(name = `sw-test-${crypto.randomUUID()}`) {
@@ -144,7 +148,9 @@ export class FakeBackend {
   /** Every token request waits for this before answering (if set). */
   gate: Promise<void> | undefined;
   api: (request: Request, body: Uint8Array<ArrayBuffer>) => Response | Promise<Response> = (request) =>
-    request.headers.get('authorization') === `Bearer ${this.accessToken}` ? json({ ok: true }) : json({ error: 'invalid_token' }, 401);
+    request.headers.get('authorization') === `Bearer ${this.accessToken}`
+      ? json({ ok: true })
+      : json({ error: 'invalid_token' }, 401);
   private seq = 0;
 
   /** Issues a fresh token pair, as a login would. */
@@ -162,7 +168,8 @@ export class FakeBackend {
   readonly fetch = (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const path = new URL(request.url).pathname;
-    if (path === '/api/auth/refresh' || path === '/auth/v1/token' || path === '/oauth/token') return this.token(request);
+    if (path === '/api/auth/refresh' || path === '/auth/v1/token' || path === '/oauth/token')
+      return this.token(request);
     if (path === '/api/auth/revoke') {
       this.revocations.push(new URLSearchParams(await request.text()).get('token') ?? '');
       return new Response(null, { status: 200 });
@@ -181,7 +188,8 @@ export class FakeBackend {
     const text = await request.clone().text();
     const type = request.headers.get('content-type') ?? '';
     let refreshToken: string | null = null;
-    if (type.includes('json')) refreshToken = (JSON.parse(text) as { refresh_token?: string }).refresh_token ?? null;
+    if (type.includes('json'))
+      refreshToken = (JSON.parse(text) as { refresh_token?: string }).refresh_token ?? null;
     else if (type.includes('form')) refreshToken = new URLSearchParams(text).get('refresh_token');
     this.refreshes.push({ refreshToken, request, body: text });
     if (refreshToken !== this.refreshToken) this.stale.push(refreshToken);

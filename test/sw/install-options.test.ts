@@ -81,7 +81,10 @@ describe("routes: 'workbox'", () => {
 
 describe('clientsClaim', () => {
   it('claims clients on activate by default, and not when turned off', async () => {
-    for (const [option, claims] of [[undefined, 1], [false, 0]] as const) {
+    for (const [option, claims] of [
+      [undefined, 1],
+      [false, 0],
+    ] as const) {
       const { scope } = setup(option === undefined ? {} : { clientsClaim: option });
       const activate = new FakeExtendableEvent('activate');
       scope.dispatchEvent(activate);
@@ -98,7 +101,13 @@ describe('updates', () => {
   it("honours workbox-window's SKIP_WAITING message without the skipWaiting option (applyUpdate)", async () => {
     const { scope } = setup();
     const waited: Array<Promise<unknown>> = [];
-    scope.dispatchEvent(Object.assign(new Event('message'), { data: { type: 'SKIP_WAITING' }, ports: [], waitUntil: (p: Promise<unknown>) => void waited.push(p) }));
+    scope.dispatchEvent(
+      Object.assign(new Event('message'), {
+        data: { type: 'SKIP_WAITING' },
+        ports: [],
+        waitUntil: (p: Promise<unknown>) => void waited.push(p),
+      }),
+    );
     await Promise.all(waited);
     expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
   });
@@ -113,7 +122,9 @@ describe('routes: { workbox: paths }', () => {
     expect(await left.responded!.then((r) => r.text())).toBe('from the app route');
     const kept = dispatchFetch(scope, apiRequest('/api/todosx'));
     expect((await kept.responded!).status).toBe(200);
-    expect(backend.apiCalls.map((c) => [new URL(c.request.url).pathname, c.auth])).toEqual([['/api/todosx', `Bearer ${backend.accessToken}`]]);
+    expect(backend.apiCalls.map((c) => [new URL(c.request.url).pathname, c.auth])).toEqual([
+      ['/api/todosx', `Bearer ${backend.accessToken}`],
+    ]);
     expect(later.refused).toHaveLength(1);
   });
 });

@@ -32,7 +32,10 @@ interface FetchOutcome {
   waited: Array<Promise<unknown>>;
 }
 
-function fetchEvent(scope: ReturnType<typeof fakeScope>, request: Request | { url: string; mode: string; destination: string; headers: Headers }): FetchOutcome {
+function fetchEvent(
+  scope: ReturnType<typeof fakeScope>,
+  request: Request | { url: string; mode: string; destination: string; headers: Headers },
+): FetchOutcome {
   const outcome: FetchOutcome = { responded: undefined, waited: [] };
   scope.dispatch('fetch', {
     request,
@@ -43,12 +46,25 @@ function fetchEvent(scope: ReturnType<typeof fakeScope>, request: Request | { ur
 }
 
 /** Calls the worker the way the page transport does: a fresh message event carrying a port. */
-async function call(scope: ReturnType<typeof fakeScope>, method: string, ...args: unknown[]): Promise<unknown> {
+async function call(
+  scope: ReturnType<typeof fakeScope>,
+  method: string,
+  ...args: unknown[]
+): Promise<unknown> {
   const { port1, port2 } = new MessageChannel();
   const reply = new Promise<unknown>((resolve) => (port1.onmessage = (e) => resolve(e.data)));
   const waited: Array<Promise<unknown>> = [];
-  const message = { id: method, type: 'APPLY', path: [method], argumentList: args.map((value) => ({ type: 'RAW', value })) };
-  scope.dispatch('message', { data: { [ENVELOPE_KEY]: 1, call: message }, ports: [port2], waitUntil: (p: Promise<unknown>) => void waited.push(p) });
+  const message = {
+    id: method,
+    type: 'APPLY',
+    path: [method],
+    argumentList: args.map((value) => ({ type: 'RAW', value })),
+  };
+  scope.dispatch('message', {
+    data: { [ENVELOPE_KEY]: 1, call: message },
+    ports: [port2],
+    waitUntil: (p: Promise<unknown>) => void waited.push(p),
+  });
   expect(waited).toHaveLength(1); // the worker holds the event open until it answered
   try {
     return ((await within(reply, 2_000)) as { value: unknown }).value;
@@ -81,8 +97,14 @@ describe('installTokenBroker', () => {
   it('answers a page call with a Result and stores the session it was given', async () => {
     const { scope, backend } = await setup();
     const pair = backend.issue();
-    expect(await call(scope, 'setSession', { ...pair, expiresIn: 3600 })).toMatchObject({ ok: true, value: { loggedIn: true, generation: 1 } });
-    expect(await call(scope, 'refresh', { trigger: 'nonsense' })).toMatchObject({ ok: true, value: { generation: 2 } });
+    expect(await call(scope, 'setSession', { ...pair, expiresIn: 3600 })).toMatchObject({
+      ok: true,
+      value: { loggedIn: true, generation: 1 },
+    });
+    expect(await call(scope, 'refresh', { trigger: 'nonsense' })).toMatchObject({
+      ok: true,
+      value: { generation: 2 },
+    });
     expect(backend.refreshCount).toBe(1);
   });
 
@@ -90,7 +112,11 @@ describe('installTokenBroker', () => {
     const { scope } = await setup();
     const waited: unknown[] = [];
     scope.dispatch('message', { data: { hello: 1 }, ports: [], waitUntil: (p: unknown) => waited.push(p) });
-    scope.dispatch('message', { data: { [ENVELOPE_KEY]: 1, call: {} }, ports: [], waitUntil: (p: unknown) => waited.push(p) });
+    scope.dispatch('message', {
+      data: { [ENVELOPE_KEY]: 1, call: {} },
+      ports: [],
+      waitUntil: (p: unknown) => waited.push(p),
+    });
     expect(waited).toEqual([]);
   });
 
@@ -110,8 +136,16 @@ describe('installTokenBroker', () => {
     const { scope, backend } = await setup();
     await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
     const headers = new Headers();
-    for (const [mode, destination] of [['navigate', 'document'], ['no-cors', ''], ['cors', 'image'], ['cors', 'script']] as const) {
-      expect(fetchEvent(scope, { url: `${ORIGIN}/api/data`, mode, destination, headers }).responded, `${mode} ${destination}`).toBeUndefined();
+    for (const [mode, destination] of [
+      ['navigate', 'document'],
+      ['no-cors', ''],
+      ['cors', 'image'],
+      ['cors', 'script'],
+    ] as const) {
+      expect(
+        fetchEvent(scope, { url: `${ORIGIN}/api/data`, mode, destination, headers }).responded,
+        `${mode} ${destination}`,
+      ).toBeUndefined();
     }
     expect(fetchEvent(scope, apiRequest('/api/data', { mode: 'no-cors' })).responded).toBeUndefined();
   });
@@ -120,8 +154,12 @@ describe('installTokenBroker', () => {
     const { scope, backend } = await setup();
     await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
     expect(fetchEvent(scope, new Request(`${ORIGIN}/apix`)).responded).toBeUndefined();
-    expect(fetchEvent(scope, new Request('https://api.example.com.evil.tld/api/data')).responded).toBeUndefined();
-    expect(fetchEvent(scope, apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } })).responded).toBeUndefined();
+    expect(
+      fetchEvent(scope, new Request('https://api.example.com.evil.tld/api/data')).responded,
+    ).toBeUndefined();
+    expect(
+      fetchEvent(scope, apiRequest('/api/data', { headers: { Authorization: 'Basic dTpw' } })).responded,
+    ).toBeUndefined();
     expect(backend.apiCalls).toEqual([]);
   });
 
@@ -182,4 +220,3 @@ describe('a standalone worker without a config (storage lost)', () => {
     expect(Date.now() - started).toBeLessThan(CONFIG_WAIT_MS);
   });
 });
-

@@ -13,7 +13,11 @@ describe('brokerNames', () => {
       refreshLock: 'sw-token-broker:refresh',
       leaderLock: 'sw-token-broker:leader',
     });
-    expect([DEFAULT_DB_NAME, DEFAULT_CHANNEL, LOCK_NAME]).toEqual(['sw-token-broker', 'sw-token-broker', 'sw-token-broker:refresh']);
+    expect([DEFAULT_DB_NAME, DEFAULT_CHANNEL, LOCK_NAME]).toEqual([
+      'sw-token-broker',
+      'sw-token-broker',
+      'sw-token-broker:refresh',
+    ]);
   });
 
   it('gives two names disjoint resources', () => {

@@ -63,9 +63,12 @@ describe('an excluded path never gets the token, whatever its spelling', () => {
     expect(token(path)).toBe(false);
   });
 
-  it.each(['/api/x/publicity', '/api/x/other/public', '/api/x/a', '/api//me', '/api/%6De', '/api/x/y/../z'])('%s: token (control)', (path) => {
-    expect(token(path)).toBe(true);
-  });
+  it.each(['/api/x/publicity', '/api/x/other/public', '/api/x/a', '/api//me', '/api/%6De', '/api/x/y/../z'])(
+    '%s: token (control)',
+    (path) => {
+      expect(token(path)).toBe(true);
+    },
+  );
 
   it('gives no token to a path only some readings put under an API prefix', () => {
     expect(token('/api;x/me')).toBe(false);
@@ -75,15 +78,28 @@ describe('an excluded path never gets the token, whatever its spelling', () => {
 });
 
 describe("the broker's endpoints, whatever their spelling", () => {
-  it.each(['/api/auth/refresh', '/api/auth//refresh', '/api/auth/%72efresh', '/api/auth/refresh;x', '/api/auth/REFRESH', '/api/auth/refresh/', '/api/auth%2Frefresh', '/api/auth/revoke;a=b', '/api/auth//login'])(
-    '%s: no token',
-    (path) => {
-      expect(token(path)).toBe(false);
-    },
-  );
+  it.each([
+    '/api/auth/refresh',
+    '/api/auth//refresh',
+    '/api/auth/%72efresh',
+    '/api/auth/refresh;x',
+    '/api/auth/REFRESH',
+    '/api/auth/refresh/',
+    '/api/auth%2Frefresh',
+    '/api/auth/revoke;a=b',
+    '/api/auth//login',
+  ])('%s: no token', (path) => {
+    expect(token(path)).toBe(false);
+  });
 
   it('captures a login POST under any spelling of the login endpoint', () => {
-    for (const path of ['/api/auth/login', '/api/auth//login', '/api/auth/%6cogin', '/api/auth/login;jsessionid=1', '/api/AUTH/login/']) {
+    for (const path of [
+      '/api/auth/login',
+      '/api/auth//login',
+      '/api/auth/%6cogin',
+      '/api/auth/login;jsessionid=1',
+      '/api/AUTH/login/',
+    ]) {
       const request = new Request(new URL(path, ORIGIN), { method: 'POST', body: '{}' });
       expect(isLoginRequest(request, new URL(request.url), config), path).toBe(true);
     }
@@ -93,7 +109,11 @@ describe("the broker's endpoints, whatever their spelling", () => {
 
 describe('route order', () => {
   it('captures the login even when the request carries Authorization (HTTP Basic)', () => {
-    const basic = new Request(`${ORIGIN}/api/auth/login`, { method: 'POST', headers: { Authorization: 'Basic ZGVtbzpkZW1v' }, body: '{}' });
+    const basic = new Request(`${ORIGIN}/api/auth/login`, {
+      method: 'POST',
+      headers: { Authorization: 'Basic ZGVtbzpkZW1v' },
+      body: '{}',
+    });
     expect(routeRequest(basic, config)).toBe('login');
   });
 

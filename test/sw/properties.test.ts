@@ -33,7 +33,13 @@ const replyFor: Record<Fault, TokenReply> = {
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('request' as const), on: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('proactive' as const), advanceMs: fc.integer({ min: 0, max: 4_000_000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('proactive' as const),
+      advanceMs: fc.integer({ min: 0, max: 4_000_000 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('explicit' as const), on: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), deaf: fc.boolean() }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'expire-access' as const }) },
@@ -51,13 +57,21 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const scenarioArb = fc.array(fc.record({ op: opArb, gap: fc.nat(3) }), { minLength: 1, maxLength: 14 });
 
-type Outcome = { kind: 'response'; status: number; code: string | null } | { kind: 'refresh'; error: unknown } | { kind: 'thrown'; error: unknown };
+type Outcome =
+  | { kind: 'response'; status: number; code: string | null }
+  | { kind: 'refresh'; error: unknown }
+  | { kind: 'thrown'; error: unknown };
 
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function runScenario(steps: Step[]) {
   const rig = new Rig({
-    config: { refreshTimeoutSeconds: 0.03, requestWaitSeconds: 2, maxRefreshAttempts: 2, backoff: { initialSeconds: 0.01, maxSeconds: 0.05 } },
+    config: {
+      refreshTimeoutSeconds: 0.03,
+      requestWaitSeconds: 2,
+      maxRefreshAttempts: 2,
+      backoff: { initialSeconds: 0.01, maxSeconds: 0.05 },
+    },
     // A hanging token endpoint is abandoned (its answer lost) after 30 ms of real time.
     hardCapMs: 30,
   });
@@ -79,11 +93,23 @@ async function runScenario(steps: Step[]) {
         );
         break;
       case 'explicit':
-        outcomes.push(pick(op.on).refresh('explicit').then(() => ({ kind: 'refresh', error: undefined }), (error: unknown) => ({ kind: 'refresh', error })));
+        outcomes.push(
+          pick(op.on)
+            .refresh('explicit')
+            .then(
+              () => ({ kind: 'refresh', error: undefined }),
+              (error: unknown) => ({ kind: 'refresh', error }),
+            ),
+        );
         break;
       case 'proactive':
         rig.clock.t += op.advanceMs;
-        outcomes.push(current.refreshIfDue().then(() => ({ kind: 'refresh', error: undefined }), (error: unknown) => ({ kind: 'thrown', error })));
+        outcomes.push(
+          current.refreshIfDue().then(
+            () => ({ kind: 'refresh', error: undefined }),
+            (error: unknown) => ({ kind: 'thrown', error }),
+          ),
+        );
         break;
       case 'restart':
         // A fresh worker over the same IndexedDB and lock; the old one may still finish what it
@@ -145,7 +171,11 @@ const seed = Number(process.env.FC_SEED ?? 0x5eed);
 
 describe('refresh invariants under random interleavings', () => {
   it('hold for 401s, proactive and explicit refreshes, faults and worker restarts', async () => {
-    await fc.assert(fc.asyncProperty(scenarioArb, checkInvariants), { numRuns: Number(process.env.FC_RUNS ?? 60), seed, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(scenarioArb, checkInvariants), {
+      numRuns: Number(process.env.FC_RUNS ?? 60),
+      seed,
+      endOnFailure: true,
+    });
   }, 60_000);
 
   it('hold in a scenario that hits every path at once', async () => {

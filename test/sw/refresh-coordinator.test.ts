@@ -6,33 +6,36 @@ describe('single flight', () => {
   it.each([
     ['with a shared lock', {}],
     ['without navigator.locks (single flight alone)', { lock: noLock }],
-  ])('N concurrent 401s, proactive checks and explicit refreshes make one refresh call (%s)', async (_name, options) => {
-    const rig = new Rig(options);
-    await rig.login();
-    const acquired = rig.mutex.acquisitions;
-    const g = gate();
-    rig.backend.gate = g.promise;
-    rig.clock.t += 3600_000; // due
-    const b = rig.broker;
-    const calls = [
-      ...Array.from({ length: 5 }, () => b.refresh('unauthorized', 1)),
-      ...Array.from({ length: 3 }, () => b.refresh('explicit')),
-      b.refresh('proactive'),
-      b.refreshIfDue(),
-      b.getAccessToken(),
-    ];
-    await until(() => rig.backend.refreshCount === 1);
-    // Callers arriving while the request is on the wire join it too.
-    calls.push(b.refresh('unauthorized', 1), b.refresh('explicit'), b.refreshIfDue());
-    await new Promise((r) => setImmediate(r));
-    g.open();
-    await within(Promise.all(calls));
-    expect(rig.backend.refreshCount).toBe(1);
-    expect(rig.bus.of('refreshed')).toHaveLength(1);
-    expect(await rig.stored()).toMatchObject({ generation: 2, refreshToken: rig.backend.refreshToken });
-    // One trip through the origin-wide lock, not one per caller.
-    expect(rig.mutex.acquisitions - acquired).toBe('lock' in options ? 0 : 1);
-  });
+  ])(
+    'N concurrent 401s, proactive checks and explicit refreshes make one refresh call (%s)',
+    async (_name, options) => {
+      const rig = new Rig(options);
+      await rig.login();
+      const acquired = rig.mutex.acquisitions;
+      const g = gate();
+      rig.backend.gate = g.promise;
+      rig.clock.t += 3600_000; // due
+      const b = rig.broker;
+      const calls = [
+        ...Array.from({ length: 5 }, () => b.refresh('unauthorized', 1)),
+        ...Array.from({ length: 3 }, () => b.refresh('explicit')),
+        b.refresh('proactive'),
+        b.refreshIfDue(),
+        b.getAccessToken(),
+      ];
+      await until(() => rig.backend.refreshCount === 1);
+      // Callers arriving while the request is on the wire join it too.
+      calls.push(b.refresh('unauthorized', 1), b.refresh('explicit'), b.refreshIfDue());
+      await new Promise((r) => setImmediate(r));
+      g.open();
+      await within(Promise.all(calls));
+      expect(rig.backend.refreshCount).toBe(1);
+      expect(rig.bus.of('refreshed')).toHaveLength(1);
+      expect(await rig.stored()).toMatchObject({ generation: 2, refreshToken: rig.backend.refreshToken });
+      // One trip through the origin-wide lock, not one per caller.
+      expect(rig.mutex.acquisitions - acquired).toBe('lock' in options ? 0 : 1);
+    },
+  );
 
   it('a refresh after the previous one settled is a new refresh with the new token', async () => {
     const rig = new Rig();
@@ -120,7 +123,10 @@ describe('failure rules', () => {
     const rig = new Rig();
     await rig.login();
     rig.backend.replies.push({ status, body });
-    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ name: 'TokenBrokerError', code: 'refresh-rejected' });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({
+      name: 'TokenBrokerError',
+      code: 'refresh-rejected',
+    });
     expect(await rig.stored()).toBeNull();
     expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'refresh-rejected' }]);
     expect(rig.broker.status()).toMatchObject({ loggedIn: false, generation: 0 });
@@ -149,7 +155,9 @@ describe('failure rules', () => {
     expect(await rig.stored()).toEqual(before);
     expect(rig.broker.status().loggedIn).toBe(true);
     expect(rig.bus.of('logout')).toEqual([]);
-    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'refresh-unavailable' }) }]);
+    expect(rig.bus.of('error')).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'refresh-unavailable' }) },
+    ]);
     expect(rig.clock.sleeps).toHaveLength(2);
   });
 
@@ -167,7 +175,10 @@ describe('failure rules', () => {
     await rig.login();
     const before = await rig.stored();
     rig.backend.replies.push('hang', 'hang');
-    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({ code: 'refresh-unavailable', message: 'no answer from https://app.example/api/auth/refresh within the hard cap' });
+    await expect(within(rig.broker.refresh('explicit'))).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+      message: 'no answer from https://app.example/api/auth/refresh within the hard cap',
+    });
     // Each request was abandoned (answer lost) before the next one carried the token again.
     expect(rig.backend.refreshCount).toBe(2);
     expect(rig.backend.refreshes.every((r) => r.request.signal.aborted)).toBe(true);
@@ -201,10 +212,19 @@ describe('failure rules', () => {
 
   it('a lock that cannot be acquired is transient, never a logout', async () => {
     const rig = new Rig({
-      lock: () => Promise.reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock')),
+      lock: () =>
+        Promise.reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh lock')),
       config: { maxRefreshAttempts: 2 },
     });
-    await rig.store.write({ accessToken: 'a', refreshToken: 'r', expiresAt: null, receivedAt: rig.clock.now(), generation: 1, trigger: 'login', lineage: 'l1' });
+    await rig.store.write({
+      accessToken: 'a',
+      refreshToken: 'r',
+      expiresAt: null,
+      receivedAt: rig.clock.now(),
+      generation: 1,
+      trigger: 'login',
+      lineage: 'l1',
+    });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
     expect(rig.backend.refreshCount).toBe(0);
     expect(await rig.stored()).not.toBeNull();
@@ -218,9 +238,13 @@ describe('a refresh token is sent again only when its request can no longer be a
     await rig.login();
     const g = gate();
     rig.backend.gate = g.promise;
-    await expect(rig.broker.refreshWithin(20, 'explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    await expect(rig.broker.refreshWithin(20, 'explicit')).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+    });
     // Later callers join the same request instead of sending the token again.
-    await expect(rig.broker.refreshWithin(20, 'unauthorized', 1)).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    await expect(rig.broker.refreshWithin(20, 'unauthorized', 1)).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+    });
     expect(rig.backend.refreshCount).toBe(1);
     expect((await rig.stored())?.inflight).toMatchObject({ instance: rig.broker.instance });
     g.open();
@@ -253,7 +277,10 @@ describe('a refresh token is sent again only when its request can no longer be a
   const deadAttempt = async (rig: Rig, ageMs: number) => {
     await rig.login();
     const stored = (await rig.stored())!;
-    await rig.store.write({ ...stored, inflight: { id: 'dead:1', startedAt: rig.clock.now() - ageMs, instance: 'dead' } });
+    await rig.store.write({
+      ...stored,
+      inflight: { id: 'dead:1', startedAt: rig.clock.now() - ageMs, instance: 'dead' },
+    });
     return rig.newBroker();
   };
 
@@ -281,7 +308,10 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
     const rig = new Rig();
     await rig.login();
     rig.backend.replies.push({ status: 429, headers: { 'Retry-After': '600' } });
-    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable', retryAfter: 600 });
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+      retryAfter: 600,
+    });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
     expect(rig.backend.refreshCount).toBe(1); // cooling down: no network call
     await rig.broker.logout();
@@ -291,7 +321,9 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
   });
 
   it('evidence that the network is back (a response through the worker) ends our own backoff, not a server Retry-After', async () => {
-    const rig = new Rig({ config: { maxRefreshAttempts: 1, backoff: { initialSeconds: 20, maxSeconds: 30 } } });
+    const rig = new Rig({
+      config: { maxRefreshAttempts: 1, backoff: { initialSeconds: 20, maxSeconds: 30 } },
+    });
     await rig.login();
     rig.backend.replies.push('network');
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
@@ -310,8 +342,11 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
     const rig = new Rig();
     await rig.login();
     rig.online = false;
-    for (let i = 0; i < 5; i++) await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
-    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'offline' }) }]);
+    for (let i = 0; i < 5; i++)
+      await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
+    expect(rig.bus.of('error')).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'offline' }) },
+    ]);
     rig.online = true;
     rig.broker.coordinator.networkBack();
     rig.online = false;

@@ -26,7 +26,12 @@ async function send(api: BrokerApi, call: unknown): Promise<Outcome> {
   }
 }
 
-const apply = (method: string, ...args: unknown[]) => ({ id: `id-${method}`, type: 'APPLY', path: [method], argumentList: args.map((value) => ({ type: 'RAW', value })) });
+const apply = (method: string, ...args: unknown[]) => ({
+  id: `id-${method}`,
+  type: 'APPLY',
+  path: [method],
+  argumentList: args.map((value) => ({ type: 'RAW', value })),
+});
 
 function setup(claim: () => Promise<void> = async () => undefined) {
   const rig = new Rig();
@@ -38,22 +43,34 @@ describe('serveCall', () => {
     const { api, rig } = setup();
     await rig.login();
     const { reply } = await send(api, apply('status'));
-    expect(reply).toMatchObject({ id: 'id-status', type: 'RAW', value: { ok: true, value: { loggedIn: true, generation: 1, configured: true } } });
+    expect(reply).toMatchObject({
+      id: 'id-status',
+      type: 'RAW',
+      value: { ok: true, value: { loggedIn: true, generation: 1, configured: true } },
+    });
   });
 
   it('passes arguments through: setSession then getAccessToken', async () => {
     const { api, rig } = setup();
-    const set = await send(api, apply('setSession', { accessToken: 'page-at', refreshToken: 'page-rt', expiresIn: 60 }));
+    const set = await send(
+      api,
+      apply('setSession', { accessToken: 'page-at', refreshToken: 'page-rt', expiresIn: 60 }),
+    );
     expect(set.reply).toMatchObject({ value: { ok: true, value: { loggedIn: true } } });
     expect(await rig.stored()).toMatchObject({ accessToken: 'page-at', refreshToken: 'page-rt' });
     const got = await send(api, apply('getAccessToken', {}));
-    expect(got.reply).toMatchObject({ value: { ok: true, value: { accessToken: 'page-at', generation: 1, expiresIn: 60_000 } } });
+    expect(got.reply).toMatchObject({
+      value: { ok: true, value: { accessToken: 'page-at', generation: 1, expiresIn: 60_000 } },
+    });
   });
 
   it('returns errors as {ok:false, error:{code}} instead of throwing', async () => {
     const { api } = setup();
     const { reply } = await send(api, apply('refresh', { trigger: 'explicit' }));
-    expect(reply).toMatchObject({ type: 'RAW', value: { ok: false, error: { code: 'no-session', message: expect.any(String) } } });
+    expect(reply).toMatchObject({
+      type: 'RAW',
+      value: { ok: false, error: { code: 'no-session', message: expect.any(String) } },
+    });
     const bad = await send(api, apply('setSession', { accessToken: 'a\nb', refreshToken: 'r' }));
     expect(bad.reply).toMatchObject({ value: { ok: false, error: { code: 'invalid-session' } } });
   });
@@ -62,7 +79,9 @@ describe('serveCall', () => {
     const { api, rig } = setup();
     await rig.login();
     const first = await send(api, apply('refresh', { trigger: 'explicit' }));
-    expect(first.reply).toMatchObject({ value: { ok: true, value: { generation: 2, lastRefresh: { trigger: 'explicit' } } } });
+    expect(first.reply).toMatchObject({
+      value: { ok: true, value: { generation: 2, lastRefresh: { trigger: 'explicit' } } },
+    });
     const stale = await send(api, apply('refresh', { trigger: 'unauthorized', seenGeneration: 1 }));
     expect(stale.reply).toMatchObject({ value: { ok: true, value: { generation: 2 } } });
     expect(rig.backend.refreshCount).toBe(1);
@@ -92,7 +111,10 @@ describe('serveCall', () => {
     ['a nested path', { id: 'n', type: 'APPLY', path: ['status', 'call'], argumentList: [] }],
     ['an inherited name', { id: 'c', type: 'APPLY', path: ['constructor'], argumentList: [] }],
     ['a prototype path', { id: 'p', type: 'APPLY', path: ['__proto__'], argumentList: [] }],
-    ['an unknown name that is no method name', { id: 'u', type: 'APPLY', path: ['dump-tokens'], argumentList: [] }],
+    [
+      'an unknown name that is no method name',
+      { id: 'u', type: 'APPLY', path: ['dump-tokens'], argumentList: [] },
+    ],
     ['CONSTRUCT', { id: 'k', type: 'CONSTRUCT', path: [], argumentList: [] }],
     ['ENDPOINT', { id: 'e', type: 'ENDPOINT' }],
     ['garbage', 'hello'],
@@ -101,14 +123,34 @@ describe('serveCall', () => {
     const { api, rig } = setup();
     await rig.login();
     expect(await send(api, call)).toEqual({ reply: undefined, closed: true });
-    expect(Object.keys(api).sort()).toEqual(['abort', 'captureLogin', 'claim', 'configure', 'getAccessToken', 'hello', 'logout', 'refresh', 'route', 'setSession', 'status', 'wake']);
+    expect(Object.keys(api).sort()).toEqual([
+      'abort',
+      'captureLogin',
+      'claim',
+      'configure',
+      'getAccessToken',
+      'hello',
+      'logout',
+      'refresh',
+      'route',
+      'setSession',
+      'status',
+      'wake',
+    ]);
   });
 
   it('answers a method this version lacks (a newer page client) with a typed worker-unavailable, at once', async () => {
     const { api, rig } = setup();
     await rig.login();
     const { reply } = await send(api, apply('renewLater', { x: 1 }));
-    expect(reply).toMatchObject({ id: 'id-renewLater', type: 'RAW', value: { ok: false, error: { code: 'worker-unavailable', message: expect.stringMatching(/different versions/) } } });
+    expect(reply).toMatchObject({
+      id: 'id-renewLater',
+      type: 'RAW',
+      value: {
+        ok: false,
+        error: { code: 'worker-unavailable', message: expect.stringMatching(/different versions/) },
+      },
+    });
     expect(JSON.stringify(reply)).not.toMatch(/rt-|at-/);
   });
 
@@ -131,13 +173,18 @@ describe('serveCall', () => {
         port1.onmessage = (event) => listeners.forEach((l) => l(event));
         void serveCall(api, message, port2);
       },
-      addEventListener: (_type: string, l: EventListenerOrEventListenerObject) => void listeners.add(l as (e: MessageEvent) => void),
-      removeEventListener: (_type: string, l: EventListenerOrEventListenerObject) => void listeners.delete(l as (e: MessageEvent) => void),
+      addEventListener: (_type: string, l: EventListenerOrEventListenerObject) =>
+        void listeners.add(l as (e: MessageEvent) => void),
+      removeEventListener: (_type: string, l: EventListenerOrEventListenerObject) =>
+        void listeners.delete(l as (e: MessageEvent) => void),
     };
     const listeners = new Set<(e: MessageEvent) => void>();
     const remote = wrap<BrokerApi>(endpoint);
     const result = await within(remote.getAccessToken() as Promise<Result<unknown>>, 2_000);
-    expect(result).toEqual({ ok: true, value: { accessToken: 'at-1', generation: 1, session: expect.any(String), expiresIn: 3600_000 } });
+    expect(result).toEqual({
+      ok: true,
+      value: { accessToken: 'at-1', generation: 1, session: expect.any(String), expiresIn: 3600_000 },
+    });
     for (const p of ports) p.close();
   });
 });

@@ -6,7 +6,8 @@ import { apiRequest, CONFIG, ORIGIN, Rig } from './harness.js';
 
 const config = (extra: Partial<TokenBrokerConfig> = {}) =>
   resolveConfig({ ...CONFIG, allowedOrigins: ['https://api.example.com'], ...extra }, ORIGIN);
-const inScope = (url: string, extra?: Partial<TokenBrokerConfig>) => isInScope(new URL(url, ORIGIN), config(extra));
+const inScope = (url: string, extra?: Partial<TokenBrokerConfig>) =>
+  isInScope(new URL(url, ORIGIN), config(extra));
 
 describe('isInterceptable', () => {
   it('takes plain fetch/XHR requests (destination "", cors or same-origin mode)', () => {
@@ -101,19 +102,40 @@ describe('isInScope', () => {
 
 describe('resolveConfig', () => {
   it('refuses endpoints that would send tokens to another origin', () => {
-    expect(() => resolveConfig({ tokenEndpoint: 'https://evil.tld/token' }, ORIGIN)).toThrow(expect.objectContaining({ code: 'invalid-config' }));
-    expect(() => resolveConfig({ tokenEndpoint: '/t', loginEndpoint: 'https://api.example.com.evil.tld/login', allowedOrigins: ['https://api.example.com'] }, ORIGIN)).toThrow(
+    expect(() => resolveConfig({ tokenEndpoint: 'https://evil.tld/token' }, ORIGIN)).toThrow(
       expect.objectContaining({ code: 'invalid-config' }),
     );
-    expect(() => resolveConfig({ tokenEndpoint: 'javascript:alert(1)' }, ORIGIN)).toThrow(expect.objectContaining({ code: 'invalid-config' }));
-    expect(() => resolveConfig({ tokenEndpoint: '/t', apiPaths: ['api'] }, ORIGIN)).toThrow(expect.objectContaining({ code: 'invalid-config' }));
+    expect(() =>
+      resolveConfig(
+        {
+          tokenEndpoint: '/t',
+          loginEndpoint: 'https://api.example.com.evil.tld/login',
+          allowedOrigins: ['https://api.example.com'],
+        },
+        ORIGIN,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'invalid-config' }));
+    expect(() => resolveConfig({ tokenEndpoint: 'javascript:alert(1)' }, ORIGIN)).toThrow(
+      expect.objectContaining({ code: 'invalid-config' }),
+    );
+    expect(() => resolveConfig({ tokenEndpoint: '/t', apiPaths: ['api'] }, ORIGIN)).toThrow(
+      expect.objectContaining({ code: 'invalid-config' }),
+    );
   });
 
   it('takes allow-listed origins only as exact origins (the full matrix: test/sw/settings.test.ts)', () => {
-    expect(() => resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://API.example.com/some/path'] }, ORIGIN)).toThrow(
-      expect.objectContaining({ code: 'invalid-config', message: expect.stringContaining('did you mean "https://api.example.com"') }),
+    expect(() =>
+      resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://API.example.com/some/path'] }, ORIGIN),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid-config',
+        message: expect.stringContaining('did you mean "https://api.example.com"'),
+      }),
     );
-    expect([...resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://api.example.com'] }, ORIGIN).allowedOrigins]).toEqual(['https://api.example.com']);
+    expect([
+      ...resolveConfig({ tokenEndpoint: '/t', allowedOrigins: ['https://api.example.com'] }, ORIGIN)
+        .allowedOrigins,
+    ]).toEqual(['https://api.example.com']);
   });
 });
 
@@ -140,7 +162,13 @@ describe('forwarding out-of-scope requests', () => {
     expect(rig.backend.refreshes).toHaveLength(1);
     expect(rig.backend.refreshes[0]?.request.headers.has('authorization')).toBe(false);
     // A page fetching the token endpoint directly goes out as it was.
-    const res = await rig.forward(apiRequest('/api/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"refresh_token":"x"}' }));
+    const res = await rig.forward(
+      apiRequest('/api/auth/refresh', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"refresh_token":"x"}',
+      }),
+    );
     expect(res.status).toBe(400);
     expect(rig.backend.refreshes[1]?.request.headers.has('authorization')).toBe(false);
   });

@@ -3,7 +3,8 @@ import { ERROR_HEADER } from '../../shared/protocol.js';
 import { apiRequest, gate, Rig, until } from './harness.js';
 
 /** Server-side view: which access tokens the API saw, per request path. */
-const authsFor = (rig: Rig, path: string) => rig.backend.apiCalls.filter((c) => new URL(c.request.url).pathname === path).map((c) => c.auth);
+const authsFor = (rig: Rig, path: string) =>
+  rig.backend.apiCalls.filter((c) => new URL(c.request.url).pathname === path).map((c) => c.auth);
 
 describe('a request belongs to the login that issued it', () => {
   it('keeps one lineage through refreshes, a worker restart and a second worker version', async () => {

@@ -112,9 +112,12 @@ describe('config matrix: every field has a type, a range and a message that name
     expect(error!.message).toContain(names ?? field);
   });
 
-  it.each([null, undefined, 'x', 3, [], [BASE]])('a config that is not an object (%j) is invalid-config', (config) => {
-    expect(refusal(config)?.code).toBe('invalid-config');
-  });
+  it.each([null, undefined, 'x', 3, [], [BASE]])(
+    'a config that is not an object (%j) is invalid-config',
+    (config) => {
+      expect(refusal(config)?.code).toBe('invalid-config');
+    },
+  );
 
   it('requires tokenEndpoint', () => {
     expect(refusal({})).toEqual({ code: 'invalid-config', message: 'tokenEndpoint is required' });
@@ -155,14 +158,30 @@ describe('config matrix: every field has a type, a range and a message that name
 describe('the standalone worker stores nothing it refuses', () => {
   it('configure() with a bad config rejects with invalid-config and writes nothing', async () => {
     const { store, counts } = countingStore();
-    const broker = new Broker({ origin: ORIGIN, store, broadcaster: new Bus().endpoint(), fetch: fetch, lock: (fn) => fn() });
+    const broker = new Broker({
+      origin: ORIGIN,
+      store,
+      broadcaster: new Bus().endpoint(),
+      fetch: fetch,
+      lock: (fn) => fn(),
+    });
     await broker.configure({ tokenEndpoint: '/api/auth/refresh' });
     expect(counts.writeConfig).toBe(1);
-    for (const bad of [{ ...BASE, refreshTimeoutSeconds: NaN }, { ...BASE, allowedOrigins: ['*'] }, { ...BASE, tokenEndpoint: '' }, { ...BASE, revealAccessToken: 'no' }]) {
-      await expect(broker.configure(bad as TokenBrokerConfig)).rejects.toMatchObject({ name: 'TokenBrokerError', code: 'invalid-config' });
+    for (const bad of [
+      { ...BASE, refreshTimeoutSeconds: NaN },
+      { ...BASE, allowedOrigins: ['*'] },
+      { ...BASE, tokenEndpoint: '' },
+      { ...BASE, revealAccessToken: 'no' },
+    ]) {
+      await expect(broker.configure(bad as TokenBrokerConfig)).rejects.toMatchObject({
+        name: 'TokenBrokerError',
+        code: 'invalid-config',
+      });
     }
     // NaN is judged as sent, not after JSON turned it into null.
-    await expect(broker.configure({ ...BASE, refreshTimeoutSeconds: NaN })).rejects.toThrow(/refreshTimeoutSeconds.*NaN/);
+    await expect(broker.configure({ ...BASE, refreshTimeoutSeconds: NaN })).rejects.toThrow(
+      /refreshTimeoutSeconds.*NaN/,
+    );
     expect(counts.writeConfig).toBe(1);
     expect(await store.readConfig()).toEqual({ tokenEndpoint: '/api/auth/refresh' });
   });
@@ -170,7 +189,13 @@ describe('the standalone worker stores nothing it refuses', () => {
   it('a stored config that fails the rules (written by an older version) leaves the worker unconfigured, not wedged', async () => {
     const { store } = countingStore();
     await store.writeConfig({ tokenEndpoint: '/api/auth/refresh', refreshTimeoutSeconds: 0.2 });
-    const broker = new Broker({ origin: ORIGIN, store, broadcaster: new Bus().endpoint(), fetch: fetch, lock: (fn) => fn() });
+    const broker = new Broker({
+      origin: ORIGIN,
+      store,
+      broadcaster: new Bus().endpoint(),
+      fetch: fetch,
+      lock: (fn) => fn(),
+    });
     await broker.ready();
     expect(broker.status().configured).toBe(false);
     // The page's next registration configures it again.

@@ -17,7 +17,14 @@ async function openAs010(name: string) {
 }
 
 // A session record as 0.1.0 wrote it (sw/store.ts of 0.1.0: no lineage, no inflight, no schema).
-const RECORD_010 = { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: 2_000_000, receivedAt: 1_000_000, generation: 4, trigger: 'proactive' };
+const RECORD_010 = {
+  accessToken: 'at-1',
+  refreshToken: 'rt-1',
+  expiresAt: 2_000_000,
+  receivedAt: 1_000_000,
+  generation: 4,
+  trigger: 'proactive',
+};
 const CONFIG_010 = { tokenEndpoint: '/api/auth/refresh', apiPaths: ['/api/'] };
 
 const dbName = () => `upgrade-${crypto.randomUUID()}`;
@@ -51,9 +58,18 @@ describe('storage written by 0.1.0', () => {
     const old = await openAs010(name);
     await old.put('session', RECORD_010, 'current');
     const store = createIdbStore(name);
-    await store.update((current) => ({ ...current!, generation: current!.generation + 1, refreshToken: 'rt-2' }));
+    await store.update((current) => ({
+      ...current!,
+      generation: current!.generation + 1,
+      refreshToken: 'rt-2',
+    }));
     const raw = (await old.get('session', 'current')) as Record<string, unknown>;
-    expect(raw).toMatchObject({ schema: SESSION_SCHEMA, lineage: 'legacy', generation: 5, refreshToken: 'rt-2' });
+    expect(raw).toMatchObject({
+      schema: SESSION_SCHEMA,
+      lineage: 'legacy',
+      generation: 5,
+      refreshToken: 'rt-2',
+    });
     // A rollback: the old worker still finds every field it uses.
     expect(readableBy010(raw)).toBe(true);
     old.close();
@@ -62,12 +78,22 @@ describe('storage written by 0.1.0', () => {
   it('a record 0.1.0 rewrites over a current one is read as its own (lineage "legacy", no in-flight mark)', async () => {
     const name = dbName();
     const store = createIdbStore(name);
-    const current: StoredSession = { ...RECORD_010, trigger: 'login', lineage: 'L1', inflight: { id: 'a', startedAt: 1, instance: 'w' } };
+    const current: StoredSession = {
+      ...RECORD_010,
+      trigger: 'login',
+      lineage: 'L1',
+      inflight: { id: 'a', startedAt: 1, instance: 'w' },
+    };
     await store.write(current);
     const old = await openAs010(name);
     // 0.1.0 refreshes: it writes a whole new object with only the fields it knows.
     await old.put('session', { ...RECORD_010, generation: 5, refreshToken: 'rt-2' }, 'current');
-    expect(await store.read()).toEqual({ ...RECORD_010, generation: 5, refreshToken: 'rt-2', lineage: 'legacy' });
+    expect(await store.read()).toEqual({
+      ...RECORD_010,
+      generation: 5,
+      refreshToken: 'rt-2',
+      lineage: 'legacy',
+    });
     old.close();
   });
 
@@ -76,7 +102,11 @@ describe('storage written by 0.1.0', () => {
     const store = createIdbStore(name);
     await store.write({ ...RECORD_010, trigger: 'login', lineage: 'L1' });
     const db = await openAs010(name);
-    await db.put('session', { ...RECORD_010, lineage: 'L1', schema: SESSION_SCHEMA + 1, addedLater: { x: 1 } }, 'current');
+    await db.put(
+      'session',
+      { ...RECORD_010, lineage: 'L1', schema: SESSION_SCHEMA + 1, addedLater: { x: 1 } },
+      'current',
+    );
     expect(await store.read()).toMatchObject({ lineage: 'L1', generation: 4 });
     db.close();
   });
@@ -85,7 +115,9 @@ describe('storage written by 0.1.0', () => {
     const name = dbName();
     const db = await openAs010(name);
     await db.put('session', { ...RECORD_010, schema: 'two' }, 'current');
-    const error = await createIdbStore(name).read().catch((e: unknown) => e);
+    const error = await createIdbStore(name)
+      .read()
+      .catch((e: unknown) => e);
     expect(isTokenBrokerError(error) && error.code).toBe('storage-lost');
     db.close();
   });
@@ -108,7 +140,10 @@ describe('IndexedDB versions', () => {
     const old = await openAs010(name);
     let blocked = 0;
     const bumped = openDB(name, 2, { blocked: () => blocked++ });
-    const outcome = await Promise.race([bumped.then(() => 'opened'), new Promise((r) => setTimeout(r, 300, 'still waiting'))]);
+    const outcome = await Promise.race([
+      bumped.then(() => 'opened'),
+      new Promise((r) => setTimeout(r, 300, 'still waiting')),
+    ]);
     // Time is the subject: 300 ms stands for "as long as the old worker lives".
     expect(outcome).toBe('still waiting');
     expect(blocked).toBe(1);
@@ -129,7 +164,9 @@ describe('IndexedDB versions', () => {
   it('a database a newer version upgraded fails typed (storage-failed) instead of hanging', async () => {
     const name = dbName();
     (await openDB(name, 2, { upgrade: (db) => void db.createObjectStore('session') })).close();
-    const error = await createIdbStore(name, 1_000).read().catch((e: unknown) => e);
+    const error = await createIdbStore(name, 1_000)
+      .read()
+      .catch((e: unknown) => e);
     expect(isTokenBrokerError(error) && error.code).toBe('storage-failed');
     expect((error as Error).message).toMatch(/newer version/);
   });
@@ -141,7 +178,9 @@ describe('IndexedDB versions', () => {
     const holder = await openAs010(name);
     const upgrade = openDB(name, 2, { upgrade: (db) => void db.createObjectStore('extra') });
     const started = Date.now();
-    const error = await createIdbStore(name, 200).read().catch((e: unknown) => e);
+    const error = await createIdbStore(name, 200)
+      .read()
+      .catch((e: unknown) => e);
     expect(isTokenBrokerError(error) && error.code).toBe('storage-failed');
     expect(Date.now() - started).toBeLessThan(2_000);
     holder.close();

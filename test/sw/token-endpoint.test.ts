@@ -3,7 +3,8 @@ import { resolveConfig, type TokenBrokerConfig } from '../../sw/settings.js';
 import { buildRefreshRequest, isDefinitiveRejection } from '../../sw/token-endpoint.js';
 import { ORIGIN, Rig } from './harness.js';
 
-const resolved = (config: Partial<TokenBrokerConfig>) => resolveConfig({ tokenEndpoint: '/api/auth/refresh', ...config }, ORIGIN);
+const resolved = (config: Partial<TokenBrokerConfig>) =>
+  resolveConfig({ tokenEndpoint: '/api/auth/refresh', ...config }, ORIGIN);
 
 describe('buildRefreshRequest', () => {
   it('json: POSTs {refresh_token} as JSON', async () => {
@@ -16,10 +17,18 @@ describe('buildRefreshRequest', () => {
   });
 
   it('oauth2: RFC 6749 §6 form body with client_id and scope', async () => {
-    const req = buildRefreshRequest('rt+/=&a', resolved({ format: 'oauth2', clientId: 'web app', scope: 'openid offline_access' }));
+    const req = buildRefreshRequest(
+      'rt+/=&a',
+      resolved({ format: 'oauth2', clientId: 'web app', scope: 'openid offline_access' }),
+    );
     expect(req.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
     const form = new URLSearchParams(await req.text());
-    expect(Object.fromEntries(form)).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt+/=&a', client_id: 'web app', scope: 'openid offline_access' });
+    expect(Object.fromEntries(form)).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt+/=&a',
+      client_id: 'web app',
+      scope: 'openid offline_access',
+    });
   });
 
   it('oauth2 without client_id/scope sends neither', async () => {
@@ -28,7 +37,10 @@ describe('buildRefreshRequest', () => {
   });
 
   it('gotrue: ?grant_type=refresh_token, JSON body and apikey header', async () => {
-    const req = buildRefreshRequest('rt-g', resolved({ format: 'gotrue', tokenEndpoint: '/auth/v1/token', apiKey: 'anon-key' }));
+    const req = buildRefreshRequest(
+      'rt-g',
+      resolved({ format: 'gotrue', tokenEndpoint: '/auth/v1/token', apiKey: 'anon-key' }),
+    );
     const url = new URL(req.url);
     expect(url.pathname).toBe('/auth/v1/token');
     expect(url.searchParams.get('grant_type')).toBe('refresh_token');
@@ -36,16 +48,31 @@ describe('buildRefreshRequest', () => {
     expect(req.headers.get('content-type')).toBe('application/json');
     expect(await req.json()).toEqual({ refresh_token: 'rt-g' });
     // A configured grant_type is kept, not duplicated.
-    const kept = new URL(buildRefreshRequest('x', resolved({ format: 'gotrue', tokenEndpoint: '/auth/v1/token?grant_type=refresh_token' })).url);
+    const kept = new URL(
+      buildRefreshRequest(
+        'x',
+        resolved({ format: 'gotrue', tokenEndpoint: '/auth/v1/token?grant_type=refresh_token' }),
+      ).url,
+    );
     expect(kept.searchParams.getAll('grant_type')).toEqual(['refresh_token']);
   });
 
   it('uses the buildRequest hook instead of the preset', async () => {
     const req = buildRefreshRequest(
       'rt-h',
-      resolved({ buildRequest: (token, c) => new Request(new URL('/custom', c.tokenEndpoint), { method: 'PUT', headers: { 'X-Refresh': token } }) }),
+      resolved({
+        buildRequest: (token, c) =>
+          new Request(new URL('/custom', c.tokenEndpoint), {
+            method: 'PUT',
+            headers: { 'X-Refresh': token },
+          }),
+      }),
     );
-    expect([req.method, new URL(req.url).pathname, req.headers.get('x-refresh')]).toEqual(['PUT', '/custom', 'rt-h']);
+    expect([req.method, new URL(req.url).pathname, req.headers.get('x-refresh')]).toEqual([
+      'PUT',
+      '/custom',
+      'rt-h',
+    ]);
   });
 });
 
@@ -84,8 +111,16 @@ describe('refresh through each format (what the server saw)', () => {
     const sent = rig.backend.refreshToken;
     const session = await rig.broker.refresh('explicit');
     expect(rig.backend.refreshes.map((r) => r.refreshToken)).toEqual([sent]);
-    expect(Object.fromEntries(new URLSearchParams(rig.backend.refreshes[0]!.body))).toMatchObject({ client_id: 'c1', scope: 's1', grant_type: 'refresh_token' });
-    expect(session).toMatchObject({ accessToken: rig.backend.accessToken, refreshToken: rig.backend.refreshToken, trigger: 'explicit' });
+    expect(Object.fromEntries(new URLSearchParams(rig.backend.refreshes[0]!.body))).toMatchObject({
+      client_id: 'c1',
+      scope: 's1',
+      grant_type: 'refresh_token',
+    });
+    expect(session).toMatchObject({
+      accessToken: rig.backend.accessToken,
+      refreshToken: rig.backend.refreshToken,
+      trigger: 'explicit',
+    });
     expect(await rig.stored()).toEqual(session);
   });
 
@@ -102,7 +137,10 @@ describe('refresh through each format (what the server saw)', () => {
   it('gotrue: a reuse error code ends the session', async () => {
     const rig = new Rig({ config: { format: 'gotrue', tokenEndpoint: '/auth/v1/token' } });
     await rig.login();
-    rig.backend.replies.push({ status: 400, body: { code: 400, error_code: 'refresh_token_already_used', msg: 'Invalid Refresh Token' } });
+    rig.backend.replies.push({
+      status: 400,
+      body: { code: 400, error_code: 'refresh_token_already_used', msg: 'Invalid Refresh Token' },
+    });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-rejected' });
     expect(await rig.stored()).toBeNull();
     expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'refresh-rejected' }]);
@@ -125,7 +163,11 @@ describe('refresh through each format (what the server saw)', () => {
     const rig = new Rig({
       config: {
         buildRequest: (token, c) =>
-          new Request(c.tokenEndpoint, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: token, extra: 1 }) }),
+          new Request(c.tokenEndpoint, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ refresh_token: token, extra: 1 }),
+          }),
         parseResponse: async (response) => {
           const b = (await response.json()) as { access_token: string; refresh_token: string };
           return { accessToken: `X${b.access_token}`, refreshToken: b.refresh_token, expiresIn: '120' };
@@ -138,16 +180,23 @@ describe('refresh through each format (what the server saw)', () => {
     expect(session.accessToken).toBe(`X${rig.backend.accessToken}`);
     expect(session.expiresAt).toBe(rig.clock.now() + 120_000);
 
-    const bad = new Rig({ config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r\n' }) } });
+    const bad = new Rig({
+      config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r\n' }) },
+    });
     await bad.login();
     const before = await bad.stored();
     await expect(bad.broker.refresh('explicit')).rejects.toMatchObject({ code: 'invalid-token-response' });
     expect(await bad.stored()).toEqual(before);
     // A valid rotated refresh token next to a bad access token is kept; the bad token never is.
-    const half = new Rig({ config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r2' }) } });
+    const half = new Rig({
+      config: { parseResponse: async () => ({ accessToken: 'a\r\nSet-Cookie: x=1', refreshToken: 'r2' }) },
+    });
     await half.login();
     const kept = (await half.stored())!;
-    await expect(half.broker.refresh('explicit')).resolves.toMatchObject({ accessToken: kept.accessToken, refreshToken: 'r2' });
+    await expect(half.broker.refresh('explicit')).resolves.toMatchObject({
+      accessToken: kept.accessToken,
+      refreshToken: 'r2',
+    });
   });
 
   it('an app-defined rejection (isDefinitiveRejection hook) ends the session', async () => {
@@ -164,14 +213,22 @@ describe('errors name the endpoint', () => {
     const rig = new Rig({ config: { maxRefreshAttempts: 1 } });
     await rig.login();
     rig.backend.replies.push({ status: 404 });
-    await expect(rig.broker.refresh('explicit')).rejects.toThrow('token endpoint https://app.example/api/auth/refresh answered 404');
+    await expect(rig.broker.refresh('explicit')).rejects.toThrow(
+      'token endpoint https://app.example/api/auth/refresh answered 404',
+    );
     const cors = new Rig({
-      config: { tokenEndpoint: 'https://auth.example/oauth/token', allowedOrigins: ['https://auth.example'], maxRefreshAttempts: 1 },
+      config: {
+        tokenEndpoint: 'https://auth.example/oauth/token',
+        allowedOrigins: ['https://auth.example'],
+        maxRefreshAttempts: 1,
+      },
       fetch: async () => {
         throw new TypeError('Failed to fetch');
       },
     });
     await cors.login();
-    await expect(cors.broker.refresh('explicit')).rejects.toThrow(/network error during refresh at https:\/\/auth\.example\/oauth\/token \(another origin: .*CORS/);
+    await expect(cors.broker.refresh('explicit')).rejects.toThrow(
+      /network error during refresh at https:\/\/auth\.example\/oauth\/token \(another origin: .*CORS/,
+    );
   });
 });

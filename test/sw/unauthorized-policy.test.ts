@@ -9,7 +9,9 @@ async function alwaysUnauthorizedRig(): Promise<Rig> {
   await rig.login();
   const healthy = rig.backend.api;
   rig.backend.api = (request, body) =>
-    new URL(request.url).pathname === '/api/forbidden' ? Response.json({ error: 'invalid_token' }, { status: 401 }) : healthy(request, body);
+    new URL(request.url).pathname === '/api/forbidden'
+      ? Response.json({ error: 'invalid_token' }, { status: 401 })
+      : healthy(request, body);
   return rig;
 }
 
@@ -31,7 +33,9 @@ describe('a 401 a fresh token does not cure never buys another refresh', () => {
 
   it('20 parallel requests to it cost one refresh', async () => {
     const rig = await alwaysUnauthorizedRig();
-    const responses = await Promise.all(Array.from({ length: 20 }, () => rig.forward(apiRequest('/api/forbidden'))));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => rig.forward(apiRequest('/api/forbidden'))),
+    );
     expect(responses.every((r) => r.status === 401)).toBe(true);
     await Promise.all(Array.from({ length: 20 }, () => rig.forward(apiRequest('/api/forbidden'))));
     expect(rig.backend.refreshCount).toBe(1);
@@ -67,7 +71,9 @@ describe('the budget of 401-triggered refreshes', () => {
     }
     expect(rig.backend.refreshCount).toBe(UNAUTHORIZED_REFRESH_BUDGET.max);
     expect(statuses).toEqual([200, 200, 200, 401, 401]);
-    expect(rig.bus.of('error')).toEqual([{ type: 'error', error: expect.objectContaining({ code: 'refresh-budget-exceeded' }) }]);
+    expect(rig.bus.of('error')).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'refresh-budget-exceeded' }) },
+    ]);
     rig.clock.t += UNAUTHORIZED_REFRESH_BUDGET.windowMs;
     rig.backend.accessToken = 'revoked-again';
     expect((await rig.forward(apiRequest('/api/data'))).status).toBe(200);

@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { createConfigWait, withholdRefreshTokens } from '../../sw/unconfigured.js';
 
 const post = (url = 'https://app.example/api/auth/login') => new Request(url, { method: 'POST', body: '{}' });
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 describe('withholdRefreshTokens (unconfigured standalone worker fails closed)', () => {
   it('replaces a response carrying refresh_token with 503 not-configured', async () => {
-    const res = await withholdRefreshTokens(post(), json({ access_token: 'a', refresh_token: 'r', expires_in: 60 }));
+    const res = await withholdRefreshTokens(
+      post(),
+      json({ access_token: 'a', refresh_token: 'r', expires_in: 60 }),
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get('x-token-broker-error')).toBe('not-configured');
     const text = await res.text();
@@ -15,7 +19,10 @@ describe('withholdRefreshTokens (unconfigured standalone worker fails closed)', 
   });
 
   it('whatever the content type says', async () => {
-    const res = await withholdRefreshTokens(post(), new Response('{"refresh_token":"r"}', { headers: { 'Content-Type': 'text/plain' } }));
+    const res = await withholdRefreshTokens(
+      post(),
+      new Response('{"refresh_token":"r"}', { headers: { 'Content-Type': 'text/plain' } }),
+    );
     expect(res.status).toBe(503);
   });
 

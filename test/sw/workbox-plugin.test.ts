@@ -32,7 +32,10 @@ async function setup(options: InstallOptions = {}) {
   installed = installTokenBroker(CONFIG, { dbName, routes: 'workbox', apiCacheNames: ['api'], ...options });
   const router = new Router();
   router.registerRoute(
-    new (await import('workbox-routing')).Route(({ url }) => url.pathname.startsWith('/api/todos'), new NetworkFirst({ cacheName: 'api', plugins: [tokenBrokerPlugin(installed)] })),
+    new (await import('workbox-routing')).Route(
+      ({ url }) => url.pathname.startsWith('/api/todos'),
+      new NetworkFirst({ cacheName: 'api', plugins: [tokenBrokerPlugin(installed)] }),
+    ),
   );
   router.addFetchListener();
   const get = async (path = '/api/todos'): Promise<Response> => {
@@ -42,7 +45,8 @@ async function setup(options: InstallOptions = {}) {
     await Promise.all(event.waited);
     return response;
   };
-  const login = async (): Promise<void> => void (await installed!.broker.setSession({ ...backend.issue(), expiresIn: 3600 }));
+  const login = async (): Promise<void> =>
+    void (await installed!.broker.setSession({ ...backend.issue(), expiresIn: 3600 }));
   return { backend, scope, warn, broker: installed.broker, get, login, dbName };
 }
 
@@ -54,7 +58,9 @@ describe('tokenBrokerPlugin on a NetworkFirst route', () => {
     expect(await (await get()).json()).toEqual({ todos: ['fresh'] });
     expect(backend.apiCalls.map((c) => c.auth)).toEqual([`Bearer ${backend.accessToken}`]);
     const keys = await (await scope.caches.open('api')).keys();
-    expect(keys.map((k) => [new URL(k.url).pathname, k.headers.get('authorization')])).toEqual([['/api/todos', null]]);
+    expect(keys.map((k) => [new URL(k.url).pathname, k.headers.get('authorization')])).toEqual([
+      ['/api/todos', null],
+    ]);
 
     backend.api = () => {
       throw new TypeError('offline');
@@ -76,7 +82,9 @@ describe('tokenBrokerPlugin on a NetworkFirst route', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
     expect(backend.refreshCount).toBe(1);
     expect(backend.apiCalls).toHaveLength(10);
-    expect(new Set(backend.apiCalls.slice(5).map((c) => c.auth))).toEqual(new Set([`Bearer ${backend.accessToken}`]));
+    expect(new Set(backend.apiCalls.slice(5).map((c) => c.auth))).toEqual(
+      new Set([`Bearer ${backend.accessToken}`]),
+    );
   });
 
   it('an uncured 401 is passed on marked and is never cached', async () => {
@@ -129,8 +137,12 @@ describe('cached API data belongs to one user', () => {
     await get();
     const heard: string[] = [];
     const realPost = BroadcastChannel.prototype.postMessage;
-    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (this: BroadcastChannel, message: unknown) {
-      if ((message as { type?: string }).type === 'logout') heard.push(scope.caches.stores.has('api') ? 'cache still there' : 'cache gone');
+    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (
+      this: BroadcastChannel,
+      message: unknown,
+    ) {
+      if ((message as { type?: string }).type === 'logout')
+        heard.push(scope.caches.stores.has('api') ? 'cache still there' : 'cache gone');
       return realPost.call(this, message);
     });
     await broker.logout();

@@ -45,7 +45,8 @@ export class MemoryCache {
   }
 }
 
-const urlOf = (request: RequestInfo): string => (typeof request === 'string' ? new URL(request, ORIGIN).href : request.url);
+const urlOf = (request: RequestInfo): string =>
+  typeof request === 'string' ? new URL(request, ORIGIN).href : request.url;
 
 /** Node has no ExtendableEvent/FetchEvent (docs/platform-facts.md §9): just what installTokenBroker and Workbox use. */
 export class FakeExtendableEvent extends Event {

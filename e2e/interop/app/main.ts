@@ -7,7 +7,10 @@ import type { CallResult, PageConfig, RecordedEvent } from '../page-config.js';
 const FLOW_KEY = 'interop-oauth-flow';
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function randomString(): string {
@@ -18,7 +21,9 @@ function randomString(): string {
 async function startOAuthLogin(oauth: NonNullable<PageConfig['oauth']>): Promise<void> {
   const verifier = randomString();
   const state = randomString();
-  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  const challenge = base64url(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))),
+  );
   sessionStorage.setItem(FLOW_KEY, JSON.stringify({ verifier, state }));
   const url = new URL(oauth.authorizationEndpoint);
   url.search = new URLSearchParams({
@@ -37,9 +42,15 @@ async function startOAuthLogin(oauth: NonNullable<PageConfig['oauth']>): Promise
 }
 
 /** On `/callback`: checks `state`, exchanges the code, and hands the tokens to the broker. */
-async function finishOAuthLogin(oauth: NonNullable<PageConfig['oauth']>, broker: TokenBrokerClient): Promise<string> {
+async function finishOAuthLogin(
+  oauth: NonNullable<PageConfig['oauth']>,
+  broker: TokenBrokerClient,
+): Promise<string> {
   const params = new URLSearchParams(location.search);
-  const flow = JSON.parse(sessionStorage.getItem(FLOW_KEY) ?? 'null') as { verifier: string; state: string } | null;
+  const flow = JSON.parse(sessionStorage.getItem(FLOW_KEY) ?? 'null') as {
+    verifier: string;
+    state: string;
+  } | null;
   sessionStorage.removeItem(FLOW_KEY);
   if (params.has('error')) return `error: ${params.get('error')}`;
   if (!flow || params.get('state') !== flow.state) return 'error: state mismatch';
@@ -57,7 +68,11 @@ async function finishOAuthLogin(oauth: NonNullable<PageConfig['oauth']>, broker:
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) return `error: ${String(body.error)}`;
   if (oauth.handOver === 'setSession') {
-    await broker.setSession({ accessToken: String(body.access_token), refreshToken: String(body.refresh_token), expiresIn: Number(body.expires_in) });
+    await broker.setSession({
+      accessToken: String(body.access_token),
+      refreshToken: String(body.refresh_token),
+      expiresIn: Number(body.expires_in),
+    });
   } else if ('refresh_token' in body) {
     return 'error: the worker did not capture the code exchange';
   }
@@ -66,7 +81,12 @@ async function finishOAuthLogin(oauth: NonNullable<PageConfig['oauth']>, broker:
 }
 
 /** GoTrue password grant; the page hands the answer to the broker. */
-async function gotruePasswordLogin(gotrue: NonNullable<PageConfig['gotrue']>, broker: TokenBrokerClient, email: string, password: string): Promise<string> {
+async function gotruePasswordLogin(
+  gotrue: NonNullable<PageConfig['gotrue']>,
+  broker: TokenBrokerClient,
+  email: string,
+  password: string,
+): Promise<string> {
   const response = await fetch(`${gotrue.url}/auth/v1/token?grant_type=password`, {
     method: 'POST',
     headers: { apikey: gotrue.apiKey, 'Content-Type': 'application/json' },
@@ -74,7 +94,11 @@ async function gotruePasswordLogin(gotrue: NonNullable<PageConfig['gotrue']>, br
   });
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) return `error: ${String(body.error_code ?? response.status)}`;
-  await broker.setSession({ accessToken: String(body.access_token), refreshToken: String(body.refresh_token), expiresIn: Number(body.expires_in) });
+  await broker.setSession({
+    accessToken: String(body.access_token),
+    refreshToken: String(body.refresh_token),
+    expiresIn: Number(body.expires_in),
+  });
   return 'logged in';
 }
 
@@ -93,7 +117,10 @@ async function start(): Promise<void> {
   const broker = await registerTokenBroker({ worker: config.worker });
   const events: RecordedEvent[] = [];
   // One recorder for every event type: the payloads differ, so read them as plain records.
-  const on = broker.on.bind(broker) as (type: string, handler: (payload: Record<string, unknown>) => void) => () => void;
+  const on = broker.on.bind(broker) as (
+    type: string,
+    handler: (payload: Record<string, unknown>) => void,
+  ) => () => void;
   for (const type of ['logout', 'refreshed', 'session', 'error'] as const) {
     on(type, (payload) => {
       const code = (payload.error as { code?: unknown } | undefined)?.code;
@@ -113,12 +140,15 @@ async function start(): Promise<void> {
       events,
       callApi,
       startOAuthLogin: () => startOAuthLogin(config.oauth!),
-      gotrueLogin: (email: string, password: string) => gotruePasswordLogin(config.gotrue!, broker, email, password),
+      gotrueLogin: (email: string, password: string) =>
+        gotruePasswordLogin(config.gotrue!, broker, email, password),
     },
   });
   const state = document.getElementById('state')!;
   if (location.pathname === '/callback' && config.oauth) {
-    document.body.dataset.login = await finishOAuthLogin(config.oauth, broker).catch((e: unknown) => `error: ${String(e)}`);
+    document.body.dataset.login = await finishOAuthLogin(config.oauth, broker).catch(
+      (e: unknown) => `error: ${String(e)}`,
+    );
   }
   state.textContent = 'ready';
   document.body.dataset.ready = 'true';

@@ -15,7 +15,11 @@ async function start(): Promise<void> {
   };
   button('login').onclick = async () => {
     // The worker captures the tokens from this answer; the page never sees the refresh token.
-    const response = await fetch('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'demo', password: 'demo' }) });
+    const response = await fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'demo', password: 'demo' }),
+    });
     show(response.ok ? 'logged in' : `login failed: ${response.status}`);
   };
   button('load').onclick = async () => {

@@ -1,6 +1,11 @@
 // worker/sw.ts: vite-plugin-pwa builds it (`strategies: 'injectManifest'`) and injects the precache manifest.
 import { installTokenBroker, tokenBrokerPlugin } from 'sw-token-broker/sw';
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+  type PrecacheEntry,
+} from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 
@@ -10,7 +15,12 @@ const API_CACHE = 'api-data';
 
 // First, so the broker sees every request before the routes below.
 const installed = installTokenBroker(
-  { tokenEndpoint: '/api/auth/refresh', loginEndpoint: '/api/auth/login', revocationEndpoint: '/api/auth/revoke', apiPaths: ['/api/'] },
+  {
+    tokenEndpoint: '/api/auth/refresh',
+    loginEndpoint: '/api/auth/login',
+    revocationEndpoint: '/api/auth/revoke',
+    apiPaths: ['/api/'],
+  },
   // /api/me goes through the Workbox route below; other API requests keep the built-in listener.
   // The cache holds one user's data: it is deleted when the session ends.
   { routes: { workbox: ['/api/me'] }, apiCacheNames: [API_CACHE] },
@@ -21,5 +31,9 @@ cleanupOutdatedCaches();
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 registerRoute(
   ({ url }) => url.pathname === '/api/me',
-  new NetworkFirst({ cacheName: API_CACHE, networkTimeoutSeconds: 5, plugins: [tokenBrokerPlugin(installed)] }),
+  new NetworkFirst({
+    cacheName: API_CACHE,
+    networkTimeoutSeconds: 5,
+    plugins: [tokenBrokerPlugin(installed)],
+  }),
 );
