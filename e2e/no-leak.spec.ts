@@ -87,12 +87,10 @@ async function throughRedirect(
 function observe(label: string, status: number, hops: { first: Hop[]; second: Hop[] }): void {
   const show = (h: Hop[]): string =>
     h.map((x) => `${x.method} auth=${x.authorization} ${x.status}`).join(', ') || 'none';
-  test
-    .info()
-    .annotations.push({
-      type: 'redirect',
-      description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]`,
-    });
+  test.info().annotations.push({
+    type: 'redirect',
+    description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]`,
+  });
 }
 
 test.describe('no token leaks', () => {
