@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserContext, type CDPSession } from '@playwright/test';
 import config from '../playwright.config.js';
 import { findChromium, missingBrowserMessage } from '../scripts/find-browser.mjs';
 import { sleep, withTimeout } from './stats.js';

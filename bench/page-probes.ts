@@ -60,7 +60,10 @@ export async function timeParallel(arg: {
   const start = performance.now();
   const statuses = await Promise.all(
     Array.from({ length: arg.count }, () =>
-      fetch(arg.path, init).then(async (res) => (await res.arrayBuffer(), res.status)),
+      fetch(arg.path, init).then(async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      }),
     ),
   );
   const wall = performance.now() - start;
@@ -107,7 +110,10 @@ export async function manyRequests(arg: {
     const n = Math.min(arg.concurrency, arg.total - sent);
     const statuses = await Promise.all(
       Array.from({ length: n }, () =>
-        fetch(arg.path).then(async (res) => (await res.arrayBuffer(), res.status)),
+        fetch(arg.path).then(async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        }),
       ),
     );
     failed += statuses.filter((s) => s < 200 || s >= 300).length;

@@ -52,13 +52,13 @@ export function errorRow(id: string, measure: string, error: unknown): Row {
 }
 
 export function markdownTable(rows: readonly Row[]): string {
-  const escape = (text: string): string => text.replace(/\|/g, '\\|');
+  const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
   const lines = ['| # | measure | value | target | result | detail |', '|---|---|---|---|---|---|'];
   for (const row of rows) {
     const v = verdict(row);
     const result = v === 'met' ? 'met' : v === 'missed' ? '**missed**' : '**error**';
     lines.push(
-      `| ${row.id} | ${escape(row.measure)} | ${formatValue(row.value, row.target.unit, row.target.limit)} | ${formatTarget(row.target)} | ${result} | ${escape(row.detail)} |`,
+      `| ${row.id} | ${escapeCell(row.measure)} | ${formatValue(row.value, row.target.unit, row.target.limit)} | ${formatTarget(row.target)} | ${result} | ${escapeCell(row.detail)} |`,
     );
   }
   return lines.join('\n');

@@ -147,5 +147,5 @@ function isMethodCall(api: BrokerApi, call: unknown): boolean {
   )
     return false;
   const name: unknown = c.path[0];
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+  return typeof name === 'string' && Object.hasOwn(api, name);
 }

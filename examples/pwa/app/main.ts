@@ -3,7 +3,9 @@ import { registerTokenBroker } from 'sw-token-broker';
 
 const out = document.querySelector<HTMLPreElement>('#out')!;
 const button = (id: string): HTMLButtonElement => document.querySelector<HTMLButtonElement>(`#${id}`)!;
-const show = (text: string): void => void (out.textContent = text);
+const show = (text: string): void => {
+  out.textContent = text;
+};
 
 async function start(): Promise<void> {
   const broker = await registerTokenBroker({ scriptUrl: '/sw.js' });
