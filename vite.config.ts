@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const root = import.meta.dirname;
 
 // `vite build` builds the demo into dist/demo; `vite build --mode sw` builds the standalone
-// worker as one self-contained classic script (not a module worker: PITFALLS §8).
+// worker as one self-contained classic script (not a module worker: docs/platform-facts.md §8).
 export default defineConfig(({ mode }) =>
   mode === 'sw'
     ? {
