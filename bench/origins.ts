@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../demo/server/index.js';
 import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/demo.js';
 import { newBenchContext, stopServiceWorkers } from './browser.js';
+import { startLatencyProxy, type Latency } from './latency-proxy.js';
 import { isControlled, loginFromPage, registerWorker, type TokenPair } from './page-probes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -58,6 +59,7 @@ export async function startOrigin(
   swScript: string | undefined,
   accessTtlSeconds: number,
   onClose: Closer,
+  latency?: Latency,
 ): Promise<RunningServer> {
   const server = await startServer({
     testControl: true,
@@ -66,7 +68,11 @@ export async function startOrigin(
     ...(swScript ? { swScript } : {}),
   });
   onClose(() => server.close());
-  return server;
+  if (!latency) return server;
+  // The page's origin is the proxy's: every request of the page and of its worker pays the delay.
+  const proxy = await startLatencyProxy(server.url, latency);
+  onClose(() => proxy.close());
+  return { ...server, url: proxy.url };
 }
 
 /**
@@ -81,9 +87,10 @@ export async function openVariant(
   accessTtlSeconds: number,
   onClose: Closer,
   query: DemoQuery = {},
+  latency?: Latency,
 ): Promise<Variant> {
   const swScript = name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : undefined;
-  const server = await startOrigin(site, swScript, accessTtlSeconds, onClose);
+  const server = await startOrigin(site, swScript, accessTtlSeconds, onClose, latency);
   const context = await newBenchContext(browser);
   onClose(() => context.close());
   let page: Page;

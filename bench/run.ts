@@ -1,4 +1,4 @@
-// `npm run bench`: issue 7's figures in real Chromium against the demo server, every
+// `npm run bench`: issue 7's and issue 20's figures in real Chromium against the demo server, every
 // comparison measured side by side in this one run. Prints a markdown table and writes
 // bench/results/latest.json. A missed target is reported, never a failure; a measurement
 // that could not run is (exit code 1).
@@ -9,6 +9,7 @@ import { launchBrowser } from './browser.js';
 import { heapBaseline, measureMemory, type HeapBaseline } from './memory.js';
 import { openVariant, prepareSite, type BenchSite, type Closer, type Variant } from './origins.js';
 import { measureOverhead, warmUp } from './overhead.js';
+import { measureAtLatency } from './latency.js';
 import { measureRecovery } from './recovery.js';
 import { measureStorm } from './refresh.js';
 import { errorRow, markdownTable, verdict, writeResults, type Row } from './report.js';
@@ -28,6 +29,10 @@ let failed = false;
 
 type Work = (signal: AbortSignal) => Promise<{ rows: Row[]; details: unknown }>;
 
+/** `npm run bench -- --only <phase>` runs one phase (and what it needs), for working on it. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+
 /**
  * Runs one phase under a time limit; on failure its rows become error rows and the run goes on.
  * A phase past its limit is aborted (its loops check the signal) so it cannot disturb the next.
@@ -38,6 +43,7 @@ async function phase(
   placeholder: [id: string, measure: string],
   work: Work,
 ): Promise<void> {
+  if (only !== undefined && name !== only) return;
   const t0 = Date.now();
   const controller = new AbortController();
   process.stderr.write(`bench: ${name}…`);
@@ -97,6 +103,9 @@ try {
     return measureRecovery(b, s, none, onClose, signal);
   });
   await phase('storm', 60_000, ['3', 'refresh efficiency'], () => measureStorm(b, s, onClose));
+  await phase('latency', 240_000, ['7', 'at realistic latency'], (signal) =>
+    measureAtLatency(b, s, onClose, signal),
+  );
 } finally {
   for (const close of closers.reverse()) await withTimeout(close(), 10_000, 'cleanup').catch(() => undefined);
   await browser?.close().catch(() => undefined);
