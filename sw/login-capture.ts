@@ -1,6 +1,7 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import type { Broker } from './broker.js';
+import { readBodyUpTo } from './bounded-body.js';
 import { parseJson, validateTokens } from './token-response.js';
 
 /** A login answer larger than this cannot be inspected, so a 2xx one is not passed on. */
@@ -55,8 +56,11 @@ function refuse(error: TokenBrokerError, status = 503): Response {
  * Login capture: the worker stores the tokens from the login answer itself and hands the page
  * the answer without refresh-token material, so the refresh token never reaches page JS.
  * Every answer has a defined outcome:
- * - non-2xx: passed on; a JSON body loses any `refresh_token` key;
+ * - non-2xx: passed on; a JSON body loses any `refresh_token` key; a body too large to inspect
+ *   is replaced by a JSON error with the server's status;
  * - 2xx whose tokens are stored: the JSON without `refresh_token` (at any depth);
+ * - 2xx that is not JSON and does not mention `refresh_token`: passed on as sent, with the
+ *   `login-not-captured` header and an `error` event;
  * - 2xx whose tokens are unusable (`refresh_token` missing, null, empty, not a string; a bad
  *   access token): the same stripped answer with the server's status, header
  *   `x-token-broker-error: login-not-captured`, and an `error` event in every tab;
@@ -81,18 +85,19 @@ export async function captureLogin(
     broker.reportError(error);
     return error;
   };
-  const read = await readUpTo(response, MAX_LOGIN_RESPONSE_BYTES);
-  if (read.kind === 'too-large') {
+  const bytes = await readBodyUpTo(response, MAX_LOGIN_RESPONSE_BYTES);
+  if (bytes === null) {
+    const why = `the answer is larger than ${MAX_LOGIN_RESPONSE_BYTES} bytes`;
+    // A failed login stores nothing, so the app hears no error; it still never gets a body the
+    // worker could not inspect, since that body may carry a refresh token.
     if (!response.ok)
-      return new Response(read.stream, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
-    await read.stream.cancel();
-    return refuse(notCaptured(`the answer is larger than ${MAX_LOGIN_RESPONSE_BYTES} bytes`));
+      return refuse(
+        new TokenBrokerError('login-not-captured', `the login failed and ${why}`),
+        response.status,
+      );
+    return refuse(notCaptured(why));
   }
-  const text = new TextDecoder().decode(read.bytes);
+  const text = new TextDecoder().decode(bytes);
   const body = parseJson(text);
   if (typeof body !== 'object' || body === null) {
     // Form-encoded token answers exist (e.g. `refresh_token=…`): unreadable here, so not passed on.
@@ -101,11 +106,7 @@ export async function captureLogin(
         notCaptured('the answer mentions a refresh token but is not a JSON object'),
         response.ok ? 503 : response.status,
       );
-    return passOn(
-      response,
-      read.bytes,
-      response.ok ? notCaptured('the answer is not a JSON object') : undefined,
-    );
+    return passOn(response, bytes, response.ok ? notCaptured('the answer is not a JSON object') : undefined);
   }
   const stripped = stripRefreshTokens(body).value;
   if (!response.ok) return rewrite(response, stripped);
@@ -151,40 +152,4 @@ function passOn(response: Response, bytes: Uint8Array<ArrayBuffer>, marker?: Tok
     statusText: response.statusText,
     headers,
   });
-}
-
-type ReadResult =
-  | { kind: 'read'; bytes: Uint8Array<ArrayBuffer> }
-  | { kind: 'too-large'; stream: ReadableStream<Uint8Array> };
-
-/** The whole body if it fits in `limit` bytes; else a stream of everything (what was read, then the rest). */
-async function readUpTo(response: Response, limit: number): Promise<ReadResult> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body?.getReader();
-  for (;;) {
-    const next = reader ? await reader.read() : { done: true as const, value: undefined };
-    if (next.done) break;
-    chunks.push(next.value);
-    size += next.value.byteLength;
-    if (size > limit && reader) {
-      const stream = new ReadableStream<Uint8Array>({
-        start: (controller) => chunks.forEach((c) => controller.enqueue(c)),
-        pull: async (controller) => {
-          const more = await reader.read();
-          if (more.done) controller.close();
-          else controller.enqueue(more.value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      });
-      return { kind: 'too-large', stream };
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    bytes.set(c, offset);
-    offset += c.byteLength;
-  }
-  return { kind: 'read', bytes };
 }

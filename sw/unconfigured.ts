@@ -1,5 +1,5 @@
 import { ERROR_HEADER } from '../shared/protocol.js';
-import { parseJson } from './token-response.js';
+import { readBodyUpTo } from './bounded-body.js';
 
 /** How long the first request after an unconfigured start waits for a tab to send its config. */
 export const CONFIG_WAIT_MS = 2_000;
@@ -37,21 +37,29 @@ export function createConfigWait(deps: ConfigWaitDeps): () => Promise<boolean> {
     deps.configured() ? Promise.resolve(true) : (attempt ??= wait()).then(() => deps.configured());
 }
 
+/** The most of a body the unconfigured worker reads to look for a refresh token. */
+export const MAX_INSPECTED_BYTES = 1024 * 1024;
+
 /**
- * Fail closed while unconfigured: a response that carries a `refresh_token` (a login the worker
- * would have captured, had it known the login endpoint) never reaches the page. It becomes a
- * `503` with `x-token-broker-error: not-configured`; the app retries once its tab re-sent the
- * config. Reads only bodies of non-GET requests, the only ones a login or token exchange uses.
+ * Fail closed while unconfigured: a response that may carry a refresh token (a login the worker
+ * would have captured, had it known the login endpoint) never reaches the page. The rule is login
+ * capture's: any body that mentions `refresh_token` (JSON at any depth, a form, any status), and
+ * any body too large to inspect, is replaced by a JSON error with `x-token-broker-error:
+ * not-configured`: `503` for a 2xx, the server's status otherwise. The app retries once its tab
+ * re-sent the config. Reads only bodies of non-GET requests, the only ones a login or token
+ * exchange uses.
  */
 export async function withholdRefreshTokens(request: Request, response: Response): Promise<Response> {
-  if (request.method === 'GET' || request.method === 'HEAD' || !response.ok) return response;
-  const body = parseJson(await response.clone().text());
-  if (typeof body !== 'object' || body === null || !('refresh_token' in body)) return response;
-  await response.body?.cancel();
+  if (request.method === 'GET' || request.method === 'HEAD' || response.body === null) return response;
+  const bytes = await readBodyUpTo(response.clone(), MAX_INSPECTED_BYTES);
+  if (bytes !== null && !new TextDecoder().decode(bytes).includes('refresh_token')) return response;
+  await response.body.cancel();
   const message =
-    'the worker has lost its configuration and withheld a response carrying a refresh token; retry';
+    bytes === null
+      ? 'the worker has lost its configuration and withheld a response too large to inspect; retry'
+      : 'the worker has lost its configuration and withheld a response carrying a refresh token; retry';
   return new Response(JSON.stringify({ error: 'not-configured', message }), {
-    status: 503,
+    status: response.ok ? 503 : response.status,
     headers: {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-store',

@@ -13,7 +13,8 @@ const broker = await registerTokenBroker({
 broker.attachAxios(api); // covers hard-reloaded (uncontrolled) pages; a no-op otherwise
 
 // Before: `if (error.response.status === 401 && refreshFailed) logout()`. Now one event,
-// in every tab, only when the server definitively rejected the refresh token.
+// in every tab, only when the session ends: the server definitively rejected the refresh token
+// (`refresh-rejected`), a tab logged out (`user-logout`), or storage was lost (`storage-lost`).
 broker.on('logout', ({ reason }) => {
   localStorage.removeItem('refresh_token'); // what the old code stored, if anything
   location.assign(`/login?reason=${reason}`);

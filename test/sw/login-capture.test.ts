@@ -133,6 +133,25 @@ describe('login capture', () => {
     expect(large.text).not.toContain('rt-1');
   });
 
+  it('never passes on a failed login answer too large to inspect: a JSON error with the status', async () => {
+    const rig = new Rig();
+    const big = `{"refresh_token":"rt-1","pad":"${'x'.repeat(MAX_LOGIN_RESPONSE_BYTES)}"}`;
+    const out = await capture(rig, answering(big, 401));
+    expect(out).toMatchObject({ status: 401, marker: 'login-not-captured', stored: null, errors: [] });
+    expect(out.text).not.toContain('rt-1');
+    expect(JSON.parse(out.text)).toMatchObject({ error: 'login-not-captured' });
+  });
+
+  it('passes on a 2xx that is neither JSON nor mentions a refresh token, marked, and tells the app', async () => {
+    const rig = new Rig();
+    const html = '<!doctype html><title>Proxy</title><p>Signed in</p>';
+    const out = await capture(rig, answering(html, 200, { 'Content-Type': 'text/html' }));
+    expect(out).toMatchObject({ status: 200, marker: 'login-not-captured', stored: null, text: html });
+    expect(out.errors).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'login-not-captured' }) },
+    ]);
+  });
+
   it('fails closed when storing fails: a 503 with the marker, never the body', async () => {
     const rig = new Rig();
     const quota = (): Promise<never> => Promise.reject(new DOMException('quota', 'QuotaExceededError'));

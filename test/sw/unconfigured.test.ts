@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConfigWait, withholdRefreshTokens } from '../../sw/unconfigured.js';
+import { createConfigWait, MAX_INSPECTED_BYTES, withholdRefreshTokens } from '../../sw/unconfigured.js';
 
 const post = (url = 'https://app.example/api/auth/login') => new Request(url, { method: 'POST', body: '{}' });
 const json = (body: unknown, status = 200) =>
@@ -27,8 +27,24 @@ describe('withholdRefreshTokens (unconfigured standalone worker fails closed)', 
   });
 
   it.each([
+    ['nested in JSON', json({ data: { session: { refresh_token: 'r' } } }), 503],
+    ['in a form-encoded body', new Response('access_token=a&refresh_token=r'), 503],
+    [
+      'in an error answer (status kept)',
+      json({ error: 'invalid_credentials', refresh_token: 'r' }, 401),
+      401,
+    ],
+    ['in a body too large to inspect', new Response(`{"pad":"${'x'.repeat(MAX_INSPECTED_BYTES)}"}`), 503],
+  ])('withholds a refresh token %s', async (_name, response, status) => {
+    const res = await withholdRefreshTokens(post(), response);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('x-token-broker-error')).toBe('not-configured');
+    expect(await res.text()).not.toContain('"r"');
+  });
+
+  it.each([
     ['a GET', new Request('https://app.example/api/me'), json({ refresh_token: 'r' })],
-    ['an error answer', post(), json({ error: 'invalid_credentials', refresh_token: 'r' }, 401)],
+    ['an error answer without one', post(), json({ error: 'invalid_credentials' }, 401)],
     ['a body without refresh_token', post(), json({ ok: true })],
     ['a body that is not JSON', post(), new Response('plain text')],
   ])('passes %s through unchanged', async (_name, request, response) => {
