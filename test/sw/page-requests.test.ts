@@ -39,6 +39,12 @@ describe('routeForPage: the worker’s rule for requests it does not see', () =>
     ).toMatchObject({ route: 'token', token: { generation: 1 } });
   });
 
+  it('gives no token to an uncontrolled page when revealAccessToken is false (its request goes without one)', async () => {
+    const rig = new Rig({ config: { revealAccessToken: false } });
+    await rig.login();
+    expect(await routeForPage(rig.broker, head('GET', '/api/me'))).toEqual({ route: 'token', token: null });
+  });
+
   it('routes a POST to the login endpoint to capture, and gives a null token without a session', async () => {
     const rig = new Rig();
     expect(await routeForPage(rig.broker, head('POST', '/api/auth/login'))).toEqual({ route: 'login' });
