@@ -2,7 +2,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession } from '@p
 import config from '../playwright.config.js';
 import { findChromium, missingBrowserMessage } from '../scripts/find-browser.mjs';
 import { sleep, withTimeout } from './stats.js';
-export { stopServiceWorkers } from '../e2e/service-workers.js';
+export { stopServiceWorkers } from '../e2e/harness/worker-control.js';
 
 /** Launches Chromium exactly as the e2e tests do: same executable, same flags. */
 export async function launchBrowser(): Promise<Browser> {

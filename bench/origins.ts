@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../demo/server/index.js';
-import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/demo.js';
+import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/harness/tabs.js';
 import { newBenchContext, stopServiceWorkers } from './browser.js';
 import { startLatencyProxy, type Latency } from './latency-proxy.js';
 import { isControlled, loginFromPage, registerWorker, type TokenPair } from './page-probes.js';

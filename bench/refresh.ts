@@ -1,5 +1,5 @@
 import type { Browser } from '@playwright/test';
-import { loginThroughForm, openDemo } from '../e2e/demo.js';
+import { loginThroughForm, openDemo } from '../e2e/harness/tabs.js';
 import { newBenchContext } from './browser.js';
 import { BROKER_SW, startOrigin, type BenchSite, type Closer } from './origins.js';
 import { stormTab } from './page-probes.js';

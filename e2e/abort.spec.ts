@@ -4,8 +4,8 @@
 // aborts a plain `fetch` (README, Troubleshooting), so these requests go through `broker.fetch`,
 // which announces its aborts to the worker.
 import type { Page } from '@playwright/test';
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Starts a `broker.fetch` POST the page can abort later with `abortPost()`; resolves with how it ended. */
 async function startAbortablePost(page: Page, url: string): Promise<void> {

@@ -2,9 +2,10 @@
 // Each variant in turn: a typed error reaches the page, the previous session stays intact and
 // usable, the worker keeps running, and the next healthy refresh works.
 import { MALFORMED_VARIANTS } from '../demo/server/index.js';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const VARIANTS = MALFORMED_VARIANTS;
 

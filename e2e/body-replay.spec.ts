@@ -3,10 +3,9 @@
 // and PUT with JSON, 256 KiB of random bytes and multipart form data (the server hashes what it
 // received).
 import type { Page } from '@playwright/test';
-import { openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerEvents, recordBrokerEvents } from './scenario-helpers.js';
-import { sessionTheServerAlreadyExpired } from './uncontrolled-page.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { openDemo, sessionTheServerAlreadyExpired } from './harness/tabs.js';
 
 /** Lifetime of the access tokens handed to the worker; refreshed ones live long (see below). */
 const SHORT_TTL_S = 0.5;
@@ -67,7 +66,7 @@ for (const method of ['POST', 'PUT']) {
     server,
   }) => {
     const page = await openDemo(context, server, { panelPoll: 0 });
-    await recordBrokerEvents(page);
+    await recordEvents(page);
 
     for (const kind of ['json', 'binary', 'multipart'] as const) {
       await sessionTheServerAlreadyExpired(page, server, SHORT_TTL_S);
@@ -101,6 +100,6 @@ for (const method of ['POST', 'PUT']) {
         reuseDetections: 0,
       });
     }
-    expect(await brokerEvents(page, 'logout')).toEqual([]);
+    expect(await recordedEvents(page, 'logout')).toEqual([]);
   });
 }

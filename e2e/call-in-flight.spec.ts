@@ -1,8 +1,9 @@
 // A page call in flight when the worker dies (issue 13): the worker never answers that message,
 // and before, the call waited out its whole 10 s timeout before its retry. A call that may run
 // twice is now sent again after 1.5 s without an answer, as a new event that starts the worker.
-import { loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 test('a status() whose message the stopped worker never answered is answered by the restarted worker within about 2 s', async ({
   context,

@@ -3,8 +3,8 @@
 // a good config with a live session. The config reaches the worker unchecked through the demo's
 // `?worker=<JSON>` and numeric parameters (demo/config.ts).
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
+import { callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** [query string, the field the refusal must name] */
 const BAD: Array<[query: string, field: string]> = [

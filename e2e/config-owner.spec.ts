@@ -3,9 +3,9 @@
 // `configVersion` does, and the tabs on the old config are told. Login capture is never turned
 // off silently.
 import type { BrowserContext, Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo, type DemoQuery } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
-import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { brokerCall, callMe, type DemoQuery, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Opens the demo with `query` and resolves with the startup failure the page logged. */
 async function openRefused(

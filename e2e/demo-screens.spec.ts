@@ -1,5 +1,5 @@
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 
 // The demo's visible state after login and after a refresh, with screenshots kept in the
 // test output (test-results/), never committed.

@@ -1,5 +1,5 @@
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
+import { callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 test('login, then /api/me through plain fetch and plain axios carries the bearer token', async ({
   context,

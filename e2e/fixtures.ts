@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { test as base, type BrowserContext, type Page } from '@playwright/test';
+import { test as base } from '@playwright/test';
 
 // The demo server is imported lazily (inside the fixture) so specs that only use the helpers
 // below load without it: e.g. the browser smoke test, or while the server is being rewritten.
@@ -68,28 +68,4 @@ export const test = base.extend<{
 });
 
 export { expect } from '@playwright/test';
-export { stopServiceWorkers } from './service-workers.js';
-
-/**
- * Shift+reload: `Page.reload` with `ignoreCache`, then waits for `load`. The reloaded page is
- * not controlled by the service worker (docs/platform-facts.md §5).
- */
-export async function hardReload(page: Page): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const loaded = page.waitForEvent('load');
-    await cdp.send('Page.reload', { ignoreCache: true });
-    await loaded;
-  } finally {
-    await cdp.detach().catch(() => undefined);
-  }
-}
-
-/** Waits until `navigator.serviceWorker.controller` is non-null in the page. */
-export async function waitForController(page: Page, timeoutMs = 10_000): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-    timeout: timeoutMs,
-  });
-}
-
 // No `expectEventually`: use `await expect.poll(() => server.control.counters()).toMatchObject(...)`.

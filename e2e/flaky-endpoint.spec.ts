@@ -1,9 +1,10 @@
 // Issue 5: a flaky token endpoint. The server answers the next three refresh calls with 500:
 // the broker backs off and retries, never logs anyone out, recovers as soon as the endpoint is
 // healthy again, and the server sees exactly one successful rotation.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerEvents, brokerStatus, onlyFamily, recordBrokerEvents } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { onlyFamily } from './harness/server-counters.js';
+import { brokerStatus, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const TTL_S = 4;
 const LEAD_S = 1;
@@ -20,7 +21,7 @@ test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
   ];
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
   // Queued before the login, so the first refresh cannot slip in ahead of them; a login never
   // takes a refresh fault.
   server.control.injectRefreshFaults(
@@ -45,15 +46,15 @@ test(`${FAULTS} × 500 from the token endpoint: no logout, recovery, exactly one
   // Every tab learns of the one refresh, nobody of a logout; the session is intact and usable.
   for (const [i, tab] of tabs.entries()) {
     await expect
-      .poll(async () => (await brokerEvents(tab, 'refreshed')).map((e) => e.generation))
+      .poll(async () => (await recordedEvents(tab, 'refreshed')).map((e) => e.generation))
       .toEqual([2]);
-    expect(await brokerEvents(tab, 'logout'), `tab ${i}`).toEqual([]);
+    expect(await recordedEvents(tab, 'logout'), `tab ${i}`).toEqual([]);
     expect(await brokerStatus(tab)).toMatchObject({ loggedIn: true, generation: 2 });
     expect(await callMe(tab, 'fetch')).toMatchObject({ user: 'demo', generation: 2 });
     expect(await callMe(tab, 'axios')).toMatchObject({ user: 'demo', generation: 2 });
   }
   // The failures were reported as transient errors, not as a dead session.
-  const errors = await brokerEvents(tabs[0]!, 'error');
+  const errors = await recordedEvents(tabs[0]!, 'error');
   expect(errors.length).toBeGreaterThan(0);
   expect(
     errors.every((e) => e.code === 'refresh-unavailable'),

@@ -3,23 +3,19 @@
 // joins a storm of two controlled tabs through the demo's attached axios instance. Still
 // exactly one refresh per lifetime, no reuse, no 401, no failed request.
 import type { Page } from '@playwright/test';
-import { loginThroughForm, openDemo } from './demo.js';
-import { keepUncontrolled } from './uncontrolled-page.js';
-import { expect, hardReload, test, type TestServer } from './fixtures.js';
+import { expect, test, type TestServer } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
 import {
   apiRequests,
-  brokerEvents,
-  brokerStatus,
-  recordBrokerEvents,
   oneRefreshPerLifetime,
   refreshSummary,
   refreshTimingViolations,
   requestTrail,
-  startStorm,
-  stormAcrossLifetimes,
   watchGenerations,
-  type Via,
-} from './scenario-helpers.js';
+} from './harness/server-counters.js';
+import { startStorm, stormAcrossLifetimes, type Via } from './harness/traffic.js';
+import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
+import { hardReload, keepUncontrolled } from './harness/worker-control.js';
 
 const TTL_S = 6;
 /** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry. */
@@ -43,7 +39,7 @@ async function recordControlAtStart(page: Page): Promise<void> {
  */
 async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia: Via[]): Promise<void> {
   const [a, b, reloaded] = tabs as [Page, Page, Page];
-  for (const tab of [a, b]) await recordBrokerEvents(tab);
+  for (const tab of [a, b]) await recordEvents(tab);
   const watch = watchGenerations(server);
   await loginThroughForm(a);
   await startStorm(a);
@@ -56,7 +52,7 @@ async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia
       () => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart,
     ),
   ).toBe(false);
-  await recordBrokerEvents(reloaded);
+  await recordEvents(reloaded);
   await startStorm(reloaded, { via: reloadedVia });
 
   const storms = await stormAcrossLifetimes(server, tabs, LIFETIMES, TTL_S, LIFETIMES * 4);
@@ -67,7 +63,7 @@ async function stormWithHardReload(tabs: Page[], server: TestServer, reloadedVia
   expect(api.length).toBe(storms.reduce((n, s) => n + s.ok, 0));
   expect(api.filter((r) => !r.authorization || r.status !== 200)).toEqual([]);
   expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
-  for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toEqual([]);
+  for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toEqual([]);
 }
 
 test('a hard-reloaded tab is claimed again and joins the storm with fetch and axios: one refresh per lifetime', async ({

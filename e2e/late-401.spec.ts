@@ -1,9 +1,10 @@
 // Scenario 11 (issue 6): slow requests sent with the old token come back 401 only after a
 // refresh has finished. The worker must see that the token already moved on and replay them
 // with the new one: no second refresh.
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerEvents, brokerStatus, onlyFamily, recordBrokerEvents } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { onlyFamily } from './harness/server-counters.js';
+import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Lifetime of the first access token; the proactive refresh is due 1 s before it ends. */
 const FIRST_TTL_S = 4;
@@ -24,7 +25,7 @@ test('slow requests on the old token get a late 401 after the refresh: replayed 
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
   ];
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
   await loginThroughForm(tabs[0]!);
   // Tokens minted from now on live long, so the replays cannot expire while they are slow.
   server.control.configure({ accessTtlSeconds: 60 });
@@ -68,7 +69,7 @@ test('slow requests on the old token get a late 401 after the refresh: replayed 
   for (const r of results) expect(r).toMatchObject({ status: 200, generation: 2 });
 
   // The one refresh was the proactive one (not caused by a 401), over before any 401 came back.
-  const [refreshed, ...more] = await brokerEvents(tabs[0]!, 'refreshed');
+  const [refreshed, ...more] = await recordedEvents(tabs[0]!, 'refreshed');
   expect(more).toEqual([]);
   expect(refreshed).toMatchObject({ trigger: 'proactive', generation: 2 });
   const records = server.control.counters().requests.filter((r) => r.path === '/api/slow');
@@ -85,5 +86,5 @@ test('slow requests on the old token get a late 401 after the refresh: replayed 
   expect(counters.reuseDetections).toBe(0);
   expect(counters.unauthorized).toBe(4);
   expect(onlyFamily(counters).generation).toBe(2);
-  for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toEqual([]);
+  for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toEqual([]);
 });

@@ -2,8 +2,8 @@
 // sent with `Authorization: Basic` (client credentials) used to pass the "respect existing
 // Authorization" rule first: the page got the refresh token and the worker stored nothing.
 import type { Page } from '@playwright/test';
-import { callMe, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
+import { callMe, openDemo } from './harness/tabs.js';
 
 test('a login carrying Authorization: Basic is captured: no refresh token in the page, later API calls carry the token', async ({
   context,

@@ -1,8 +1,9 @@
 // Scenario 4 (issue 6): a logout in tab A reaches tabs B and C within 500 ms, IndexedDB holds no
 // session afterwards, and the next API call leaves without a token.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 test('logout in tab A: B and C told within 500 ms, no session stored, next call carries no token', async ({
   context,

@@ -1,9 +1,8 @@
 // Every timer is bounded (issue 27): with a 30-day access token the refresh falls due beyond
 // what a browser timer holds (2^31-1 ms, ~24.9 days). An unbounded delay fires at once, and the
 // leader tab posted ~2,000 wake-ups a second to the worker. Bounded, an idle tab posts nothing.
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerStatus } from './scenario-helpers.js';
+import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const DAYS_30 = 30 * 24 * 3600;
 const WINDOW_MS = 15_000;

@@ -4,8 +4,8 @@
 // Also an in-scope request that the server redirects (test-only `/api/redirect`): Authorization
 // is dropped on a hop to another origin and kept on a same-origin hop.
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
+import { callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 type Probe = { url: string; init?: RequestInit };
 

@@ -3,16 +3,11 @@
 // (never a 401 made up by us, never a logout). After reconnecting, exactly one refresh happens
 // and requests succeed again within 1 s.
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import {
-  brokerEvents,
-  brokerStatus,
-  onlyFamily,
-  recordBrokerEvents,
-  startStorm,
-  stopStorm,
-} from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { onlyFamily } from './harness/server-counters.js';
+import { startStorm, stopStorm } from './harness/traffic.js';
+import { brokerStatus, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Refresh due 1 s before expiry, 5 s after login: ample time to go offline before it. */
 const TTL_S = 6;
@@ -54,7 +49,7 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
   ];
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
   await loginThroughForm(tabs[0]!);
   for (const tab of tabs) expect(await callMe(tab, 'fetch')).toMatchObject({ generation: 1 });
   const { expiresIn } = await brokerStatus(tabs[0]!);
@@ -69,7 +64,7 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   for (const tab of tabs) {
     expect(await tryBoth(tab)).toEqual(networkErrors);
     expect(await brokerStatus(tab)).toMatchObject({ loggedIn: true, generation: 1 });
-    expect(await brokerEvents(tab, 'logout')).toEqual([]);
+    expect(await recordedEvents(tab, 'logout')).toEqual([]);
   }
   // No API or token request reached the server while offline. (Chromium's own update check
   // for /sw.js is not subject to the offline emulation, so static files are not counted.)
@@ -84,7 +79,7 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   for (const pair of firstAfter)
     for (const me of pair) expect(me).toMatchObject({ user: 'demo', generation: 2 });
   // On failure, show what the leader tab heard, in ms relative to the reconnect.
-  const timeline = (await brokerEvents(tabs[0]!))
+  const timeline = (await recordedEvents(tabs[0]!))
     .map((e) => `${e.at - onlineAt} ms ${e.type} ${e.code ?? e.trigger ?? ''}`)
     .join(', ');
   expect(
@@ -109,7 +104,7 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   expect(counters.unauthorized).toBe(0);
   expect(onlyFamily(counters).generation).toBe(2);
   for (const tab of tabs) {
-    expect(await brokerEvents(tab, 'logout')).toEqual([]);
+    expect(await recordedEvents(tab, 'logout')).toEqual([]);
     expect(await brokerStatus(tab)).toMatchObject({ loggedIn: true, generation: 2 });
   }
 });

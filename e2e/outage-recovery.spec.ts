@@ -1,9 +1,9 @@
 // Issue 13 (8): after a server-side outage the browser never noticed (a dead upstream: it still
 // believes it is online), the first request succeeds within about a second of the server being
 // back, however long the outage. The outage spans the token's expiry, so recovery needs a refresh.
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 
 test.use({ serverOptions: { accessTtlSeconds: 3 } });
 

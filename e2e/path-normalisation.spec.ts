@@ -3,8 +3,8 @@
 // nor do the broker's own endpoints; the positive controls do. Judged by what the demo server
 // recorded for each probe, sent one at a time from a controlled page.
 import type { Page } from '@playwright/test';
-import { loginThroughForm } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
+import { loginThroughForm } from './harness/tabs.js';
 
 const EXCLUDED = '/api/x/public/';
 

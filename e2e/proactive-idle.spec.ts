@@ -4,20 +4,19 @@
 // outside DevTools.
 // Only the page-side wake-ups can restart the worker in time: the server must see exactly one
 // refresh per lifetime, each before the token it replaces expired, and no 401 at all.
-import { loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
 import {
   apiRequests,
-  brokerEvents,
-  brokerStatus,
-  onlyFamily,
-  recordBrokerEvents,
   oneRefreshPerLifetime,
+  onlyFamily,
   refreshSummary,
   refreshTimingViolations,
   requestTrail,
   watchGenerations,
-} from './scenario-helpers.js';
+} from './harness/server-counters.js';
+import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 const TTL_S = 6;
 /** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry, the margin a restarted worker has on a loaded machine. */
@@ -36,7 +35,7 @@ test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before 
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
     await openDemo(context, server, { lead: LEAD_S, panelPoll: 0 }),
   ];
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
 
   const watch = watchGenerations(server);
   await loginThroughForm(tabs[0]!);
@@ -59,7 +58,7 @@ test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before 
       })
       .toBe(lifetime + 1);
     for (const tab of tabs) {
-      await expect.poll(async () => (await brokerEvents(tab, 'refreshed')).length).toBe(lifetime);
+      await expect.poll(async () => (await recordedEvents(tab, 'refreshed')).length).toBe(lifetime);
     }
   }
   const seen = watch.stop();
@@ -72,8 +71,8 @@ test(`idle tabs, worker stopped every lifetime: one refresh per lifetime before 
   expect(seen.map((s) => s.generation)).toEqual([1, 2, 3, 4]);
   expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
   for (const tab of tabs) {
-    expect(await brokerEvents(tab, 'logout')).toEqual([]);
-    expect((await brokerEvents(tab, 'refreshed')).map((e) => e.trigger)).toEqual(
+    expect(await recordedEvents(tab, 'logout')).toEqual([]);
+    expect((await recordedEvents(tab, 'refreshed')).map((e) => e.trigger)).toEqual(
       Array(LIFETIMES).fill('proactive'),
     );
   }

@@ -4,7 +4,8 @@
 // the retry); while a new broker version installs over a plain worker, calls go to it.
 import type { Page } from '@playwright/test';
 import { PLAIN_WORKER } from '../demo/server/routes-test.js';
-import { expect, test, waitForController, type TestServer } from './fixtures.js';
+import { expect, test, type TestServer } from './fixtures.js';
+import { waitForController } from './harness/worker-control.js';
 
 interface Outcome {
   ok: boolean;

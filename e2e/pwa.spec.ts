@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, cp } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { expect, test as base, waitForController, type TestServer } from './fixtures.js';
+import { expect, test as base, type TestServer } from './fixtures.js';
+import { waitForController } from './harness/worker-control.js';
 
 // The reference PWA (examples/pwa, vite-plugin-pwa injectManifest) served by the demo server,
 // whose routes are its API. "Offline" is the server dropping every connection (docs/platform-facts.md §11),

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type TestInfo } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerCall, readStoredSession } from './scenario-helpers-b.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** A persistent context on `dir` with the project's browser, flags and device settings. */
 function launch(dir: string, testInfo: TestInfo): Promise<BrowserContext> {

@@ -2,9 +2,9 @@
 // tab must hear `logout` with a reason within 1 s of the broker finding out, after exactly one
 // refresh attempt: no retry loop, no further refresh calls from any tab afterwards.
 import type { Page } from '@playwright/test';
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
-import { brokerEvents, brokerStatus, recordBrokerEvents } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** `GET /api/me` with plain fetch in the page: status, the worker's error marker, and when it was sent. */
 function rawMe(page: Page) {
@@ -22,7 +22,7 @@ async function openLoggedInTabs(
 ): Promise<Page[]> {
   const tabs: Page[] = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, query));
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
   await loginThroughForm(tabs[0]!);
   for (const tab of tabs) await expect.poll(() => brokerStatus(tab).then((s) => s.loggedIn)).toBe(true);
   return tabs;
@@ -50,7 +50,7 @@ async function expectDeadAndQuiet(tabs: Page[], server: TestServer): Promise<voi
   expect(counters.refreshCalls).toBe(0);
   expect(counters.requests.filter((r) => r.path === '/api/me')).toHaveLength(2 * tabs.length);
   expect(counters.requestsWithAuth).toBe(0);
-  for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toHaveLength(1);
+  for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toHaveLength(1);
 }
 
 test.describe('revoked family, noticed by a request', () => {
@@ -69,8 +69,8 @@ test.describe('revoked family, noticed by a request', () => {
     expect(first.marker).toBe('refresh-rejected');
 
     for (const [i, tab] of tabs.entries()) {
-      await expect.poll(() => brokerEvents(tab, 'logout').then((e) => e.length), { timeout: 2000 }).toBe(1);
-      const [logout] = await brokerEvents(tab, 'logout');
+      await expect.poll(() => recordedEvents(tab, 'logout').then((e) => e.length), { timeout: 2000 }).toBe(1);
+      const [logout] = await recordedEvents(tab, 'logout');
       expect(logout!.reason, `tab ${i}`).toBe('refresh-rejected');
       expect(logout!.at - first.sentAt, `tab ${i}: ms from the request to its logout`).toBeLessThan(1000);
     }
@@ -99,9 +99,9 @@ test.describe('revoked family, noticed by the proactive refresh', () => {
     // Time is the subject: nothing happens until the refresh falls due (~3 s after login).
     for (const [i, tab] of tabs.entries()) {
       await expect
-        .poll(() => brokerEvents(tab, 'logout').then((e) => e.length), { timeout: TTL_S * 1000 + 2000 })
+        .poll(() => recordedEvents(tab, 'logout').then((e) => e.length), { timeout: TTL_S * 1000 + 2000 })
         .toBe(1);
-      const [logout] = await brokerEvents(tab, 'logout');
+      const [logout] = await recordedEvents(tab, 'logout');
       expect(logout!.reason, `tab ${i}`).toBe('refresh-rejected');
       expect(logout!.at - dueAt, `tab ${i}: ms from due to logout`).toBeLessThan(1000);
     }

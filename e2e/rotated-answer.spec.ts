@@ -2,10 +2,11 @@
 // and answers 200 with a valid new refresh token, but `expires_in` is unusable: the broker keeps
 // the new token (expiry from the JWT instead), reports the flaw once, and the next refresh sends
 // the new token: no reuse, no logout.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
-import { onlyFamily } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { onlyFamily } from './harness/server-counters.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const BAD_EXPIRIES: Array<[string, unknown]> = [
   ['0', 0],

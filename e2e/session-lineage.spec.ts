@@ -2,9 +2,9 @@
 // with a token of the login that was current when it reached the broker: never under the next
 // login (on a shared device, possibly another person's).
 import type { Page } from '@playwright/test';
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Sends a POST from the page without awaiting it; `settle()` resolves with its status and marker. */
 async function startPost(

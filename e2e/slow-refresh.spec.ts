@@ -2,10 +2,12 @@
 // answered. The token endpoint here takes longer than the callers' refresh timeout (an overloaded
 // identity provider): callers stop waiting, the request runs on, and its late answer is used.
 // User actions (logout, a new login) never wait for such a refresh.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
-import { onlyFamily, startStorm, stopStorm } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { onlyFamily } from './harness/server-counters.js';
+import { startStorm, stopStorm } from './harness/traffic.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const TTL_S = 4;
 /** The one slow refresh: well past the callers' 1 s timeout, and past the token's expiry. */

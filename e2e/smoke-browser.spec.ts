@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, expect } from '@playwright/test';
-import { hardReload, stopServiceWorkers, waitForController } from './fixtures.js';
+import { hardReload, stopServiceWorkers, waitForController } from './harness/worker-control.js';
 
 const page = `<!doctype html><meta charset="utf-8"><title>smoke</title>
 <script>navigator.serviceWorker.register('/sw.js');</script>`;

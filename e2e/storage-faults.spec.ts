@@ -2,9 +2,11 @@
 // corrupt record behind the broker's back: every tab gets one `logout` (storage-lost) within a
 // bounded time, storage is left clean, requests go out without a token, never a 503 loop or a hang.
 import type { Page } from '@playwright/test';
-import { loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 type Fault = 'deleted' | 'cleared' | 'corrupt';
 

@@ -4,9 +4,10 @@
 // tab able to restore it, the worker fails closed: a response carrying a refresh token never
 // reaches the page.
 import type { BrowserContext, Page } from '@playwright/test';
-import { callMe, openDemo, loginThroughForm } from './demo.js';
-import { expect, stopServiceWorkers, test, type TestServer } from './fixtures.js';
-import { brokerCall, readStoredSession } from './scenario-helpers-b.js';
+import { expect, test, type TestServer } from './fixtures.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 /** Clears the origin's IndexedDB (CDP, which also closes the worker's open connection), then stops the worker. */
 async function loseStorage(context: BrowserContext, page: Page, server: TestServer): Promise<void> {

@@ -8,9 +8,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 const PRELUDE = `
 (() => {

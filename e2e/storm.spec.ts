@@ -2,20 +2,18 @@
 // mixed, across four access-token lifetimes with proactive refresh on. The server must see
 // exactly one refresh per lifetime, each one before the token it replaces expired, no reuse,
 // no 401 and no failed request; no tab hears of a logout.
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
 import {
   apiRequests,
-  brokerEvents,
-  recordBrokerEvents,
   oneRefreshPerLifetime,
   refreshSummary,
   refreshTimingViolations,
   requestTrail,
-  startStorm,
-  stormAcrossLifetimes,
   watchGenerations,
-} from './scenario-helpers.js';
+} from './harness/server-counters.js';
+import { startStorm, stormAcrossLifetimes } from './harness/traffic.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 
 const TTL_S = 6;
 /**
@@ -34,7 +32,7 @@ test(`storm: 3 tabs, fetch + axios bursts across ${LIFETIMES} lifetimes → one 
 }) => {
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, { lead: LEAD_S }));
-  for (const tab of tabs) await recordBrokerEvents(tab);
+  for (const tab of tabs) await recordEvents(tab);
 
   const watch = watchGenerations(server);
   await loginThroughForm(tabs[0]!);
@@ -57,5 +55,5 @@ test(`storm: 3 tabs, fetch + axios bursts across ${LIFETIMES} lifetimes → one 
   expect(seen.map((s) => s.generation)).toEqual([1, 2, 3, 4, 5]);
   expect(refreshTimingViolations(seen, TTL_S * 1000, LEAD_S * 1000)).toEqual([]);
 
-  for (const tab of tabs) expect(await brokerEvents(tab, 'logout')).toEqual([]);
+  for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toEqual([]);
 });

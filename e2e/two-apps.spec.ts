@@ -2,9 +2,11 @@
 // broker name, so each has its own worker, database, broadcast channel, refresh lock and leader
 // lock. One app's logout, refresh and slow token call never reach the other.
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 const familyOf = (counters: {
   families: Record<string, { generation: number; refreshCalls: number; rotations: number; revoked: boolean }>;

@@ -5,8 +5,9 @@
 import type { Page } from '@playwright/test';
 import { DEMO_CREDENTIALS } from '../demo/server/index.js';
 import { expect, test } from './fixtures.js';
-import { apiRequests, brokerStatus } from './scenario-helpers.js';
-import { openUncontrolledDemo, sessionTheServerAlreadyExpired } from './uncontrolled-page.js';
+import { apiRequests } from './harness/server-counters.js';
+import { brokerStatus, sessionTheServerAlreadyExpired } from './harness/tabs.js';
+import { openUncontrolledDemo } from './harness/worker-control.js';
 
 /** The demo's globals this spec uses (demo/main.ts). */
 type Demo = {

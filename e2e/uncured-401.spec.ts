@@ -1,9 +1,9 @@
 // Issue 24: a 401 that a fresh token does not cure never buys another refresh. `/api/forbidden`
 // (test-only on the demo server) answers 401 to every token, like an API that says 401 where
 // 403 belongs; a screen polling it must not spend a refresh-token grant per poll.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { expect, test } from './fixtures.js';
-import { recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 
 type Outcome = { status: number; marker: string | null };
 

@@ -6,13 +6,15 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
-import { countControllerChanges, controllerChanges, pauseBusy, startBusy, stopBusy } from './busy-tabs.js';
-import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test as base, type TestServer } from './fixtures.js';
 import { currentBuild, releaseBuild, type ServedBuild } from './release-build.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
 import { ERROR_CODES } from '../shared/errors.js';
-import { watchGenerations, type GenerationSeen } from './scenario-helpers.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { type GenerationSeen, watchGenerations } from './harness/server-counters.js';
+import { pauseStorm, startBusy, stopStorm } from './harness/traffic.js';
+import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
+import { controllerChanges, countControllerChanges } from './harness/worker-control.js';
 
 /** The 0.1.0 release. */
 const V010 = 'a280e83fee6777e7332754c1b14214fdfd332c97';
@@ -86,7 +88,7 @@ async function switchTo(
   expect(await findUpdate(all.at(-1)!)).toBe(true);
   // Chromium hands over when the old worker has no event in flight: a pause in traffic, as real
   // apps have, gives it that moment (see worker-update.spec.ts).
-  for (const tab of busy) await pauseBusy(tab, true);
+  for (const tab of busy) await pauseStorm(tab, true);
   for (const tab of all) {
     await expect(async () => {
       // The registration's state names what is stuck when the hand-over does not come.
@@ -95,7 +97,7 @@ async function switchTo(
       );
     }).toPass({ timeout: 20_000 });
   }
-  for (const tab of busy) await pauseBusy(tab, false);
+  for (const tab of busy) await pauseStorm(tab, false);
 }
 
 /** Generations minted before their predecessor's refresh was due: a second refresh in one lifetime. */
@@ -170,11 +172,8 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
   // The new worker refreshes the session 0.1.0 stored, for 0.1.0 page clients.
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atSwitch + 1);
   // One tab reloads into this build's page client; the other keeps 0.1.0's.
-  await stopBusy(busy[1]!).then((outcomes) =>
-    expect(
-      outcomes.filter((o) => o !== 200),
-      'requests before the reload that failed',
-    ).toEqual([]),
+  await stopStorm(busy[1]!).then((result) =>
+    expect(result.errors, 'requests before the reload that failed').toEqual([]),
   );
   await busy[1]!.reload();
   await busy[1]!.waitForSelector('body[data-ready="true"]');
@@ -183,14 +182,11 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
   const atReload = rotations(server);
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atReload + 1);
 
-  const outcomes = await Promise.all(busy.map(stopBusy));
+  const outcomes = await Promise.all(busy.map(stopStorm));
   const seen = generations.stop();
-  for (const tabOutcomes of outcomes) {
-    expect(tabOutcomes.length).toBeGreaterThan(0);
-    expect(
-      tabOutcomes.filter((o) => o !== 200),
-      'busy requests that failed',
-    ).toEqual([]);
+  for (const result of outcomes) {
+    expect(result.ok + result.failed).toBeGreaterThan(0);
+    expect(result.errors, 'busy requests that failed').toEqual([]);
   }
   const counters = server.control.counters();
   expect({
@@ -250,7 +246,7 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
     await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atForward + 1);
   }
   // Every request settles: the loop's current request ends within the server's and worker's bounds.
-  const outcomes = await Promise.all(busy.map(stopBusy));
+  const outcomes = await Promise.all(busy.map(stopStorm));
   const seen = generations.stop();
   const counters = server.control.counters();
   const stored = await readStoredSession(busy[0]!);
@@ -259,11 +255,7 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   expect(earlyRefreshes(seen)).toEqual([]);
   if (keptWorking) {
     // Every request answered, one login, and the record is whole.
-    for (const tabOutcomes of outcomes)
-      expect(
-        tabOutcomes.filter((o) => o !== 200),
-        'busy requests that failed',
-      ).toEqual([]);
+    for (const result of outcomes) expect(result.errors, 'busy requests that failed').toEqual([]);
     expect({
       logins: counters.logins,
       invalid: counters.invalidGrants,

@@ -7,17 +7,19 @@
 //   gets one `logout` (refresh-rejected), nothing hangs or loops, IndexedDB holds no session.
 import type { BrowserContext, Page } from '@playwright/test';
 import type { TestServer } from './fixtures.js';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
 import {
   brokerCall,
-  readStoredSession,
-  recordedEvents,
-  recordEvents,
+  callMe,
+  type CallOutcome,
+  loginThroughForm,
+  openDemo,
   settledCalls,
   startCalls,
-  type CallOutcome,
-} from './scenario-helpers-b.js';
+} from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 const TTL_SECONDS = 2;
 const SLOW_MS = 6_000;

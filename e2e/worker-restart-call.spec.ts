@@ -1,8 +1,9 @@
 // Issue 4: page-client calls survive a worker the browser stopped (docs/platform-facts.md §2, §3), and a
 // logout in one tab reaches the others, also right after such a restart.
-import { callMe, loginThroughForm, openDemo } from './demo.js';
-import { expect, stopServiceWorkers, test } from './fixtures.js';
-import { brokerCall, recordedEvents, recordEvents } from './scenario-helpers-b.js';
+import { expect, test } from './fixtures.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { stopServiceWorkers } from './harness/worker-control.js';
 
 type Status = { loggedIn: boolean; generation: number; workerInstance: string };
 

@@ -7,17 +7,12 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { callMe, loginThroughForm, openDemo } from './demo.js';
 import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
-import { brokerCall, readStoredSession, recordedEvents, recordEvents } from './scenario-helpers-b.js';
-import {
-  busyCount,
-  controllerChanges,
-  countControllerChanges,
-  pauseBusy,
-  startBusy,
-  stopBusy,
-} from './busy-tabs.js';
+import { recordedEvents, recordEvents } from './harness/events.js';
+import { readStoredSession } from './harness/storage.js';
+import { pauseStorm, startBusy, stopStorm, stormCount } from './harness/traffic.js';
+import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { controllerChanges, countControllerChanges } from './harness/worker-control.js';
 
 const TTL_SECONDS = 3;
 const QUERY = { lead: 1, refreshTimeout: 5 };
@@ -94,14 +89,14 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   await expect
     .poll(() => server.control.counters().rotations, { timeout: 10_000 })
     .toBeGreaterThanOrEqual(rotationsBefore + 2);
-  const busyAtUpdate = await Promise.all(tabs.map(busyCount));
+  const busyAtUpdate = await Promise.all(tabs.map(stormCount));
   // Chromium hands over only when the old worker has no event in flight; under unbroken traffic
   // on a loaded machine that moment may not come for a long time (it is the browser's to pick).
   // A pause in traffic, as real apps have, lets the new version take over every tab.
-  for (const tab of tabs) await pauseBusy(tab, true);
+  for (const tab of tabs) await pauseStorm(tab, true);
   for (const tab of [...tabs, checker])
     await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);
-  for (const tab of tabs) await pauseBusy(tab, false);
+  for (const tab of tabs) await pauseStorm(tab, false);
 
   // Stay busy across one more token lifetime under the new worker.
   const generationAfterUpdate = (await callMe(tabs[2]!, 'fetch')).generation;
@@ -109,15 +104,12 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
     .poll(async () => (await callMe(tabs[0]!, 'fetch')).generation, { timeout: 10_000 })
     .toBeGreaterThan(generationAfterUpdate);
 
-  const busy = await Promise.all(tabs.map(stopBusy));
-  for (const [i, outcomes] of busy.entries()) {
+  const busy = await Promise.all(tabs.map(stopStorm));
+  for (const [i, result] of busy.entries()) {
     // Busy before, during and after the hand-over.
     expect(busyAtUpdate[i]).toBeGreaterThan(0);
-    expect(outcomes.length).toBeGreaterThan(busyAtUpdate[i]!);
-    expect(
-      outcomes.filter((o) => o !== 200),
-      'busy requests that failed',
-    ).toEqual([]);
+    expect(result.ok + result.failed).toBeGreaterThan(busyAtUpdate[i]!);
+    expect(result.errors, 'busy requests that failed').toEqual([]);
   }
 
   const counters = server.control.counters();

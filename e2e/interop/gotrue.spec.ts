@@ -6,7 +6,9 @@ import type { DeclarativeConfig } from '../../src/index.js';
 import { expect, test as base } from './fixtures.js';
 import { GOTRUE_EMAIL, GOTRUE_PASSWORD, startGoTrueFixture, type GoTrueFixture } from './gotrue-fixture.js';
 import type { PageConfig } from './page-config.js';
-import { events, gotrueLogin, openApp, startStorm, stopStorm } from './page-helpers.js';
+import { gotrueLogin, openApp } from './page-helpers.js';
+import { recordedEvents } from '../harness/events.js';
+import { startStorm, stopStorm } from '../harness/traffic.js';
 
 // GoTrue, like oidc-provider, stamps `exp` in whole seconds: 6 s tokens refreshed 1.5 s early
 // (see oidc-provider.spec.ts).
@@ -71,7 +73,7 @@ test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with ap
   );
   expect(gotrue.reuses).toEqual([]);
   for (const [i, storm] of storms.entries()) {
-    expect(storm.failed, `tab ${i} failures: ${storm.failures.join('; ')}`).toBe(0);
+    expect(storm.failed, `tab ${i} failures: ${storm.errors.join('; ')}`).toBe(0);
     expect(storm.ok).toBeGreaterThan(LIFETIMES * 6);
   }
   // PostgREST saw the user's token on every request, never the anon key the page put there.
@@ -83,7 +85,7 @@ test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with ap
   gotrue.signOutEverywhere();
   for (const tab of tabs) {
     await expect
-      .poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
+      .poll(() => recordedEvents(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
       .toEqual([expect.objectContaining({ reason: 'refresh-rejected' })]);
   }
   expect(

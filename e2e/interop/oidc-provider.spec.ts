@@ -9,7 +9,9 @@ import type { AppServer, Verdict } from './app-server.js';
 import { expect, test as base } from './fixtures.js';
 import { startOidcServer, type OidcServer, type TokenEvent } from './oidc-server.js';
 import type { PageConfig } from './page-config.js';
-import { callApi, events, oauthLogin, openApp, startStorm, stopStorm } from './page-helpers.js';
+import { callApi, oauthLogin, openApp } from './page-helpers.js';
+import { recordedEvents } from '../harness/events.js';
+import { startStorm, stopStorm } from '../harness/traffic.js';
 
 /*
  * Access tokens live 6 s and are refreshed 1.5 s before expiry (lead 2 s, capped at a quarter
@@ -128,7 +130,7 @@ test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime,
   expect(timingViolations(oidc.counters.events)).toEqual([]);
 
   for (const [i, storm] of storms.entries()) {
-    expect(storm.failed, `tab ${i} failures: ${storm.failures.join('; ')}`).toBe(0);
+    expect(storm.failed, `tab ${i} failures: ${storm.errors.join('; ')}`).toBe(0);
     expect(storm.ok, `tab ${i} completed requests`).toBeGreaterThan(LIFETIMES * 8);
   }
 
@@ -137,7 +139,7 @@ test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime,
   expect(api).toHaveLength(storms.reduce((n, s) => n + s.ok, 0));
   expect(api.filter((r) => r.status !== 200)).toEqual([]);
 
-  for (const tab of tabs) expect(await events(tab, 'logout')).toEqual([]);
+  for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toEqual([]);
 });
 
 test.describe('worker captures the code exchange', () => {
@@ -162,7 +164,7 @@ test.describe('worker captures the code exchange', () => {
     await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 2, pauseMs: 200 })));
     for (const tab of tabs) {
       await expect
-        .poll(() => events(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
+        .poll(() => recordedEvents(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
         .toEqual([expect.objectContaining({ type: 'logout', reason: 'refresh-rejected' })]);
     }
     await Promise.all(tabs.map((tab) => stopStorm(tab)));
@@ -200,7 +202,7 @@ test.describe('worker captures the code exchange', () => {
     );
     for (const tab of tabs) {
       await expect
-        .poll(() => events(tab, 'logout'))
+        .poll(() => recordedEvents(tab, 'logout'))
         .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
     }
     await expect.poll(() => oidc.counters.destroyedRefreshTokens).toBe(1);

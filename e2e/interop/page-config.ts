@@ -23,16 +23,6 @@ export interface PageConfig {
   gotrue?: { url: string; apiKey: string };
 }
 
-/** An event the page's client emitted, in the order it came. */
-export interface RecordedEvent {
-  type: 'logout' | 'refreshed' | 'session' | 'error';
-  at: number;
-  reason?: string;
-  trigger?: string;
-  generation?: number;
-  code?: string;
-}
-
 /** One `/api/` call made by the page: its status, or the error it threw. */
 export interface CallResult {
   status: number;

@@ -1,24 +1,15 @@
-// Drives the interop page from the outside: events its client emitted, calls it made, storms.
+// Drives the interop page from the outside: opening it, its logins, one-off API calls. Events and
+// storms go through the shared harness (../harness/events.ts, ../harness/traffic.ts).
 import type { BrowserContext, Page } from '@playwright/test';
-import type { CallResult, RecordedEvent } from './page-config.js';
+import type { CallResult } from './page-config.js';
 
 type PageGlobal = {
   interop: {
-    broker: { status(): Promise<{ loggedIn: boolean; generation: number }>; logout(): Promise<void> };
-    events: RecordedEvent[];
     callApi(url: string, headers?: Record<string, string>): Promise<CallResult>;
     startOAuthLogin(): Promise<void>;
     gotrueLogin(email: string, password: string): Promise<string>;
   };
-  __storm?: StormResult & { stop: boolean; done: Promise<void> };
 };
-
-export interface StormResult {
-  ok: number;
-  failed: number;
-  /** The first few failures (status or error), for the assertion message. */
-  failures: string[];
-}
 
 /** Opens the app in a new tab and waits until its client is registered (and a callback handled). */
 export async function openApp(context: BrowserContext, url: string): Promise<Page> {
@@ -34,13 +25,6 @@ export async function waitReady(page: Page): Promise<void> {
   if (ready !== 'true') throw new Error(`interop page failed to start: ${await page.textContent('#state')}`);
 }
 
-export function events(page: Page, type?: RecordedEvent['type']): Promise<RecordedEvent[]> {
-  return page.evaluate(
-    (t) => (globalThis as unknown as PageGlobal).interop.events.filter((e) => !t || e.type === t),
-    type,
-  );
-}
-
 /** One `GET url` (same-origin path or absolute URL) with plain fetch in the page. */
 export function callApi(
   page: Page,
@@ -51,49 +35,6 @@ export function callApi(
     url,
     headers,
   ] as const);
-}
-
-export function brokerStatus(page: Page): Promise<{ loggedIn: boolean; generation: number }> {
-  return page.evaluate(() => (globalThis as unknown as PageGlobal).interop.broker.status());
-}
-
-/** Endless bursts of `burst` concurrent `GET url` with plain fetch, until {@link stopStorm}. */
-export async function startStorm(
-  page: Page,
-  { burst = 8, pauseMs = 40, url = '/api/me', headers = {} as Record<string, string> } = {},
-): Promise<void> {
-  await page.evaluate(
-    ({ burst, pauseMs, url, headers }) => {
-      const g = globalThis as unknown as PageGlobal;
-      const storm = { ok: 0, failed: 0, failures: [] as string[], stop: false, done: Promise.resolve() };
-      g.__storm = storm;
-      storm.done = (async () => {
-        while (!storm.stop) {
-          const results = await Promise.all(
-            Array.from({ length: burst }, () => g.interop.callApi(url, headers)),
-          );
-          for (const r of results) {
-            if (r.status === 200) storm.ok++;
-            else {
-              storm.failed++;
-              if (storm.failures.length < 5) storm.failures.push(r.error ?? `status ${r.status}`);
-            }
-          }
-          await new Promise((resolve) => setTimeout(resolve, pauseMs));
-        }
-      })();
-    },
-    { burst, pauseMs, url, headers },
-  );
-}
-
-export function stopStorm(page: Page): Promise<StormResult> {
-  return page.evaluate(async () => {
-    const storm = (globalThis as unknown as PageGlobal).__storm!;
-    storm.stop = true;
-    await storm.done;
-    return { ok: storm.ok, failed: storm.failed, failures: storm.failures };
-  });
 }
 
 /**

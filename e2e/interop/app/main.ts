@@ -2,7 +2,8 @@
 // runs the authorization code + PKCE flow (or a GoTrue password login) and hands the tokens
 // to the broker. Exposes `interop` for the Playwright specs.
 import { registerTokenBroker, type TokenBrokerClient } from '../../../src/index.js';
-import type { CallResult, PageConfig, RecordedEvent } from '../page-config.js';
+import { installEventRecorder } from '../../harness/events.js';
+import type { CallResult, PageConfig } from '../page-config.js';
 
 const FLOW_KEY = 'interop-oauth-flow';
 
@@ -115,35 +116,17 @@ async function callApi(url: string, headers: Record<string, string> = {}): Promi
 async function start(): Promise<void> {
   const config = (await (await fetch('/interop-config.json')).json()) as PageConfig;
   const broker = await registerTokenBroker({ worker: config.worker });
-  const events: RecordedEvent[] = [];
-  // One recorder for every event type: the payloads differ, so read them as plain records.
-  const on = broker.on.bind(broker) as (
-    type: string,
-    handler: (payload: Record<string, unknown>) => void,
-  ) => () => void;
-  for (const type of ['logout', 'refreshed', 'session', 'error'] as const) {
-    on(type, (payload) => {
-      const code = (payload.error as { code?: unknown } | undefined)?.code;
-      events.push({
-        type,
-        at: Date.now(),
-        ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
-        ...(typeof payload.trigger === 'string' ? { trigger: payload.trigger } : {}),
-        ...(typeof payload.generation === 'number' ? { generation: payload.generation } : {}),
-        ...(typeof code === 'string' ? { code } : {}),
-      });
-    });
-  }
   Object.assign(globalThis, {
     interop: {
       broker,
-      events,
       callApi,
       startOAuthLogin: () => startOAuthLogin(config.oauth!),
       gotrueLogin: (email: string, password: string) =>
         gotruePasswordLogin(config.gotrue!, broker, email, password),
     },
   });
+  // Recorded from start-up, so the OAuth callback page has its events too.
+  installEventRecorder();
   const state = document.getElementById('state')!;
   if (location.pathname === '/callback' && config.oauth) {
     document.body.dataset.login = await finishOAuthLogin(config.oauth, broker).catch(

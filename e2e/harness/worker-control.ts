@@ -1,0 +1,129 @@
+// Worker control: stopping the context's service workers, hard reloads, and pages the worker
+// does (or, deliberately, does not) control. Kept free of the `test` object so the benchmarks
+// can use it outside the runner.
+import type { BrowserContext, Page } from '@playwright/test';
+import type { TestServer } from '../fixtures.js';
+import { openDemo, type DemoQuery } from './tabs.js';
+
+/**
+ * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
+ * docs/platform-facts.md §2) and resolves once each version that was running has been reported stopped at
+ * least once. It does not require them to stay stopped: a fetch or message in flight, or a
+ * tab's next call, restarts the worker at once (that restart is usually what a test is about).
+ */
+export async function stopServiceWorkers(
+  context: BrowserContext,
+  page: Page,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  const known = new Set<string>();
+  const running = new Set<string>();
+  const stopped = new Set<string>();
+  let stopping = false;
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) {
+      known.add(v.versionId);
+      if (!stopping && v.runningStatus !== 'stopped') running.add(v.versionId);
+      if (stopping && v.runningStatus === 'stopped') stopped.add(v.versionId);
+    }
+  });
+  try {
+    // `enable` is required before `stopAllWorkers`; it also replays the current versions.
+    await cdp.send('ServiceWorker.enable');
+    const deadline = Date.now() + timeoutMs;
+    while (known.size === 0) {
+      if (Date.now() > deadline) throw new Error('stopServiceWorkers: no service worker version reported');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stopping = true;
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    while ([...running].some((id) => !stopped.has(id))) {
+      if (Date.now() > deadline) throw new Error('stopServiceWorkers: a worker never reported stopped');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * Shift+reload: `Page.reload` with `ignoreCache`, then waits for `load`. The reloaded page is
+ * not controlled by the service worker (docs/platform-facts.md §5).
+ */
+export async function hardReload(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const loaded = page.waitForEvent('load');
+    await cdp.send('Page.reload', { ignoreCache: true });
+    await loaded;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/** Waits until `navigator.serviceWorker.controller` is non-null in the page. */
+export async function waitForController(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+    timeout: timeoutMs,
+  });
+}
+
+/**
+ * From the next load on, the page stays uncontrolled, as in a browser where the claim does not
+ * take: its client's `claim` call reaches the worker as a `status` call instead.
+ */
+export async function keepUncontrolled(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const post = ServiceWorker.prototype.postMessage as (
+      this: ServiceWorker,
+      message: unknown,
+      transfer: Transferable[],
+    ) => void;
+    ServiceWorker.prototype.postMessage = function (
+      this: ServiceWorker,
+      message: unknown,
+      transfer?: unknown,
+    ) {
+      const m = message as { __swTokenBroker?: number; call?: { path?: string[] } } | null;
+      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim')
+        message = { ...m, call: { ...m.call, path: ['status'] } };
+      return post.call(this, message, (transfer ?? []) as Transferable[]);
+    } as typeof ServiceWorker.prototype.postMessage;
+  });
+}
+
+/**
+ * Opens the demo, then shift-reloads it and keeps it uncontrolled, as in a browser where the
+ * claim does not take: the client's `claim` call reaches the worker as a `status` call. Only the
+ * client's `fetch` and attached Axios can then authenticate the tab's requests.
+ */
+export async function openUncontrolledDemo(
+  context: BrowserContext,
+  server: TestServer,
+  query: DemoQuery = {},
+): Promise<Page> {
+  const page = await openDemo(context, server, query);
+  await keepUncontrolled(page);
+  await hardReload(page);
+  await page.waitForSelector('body[data-ready="true"]');
+  if (await page.evaluate(() => navigator.serviceWorker.controller !== null))
+    throw new Error('the reloaded tab is controlled');
+  return page;
+}
+
+/** Counts `controllerchange` events from now on (read with {@link controllerChanges}). */
+export function countControllerChanges(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as { __controllerChanges: number };
+    g.__controllerChanges = 0;
+    navigator.serviceWorker.addEventListener('controllerchange', () => g.__controllerChanges++);
+  });
+}
+
+/** `controllerchange` events since {@link countControllerChanges}. */
+export function controllerChanges(page: Page): Promise<number> {
+  return page.evaluate(
+    () => (globalThis as unknown as { __controllerChanges?: number }).__controllerChanges ?? 0,
+  );
+}
