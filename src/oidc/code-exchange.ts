@@ -1,4 +1,4 @@
-import { isErrorCode, TokenBrokerError } from '../../shared/errors.js';
+import { TokenBrokerError } from '../../shared/errors.js';
 import { ERROR_HEADER } from '../../shared/protocol.js';
 import type { TokenBrokerClient } from '../client.js';
 
@@ -60,9 +60,11 @@ export async function exchangeCode(
   const marker = response.headers.get(ERROR_HEADER);
   if (marker !== null) {
     await response.body?.cancel();
+    // The worker marks an answer it did not store (sw/login-capture.ts): usually no refresh
+    // token in it, for want of `offline_access` in the scope.
     throw new TokenBrokerError(
-      isErrorCode(marker) ? marker : 'login-not-captured',
-      `the worker did not store the tokens of the code exchange (${marker})`,
+      'login-not-captured',
+      `the worker did not store the tokens of the code exchange (${marker}); does the scope ask for a refresh token?`,
     );
   }
   const body: unknown = await response.json().catch(() => null);
