@@ -51,13 +51,41 @@ export function checkMetadata(value: unknown, issuer: string): ProviderMetadata 
   return metadata;
 }
 
-/** Fetches and checks `<issuer>/.well-known/openid-configuration` (Discovery §4.1). */
+/** A provider that does not answer discovery within this long is treated as unreachable. */
+const DISCOVERY_TIMEOUT_MS = 10_000;
+
+const cacheKey = (issuer: string): string => `sw-token-broker:oidc:metadata:${issuer}`;
+
+async function fetchDocument(url: string): Promise<unknown> {
+  const response = await fetch(url, {
+    headers: { Accept: 'application/json' },
+    signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS),
+  }).catch((error: unknown) => fail(`could not fetch ${url}`, error));
+  if (!response.ok) fail(`${url} answered ${response.status}`);
+  return response.json().catch((error: unknown) => fail(`${url} is not JSON`, error));
+}
+
+/**
+ * Fetches and checks `<issuer>/.well-known/openid-configuration` (Discovery §4.1). The last
+ * good document is kept in localStorage and used when the provider cannot be reached or
+ * answers with an error: a provider outage must not keep a logged-in app from starting (its
+ * worker refreshes on its own). A document that fails the checks is never used.
+ */
 export async function fetchMetadata(issuer: string): Promise<ProviderMetadata> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  const response = await fetch(url, { headers: { Accept: 'application/json' } }).catch((error: unknown) =>
-    fail(`could not fetch ${url}`, error),
-  );
-  if (!response.ok) fail(`${url} answered ${response.status}`);
-  const body: unknown = await response.json().catch((error: unknown) => fail(`${url} is not JSON`, error));
-  return checkMetadata(body, issuer);
+  let body: unknown;
+  try {
+    body = await fetchDocument(url);
+  } catch (error) {
+    const cached = localStorage.getItem(cacheKey(issuer));
+    if (cached === null) throw error;
+    try {
+      return checkMetadata(JSON.parse(cached), issuer);
+    } catch {
+      throw error;
+    }
+  }
+  const metadata = checkMetadata(body, issuer);
+  localStorage.setItem(cacheKey(issuer), JSON.stringify(metadata));
+  return metadata;
 }

@@ -54,6 +54,18 @@ describe('discoverOidc', () => {
     await expect(discover()).rejects.toSatisfy((e) => isTokenBrokerError(e, 'discovery-failed'));
   });
 
+  it('a provider that cannot be reached: the last good document is used, so a logged-in app still starts', async () => {
+    const { provider, discover } = setup();
+    const first = await discover();
+    vi.stubGlobal('fetch', async () => Promise.reject(new TypeError('Failed to fetch')));
+    const second = await discover();
+    expect(second.metadata).toEqual(first.metadata);
+    expect(provider.discoveryRequests).toBe(1);
+    // Without a document from an earlier visit, there is nothing to start with.
+    localStorage.clear();
+    await expect(discover()).rejects.toSatisfy((e) => isTokenBrokerError(e, 'discovery-failed'));
+  });
+
   it('fails with discovery-failed when the provider does not serve the document', async () => {
     const { discover } = setup({ issuer: `${ISSUER}/tenant` });
     await expect(discover()).rejects.toThrow(/answered 404/);
@@ -89,7 +101,9 @@ describe('login()', () => {
     });
     expect(createHash('sha256').update(pending.verifier).digest('base64url')).toBe(query.code_challenge);
     expect(page.navigations[0]).not.toContain(pending.verifier);
-    expect(page.local.length).toBe(0);
+    // localStorage holds only the discovery document.
+    expect(page.local.length).toBe(1);
+    expect(page.local.key(0)).toBe(`sw-token-broker:oidc:metadata:${ISSUER}`);
   });
 
   it('draws a new state, nonce and verifier for every login', async () => {
