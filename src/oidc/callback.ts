@@ -77,7 +77,7 @@ export async function handleCallback(
     code,
     verifier: pending.verifier,
   });
-  if (!context.scope.split(' ').includes('openid')) return { returnTo: pending.returnTo };
+  if (!context.scope.split(/\s+/).includes('openid')) return { returnTo: pending.returnTo };
   let claims: IdTokenClaims;
   try {
     claims = checkIdToken(answer.id_token, {

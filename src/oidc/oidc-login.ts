@@ -56,7 +56,7 @@ const idTokenKey = (clientId: string): string => `sw-token-broker:oidc:id-token:
 export function createOidcLogin(metadata: ProviderMetadata, options: OidcOptions): OidcLogin {
   const { clientId, redirectUri } = options;
   const scope = options.scope ?? 'openid offline_access';
-  const openid = scope.split(' ').includes('openid');
+  const openid = scope.split(/\s+/).includes('openid');
   // localStorage, not sessionStorage: any tab may log out. It is no credential for an API.
   const idTokens = {
     keep: (idToken: string) => localStorage.setItem(idTokenKey(clientId), idToken),
