@@ -22,6 +22,8 @@ const allowed = [
   /^CHANGELOG\.md$/,
   /^LICENSE$/,
   /^dist\/(src|sw|shared)\/[\w-]+\.(js|d\.ts)$/,
+  // The optional OIDC login helper (`sw-token-broker/oidc`).
+  /^dist\/src\/oidc\/[\w-]+\.(js|d\.ts)$/,
   /^dist\/standalone\/sw\.js(\.map)?$/,
 ];
 for (const f of files)

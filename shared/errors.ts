@@ -46,6 +46,17 @@ export const ERROR_CODES = [
    * storage failed). The page got it without refresh-token material (or a 503); nothing was stored.
    */
   'login-not-captured',
+  /** `sw-token-broker/oidc`: the provider's discovery document could not be fetched or is unusable. */
+  'discovery-failed',
+  /** `sw-token-broker/oidc`: the callback's `state` is not the one of the login this tab started; nothing was sent. */
+  'state-mismatch',
+  /**
+   * `sw-token-broker/oidc`: the provider answered the login with an `error` (its fields are the
+   * `cause`, its `error` is in the message), named another issuer, or refused the code exchange.
+   */
+  'login-callback-failed',
+  /** `sw-token-broker/oidc`: the ID token fails its checks (`iss`, `aud`, `exp`, `nonce`); the session was ended. */
+  'invalid-id-token',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

@@ -1,16 +1,25 @@
 // Issue 9: the `oauth2` format against a certified OpenID Connect server we did not write
 // (`oidc-provider`), on another origin, with refresh-token rotation and reuse detection.
-// The tokens come from the real authorization code + PKCE flow through the provider's own
-// login and consent pages; the app's API accepts only access tokens that verify against the
-// provider's published JWKS. Every count below is what the provider or the API saw.
+// Issue 26: the app logs in with the `sw-token-broker/oidc` helper (discovery, authorization
+// code + PKCE through the provider's own login and consent pages, the code exchange captured
+// by the worker, RP-initiated logout); the app's API accepts only access tokens that verify
+// against the provider's published JWKS. Every count below is what the provider or the API saw.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { DeclarativeConfig } from '../../src/index.js';
 import type { AppServer, Verdict } from './app-server.js';
 import { expect, test as base } from './fixtures.js';
 import { startOidcServer, type OidcServer, type TokenEvent } from './oidc-server.js';
 import type { PageConfig } from './page-config.js';
-import { callApi, oauthLogin, openApp } from './page-helpers.js';
+import {
+  callApi,
+  callbackOutcome,
+  oidcLogin,
+  oidcLogout,
+  openApp,
+  startOidcLogin,
+  waitReady,
+} from './page-helpers.js';
 import { recordedEvents } from '../harness/events.js';
+import { brokerStatus } from '../harness/tabs.js';
 import { startStorm, stopStorm } from '../harness/traffic.js';
 
 /*
@@ -24,14 +33,11 @@ const LEAD_S = 2;
 const EFFECTIVE_LEAD_MS = Math.min(LEAD_S, TTL_S / 4) * 1000;
 const LIFETIMES = 3;
 
-type HandOver = NonNullable<PageConfig['oauth']>['handOver'];
-
-const test = base.extend<{ handOver: HandOver; oidc: OidcServer }>({
-  handOver: ['setSession', { option: true }],
-  oidc: async ({ app, handOver }, use) => {
+const test = base.extend<{ oidc: OidcServer }>({
+  oidc: async ({ app }, use) => {
     const oidc = await startOidcServer({ appOrigin: app.url, accessTtlSeconds: TTL_S });
     try {
-      configureApp(app, oidc, handOver);
+      configureApp(app, oidc);
       await use(oidc);
     } finally {
       await oidc.close();
@@ -39,31 +45,23 @@ const test = base.extend<{ handOver: HandOver; oidc: OidcServer }>({
   },
 });
 
-/** The app's worker config for this provider: the README's OAuth 2.0 recipe, with test timings. */
-function workerConfig(oidc: OidcServer, handOver: HandOver): DeclarativeConfig {
-  return {
-    tokenEndpoint: oidc.tokenEndpoint,
-    format: 'oauth2',
-    clientId: oidc.clientId,
-    allowedOrigins: [oidc.issuer],
-    apiPaths: ['/api/'],
-    revocationEndpoint: oidc.revocationEndpoint,
-    ...(handOver === 'capture' ? { loginEndpoint: oidc.tokenEndpoint } : {}),
-    refreshLeadSeconds: LEAD_S,
-  };
-}
-
-function configureApp(app: AppServer, oidc: OidcServer, handOver: HandOver): void {
+/**
+ * The README's OpenID Connect recipe, with test timings: the page discovers the provider, and
+ * the worker config follows from it (token endpoint, capture of the code exchange, revocation).
+ */
+function configureApp(app: AppServer, oidc: OidcServer): void {
   const config: PageConfig = {
-    worker: workerConfig(oidc, handOver),
-    oauth: {
-      authorizationEndpoint: oidc.authorizationEndpoint,
-      tokenEndpoint: oidc.tokenEndpoint,
-      clientId: oidc.clientId,
-      redirectUri: `${app.url}/callback`,
-      scope: oidc.scope,
-      resource: oidc.resource,
-      handOver,
+    oidc: {
+      options: {
+        issuer: oidc.issuer,
+        clientId: oidc.clientId,
+        redirectUri: `${app.url}/callback`,
+        scope: oidc.scope,
+        // oidc-provider grants offline_access (a refresh token) only with an explicit consent prompt.
+        authorizationParams: { prompt: 'consent', resource: oidc.resource },
+        postLogoutRedirectUri: oidc.postLogoutRedirectUri,
+      },
+      worker: { apiPaths: ['/api/'], refreshLeadSeconds: LEAD_S },
     },
   };
   app.setPageConfig(config);
@@ -105,7 +103,7 @@ test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime,
 }) => {
   const tabs = [];
   for (let i = 0; i < 3; i++) tabs.push(await openApp(context, app.url));
-  await oauthLogin(tabs[0]!, app.url);
+  await oidcLogin(tabs[0]!, app.url);
   expect(oidc.counters.events.map((e) => [e.grantType, e.outcome])).toEqual([
     ['authorization_code', 'success'],
   ]);
@@ -136,79 +134,157 @@ test(`storm: 3 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime,
 
   // The resource server: every request carried a token that verified, none was refused.
   const api = app.api.filter((r) => r.path === '/api/me');
-  expect(api).toHaveLength(storms.reduce((n, s) => n + s.ok, 0));
+  // Refused ones first: a 401 cured by a replay shows up here with the verifier's reason.
   expect(api.filter((r) => r.status !== 200)).toEqual([]);
+  expect(api).toHaveLength(storms.reduce((n, s) => n + s.ok, 0));
 
   for (const tab of tabs) expect(await recordedEvents(tab, 'logout')).toEqual([]);
 });
 
-test.describe('worker captures the code exchange', () => {
-  test.use({ handOver: 'capture' });
+test('a revoked grant logs every tab out with refresh-rejected after exactly one refused refresh', async ({
+  context,
+  app,
+  oidc,
+}) => {
+  const tabs = [];
+  for (let i = 0; i < 3; i++) tabs.push(await openApp(context, app.url));
+  // The worker captured the code exchange: the helper fails the login if the page saw a refresh_token.
+  await oidcLogin(tabs[1]!, app.url);
+  for (const tab of tabs) expect(await callApi(tab)).toEqual({ status: 200 });
 
-  test('a revoked grant logs every tab out with refresh-rejected after exactly one refused refresh', async ({
-    context,
-    app,
-    oidc,
-  }) => {
-    const tabs = [];
-    for (let i = 0; i < 3; i++) tabs.push(await openApp(context, app.url));
-    // The worker captured the code exchange: the login fails if the page saw a refresh_token.
-    await oauthLogin(tabs[1]!, app.url);
-    for (const tab of tabs) expect(await callApi(tab)).toEqual({ status: 200 });
+  // Revoked at the provider (an admin, or the user's "remove app access"): the broker learns
+  // of it at its next refresh, at the latest one lifetime from now.
+  expect(await oidc.revokeAllGrants()).toBe(1);
+  const revokedAt = Date.now();
+  const postsBefore = oidc.counters.tokenPosts;
+  await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 2, pauseMs: 200 })));
+  for (const tab of tabs) {
+    await expect
+      .poll(() => recordedEvents(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
+      .toEqual([expect.objectContaining({ type: 'logout', reason: 'refresh-rejected' })]);
+  }
+  await Promise.all(tabs.map((tab) => stopStorm(tab)));
 
-    // Revoked at the provider (an admin, or the user's "remove app access"): the broker learns
-    // of it at its next refresh, at the latest one lifetime from now.
-    expect(await oidc.revokeAllGrants()).toBe(1);
-    const revokedAt = Date.now();
-    const postsBefore = oidc.counters.tokenPosts;
-    await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 2, pauseMs: 200 })));
-    for (const tab of tabs) {
-      await expect
-        .poll(() => recordedEvents(tab, 'logout'), { timeout: 2 * TTL_S * 1000 })
-        .toEqual([expect.objectContaining({ type: 'logout', reason: 'refresh-rejected' })]);
-    }
-    await Promise.all(tabs.map((tab) => stopStorm(tab)));
+  // Exactly one refresh reached the provider and was refused; nothing was sent after it.
+  expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
+  expect(oidc.invalidGrants()).toEqual([
+    expect.objectContaining({ grantType: 'refresh_token', error: 'invalid_grant' }),
+  ]);
+  expect(oidc.refreshes().filter((e) => e.at >= revokedAt)).toEqual([]);
 
-    // Exactly one refresh reached the provider and was refused; nothing was sent after it.
-    expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
-    expect(oidc.invalidGrants()).toEqual([
-      expect.objectContaining({ grantType: 'refresh_token', error: 'invalid_grant' }),
-    ]);
-    expect(oidc.refreshes().filter((e) => e.at >= revokedAt)).toEqual([]);
+  // Logged out means no token: the API now sees requests without one, and refuses them.
+  const before = app.api.length;
+  for (const tab of tabs) expect(await callApi(tab)).toEqual({ status: 401 });
+  expect(app.api.slice(before).map((r) => [r.hadToken, r.status])).toEqual([
+    [false, 401],
+    [false, 401],
+    [false, 401],
+  ]);
+  expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
+});
 
-    // Logged out means no token: the API now sees requests without one, and refuses them.
-    const before = app.api.length;
-    for (const tab of tabs) expect(await callApi(tab)).toEqual({ status: 401 });
-    expect(app.api.slice(before).map((r) => [r.hadToken, r.status])).toEqual([
-      [false, 401],
-      [false, 401],
-      [false, 401],
-    ]);
-    expect(oidc.counters.tokenPosts).toBe(postsBefore + 1);
-  });
+test('login through the helper: PKCE S256, state and nonce at the provider, the code and state leave the URL, and a callback replayed from history sends nothing', async ({
+  context,
+  app,
+  oidc,
+}) => {
+  const tab = await openApp(context, app.url);
+  const callbackUrl = await oidcLogin(tab, app.url);
 
-  test('logout revokes the refresh token at the provider (RFC 7009, cross-origin) and every tab hears user-logout', async ({
-    context,
-    app,
-    oidc,
-  }) => {
-    const tabs = [await openApp(context, app.url), await openApp(context, app.url)];
-    await oauthLogin(tabs[0]!, app.url);
-    expect(await callApi(tabs[1]!)).toEqual({ status: 200 });
+  // What the provider's authorization endpoint received.
+  expect(oidc.counters.authorizationRequests).toEqual([
+    expect.objectContaining({
+      response_type: 'code',
+      client_id: oidc.clientId,
+      redirect_uri: `${app.url}/callback`,
+      scope: oidc.scope,
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+      state: expect.stringMatching(/^[\w-]{43}$/),
+      nonce: expect.stringMatching(/^[\w-]{43}$/),
+      prompt: 'consent',
+      resource: oidc.resource,
+    }),
+  ]);
+  const sent = oidc.counters.authorizationRequests[0]!;
+  const redirected = new URL(callbackUrl).searchParams;
+  expect(redirected.get('state')).toBe(sent.state);
+  expect(redirected.get('code')).toBeTruthy();
+  // One code exchange (PKCE verified by the provider), and the API accepts the captured token.
+  expect(oidc.counters.events.map((e) => [e.grantType, e.outcome])).toEqual([
+    ['authorization_code', 'success'],
+  ]);
+  expect(await callApi(tab)).toEqual({ status: 200 });
+  // The address bar and the history entry no longer carry the code or the state.
+  expect(new URL(tab.url()).search).toBe('');
+  expect(await tab.evaluate(() => sessionStorage.length)).toBe(0);
 
-    const loggedOutAt = Date.now();
-    await tabs[1]!.evaluate(() =>
-      (globalThis as unknown as { interop: { broker: { logout(): Promise<void> } } }).interop.broker.logout(),
-    );
-    for (const tab of tabs) {
-      await expect
-        .poll(() => recordedEvents(tab, 'logout'))
-        .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
-    }
-    await expect.poll(() => oidc.counters.destroyedRefreshTokens).toBe(1);
-    expect(oidc.counters.revocationPosts).toBe(1);
-    expect(
-      oidc.counters.events.filter((e) => e.grantType === 'refresh_token' && e.at >= loggedOutAt),
-    ).toEqual([]);
-  });
+  // Back to the provider's redirect (history, a bookmark, a shared link): no login is pending
+  // in this tab, so nothing is sent; the code is not presented twice (which would make the
+  // provider revoke what it issued), and the session lives on.
+  const posts = oidc.counters.tokenPosts;
+  await tab.goto(callbackUrl);
+  await waitReady(tab);
+  expect(await tab.evaluate(() => document.body.dataset.login)).toBe('nothing to do');
+  expect(new URL(tab.url()).search).toBe('');
+  expect(oidc.counters.tokenPosts).toBe(posts);
+  expect(await callApi(tab)).toEqual({ status: 200 });
+  expect(await brokerStatus(tab)).toEqual(expect.objectContaining({ loggedIn: true }));
+});
+
+test('the user cancels at the provider: the error redirect becomes login-callback-failed naming access_denied, nothing is exchanged', async ({
+  context,
+  app,
+  oidc,
+}) => {
+  const tab = await openApp(context, app.url);
+  await startOidcLogin(tab);
+  const outcome = await callbackOutcome(tab, app.url, () => tab.click('a:has-text("Cancel")'));
+  expect(new URL(outcome.callbackUrl).searchParams.get('error')).toBe('access_denied');
+  expect(outcome.login).toMatch(
+    /^error: login-callback-failed: .*access_denied \(End-User aborted interaction\)$/,
+  );
+  expect(new URL(outcome.finalUrl).search).toBe('');
+  expect(oidc.counters.tokenPosts).toBe(0);
+  expect(await brokerStatus(tab)).toEqual(expect.objectContaining({ loggedIn: false }));
+});
+
+test('logout: the worker revokes the refresh token, then the provider ends its session (RP-initiated, with id_token_hint); every tab hears user-logout', async ({
+  context,
+  app,
+  oidc,
+}) => {
+  const tabs = [await openApp(context, app.url), await openApp(context, app.url)];
+  await oidcLogin(tabs[0]!, app.url);
+  expect(await callApi(tabs[1]!)).toEqual({ status: 200 });
+
+  const loggedOutAt = Date.now();
+  await oidcLogout(tabs[1]!, app.url);
+  await expect
+    .poll(() => recordedEvents(tabs[0]!, 'logout'))
+    .toEqual([expect.objectContaining({ reason: 'user-logout' })]);
+
+  // The worker revoked the refresh token (RFC 7009) before the browser left for the provider.
+  expect(oidc.counters.revocationPosts).toBe(1);
+  expect(oidc.counters.endSessionRequests).toEqual([
+    {
+      query: {
+        client_id: oidc.clientId,
+        id_token_hint: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+        post_logout_redirect_uri: oidc.postLogoutRedirectUri,
+      },
+      revocationPostsBefore: 1,
+    },
+  ]);
+  expect(oidc.counters.endSessions).toBe(1);
+  expect(oidc.counters.destroyedRefreshTokens).toBeGreaterThanOrEqual(1);
+  expect(oidc.counters.events.filter((e) => e.grantType === 'refresh_token' && e.at >= loggedOutAt)).toEqual(
+    [],
+  );
+
+  // Back on the app: no session, requests go out without a token.
+  expect(await brokerStatus(tabs[1]!)).toEqual(expect.objectContaining({ loggedIn: false }));
+  expect(await callApi(tabs[1]!)).toEqual({ status: 401 });
+  // The provider's session ended too: the next login asks for the user's credentials again.
+  await startOidcLogin(tabs[1]!);
 });

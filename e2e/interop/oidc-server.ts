@@ -8,7 +8,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { listenOnLoopback, type Listening } from './listen.js';
 
 export interface OidcServerOptions {
-  /** Origin of the app whose `/callback` is the client's only redirect URI. */
+  /** Origin of the app whose `/callback` is the client's only redirect URI, and `/` its post-logout one. */
   appOrigin: string;
   /** Access-token lifetime in seconds. */
   accessTtlSeconds: number;
@@ -38,6 +38,12 @@ export interface OidcCounters {
   /** Revocation endpoint (RFC 7009) requests and refresh tokens it destroyed. */
   revocationPosts: number;
   destroyedRefreshTokens: number;
+  /** The query of every authorization request (`/auth`), as the provider received it. */
+  authorizationRequests: Array<Record<string, string>>;
+  /** The query of every RP-initiated logout request (`/session/end`), with the number of refresh-token revocations that had reached the provider by then. */
+  endSessionRequests: Array<{ query: Record<string, string>; revocationPostsBefore: number }>;
+  /** RP-initiated logouts the provider completed (`end_session.success`). */
+  endSessions: number;
 }
 
 export interface OidcServer {
@@ -49,6 +55,9 @@ export interface OidcServer {
   authorizationEndpoint: string;
   tokenEndpoint: string;
   revocationEndpoint: string;
+  endSessionEndpoint: string;
+  /** The client's registered post-logout redirect URI (the app's `/`). */
+  postLogoutRedirectUri: string;
   jwksUri: string;
   counters: OidcCounters;
   /** Successful refresh grants. */
@@ -82,6 +91,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: [`${options.appOrigin}/callback`],
+        post_logout_redirect_uris: [`${options.appOrigin}/`],
       },
     ],
     jwks: { keys: [signingKey] },
@@ -134,6 +144,9 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     consumedRefreshTokens: 0,
     revocationPosts: 0,
     destroyedRefreshTokens: 0,
+    authorizationRequests: [],
+    endSessionRequests: [],
+    endSessions: 0,
   };
   const grantIds = new Set<string>();
   const grantType = (ctx: KoaContextWithOIDC): string => String(ctx.oidc.params?.grant_type ?? '');
@@ -158,10 +171,19 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
   });
   provider.on('refresh_token.consumed', () => counters.consumedRefreshTokens++);
   provider.on('refresh_token.destroyed', () => counters.destroyedRefreshTokens++);
+  provider.on('end_session.success', () => counters.endSessions++);
 
   const callback = provider.callback();
   handler = (req, res) => {
-    const path = new URL(req.url ?? '/', issuer).pathname;
+    const url = new URL(req.url ?? '/', issuer);
+    const path = url.pathname;
+    if (path === '/auth' && req.method === 'GET')
+      counters.authorizationRequests.push(Object.fromEntries(url.searchParams));
+    if (path === '/session/end' && req.method === 'GET')
+      counters.endSessionRequests.push({
+        query: Object.fromEntries(url.searchParams),
+        revocationPostsBefore: counters.revocationPosts,
+      });
     if (path === '/token' && req.method === 'POST') counters.tokenPosts++;
     if (path === '/token' && req.method === 'OPTIONS') counters.tokenPreflights++;
     if (path === '/token/revocation' && req.method === 'POST') counters.revocationPosts++;
@@ -177,6 +199,8 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     authorizationEndpoint: `${issuer}/auth`,
     tokenEndpoint: `${issuer}/token`,
     revocationEndpoint: `${issuer}/token/revocation`,
+    endSessionEndpoint: `${issuer}/session/end`,
+    postLogoutRedirectUri: `${options.appOrigin}/`,
     jwksUri: `${issuer}/jwks`,
     counters,
     refreshes: () => events((e) => e.grantType === 'refresh_token' && e.outcome === 'success'),

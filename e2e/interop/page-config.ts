@@ -1,24 +1,16 @@
 import type { DeclarativeConfig } from '../../src/index.js';
+import type { OidcOptions } from '../../src/oidc/index.js';
 
 /** What the interop page reads from `/interop-config.json`. */
 export interface PageConfig {
-  /** Passed verbatim to `registerTokenBroker({ worker })`. */
-  worker: DeclarativeConfig;
-  /** Authorization code + PKCE login against an OAuth 2.0 / OIDC provider. */
-  oauth?: {
-    authorizationEndpoint: string;
-    tokenEndpoint: string;
-    clientId: string;
-    redirectUri: string;
-    scope: string;
-    /** RFC 8707 resource indicator of the app's API. */
-    resource: string;
-    /**
-     * How the tokens reach the broker: the page calls `setSession` with the code exchange's
-     * answer, or the worker captures that answer (`worker.loginEndpoint` = token endpoint).
-     */
-    handOver: 'setSession' | 'capture';
-  };
+  /** Passed verbatim to `registerTokenBroker({ worker })` (not with `oidc`). */
+  worker?: DeclarativeConfig;
+  /**
+   * OpenID Connect login through the `sw-token-broker/oidc` helper: the page discovers the
+   * provider and derives its worker config from it (`oidc.workerConfig(worker)`), so `worker`
+   * above is left out.
+   */
+  oidc?: { options: OidcOptions; worker: Partial<DeclarativeConfig> };
   /** Password login against a GoTrue (Supabase Auth) server. */
   gotrue?: { url: string; apiKey: string };
 }

@@ -1,32 +1,20 @@
 import { registerTokenBroker } from 'sw-token-broker';
+import { discoverOidc } from 'sw-token-broker/oidc';
 
 declare function showLoginScreen(reason: string): void;
-declare const code: string, codeVerifier: string; // from your redirect URI, after checking `state`
+declare const loginButton: HTMLButtonElement, logoutButton: HTMLButtonElement;
 
-const issuer = 'https://auth.example.com';
-const broker = await registerTokenBroker({
-  worker: {
-    tokenEndpoint: `${issuer}/token`,
-    format: 'oauth2',
-    clientId: 'my-spa', // a public client: PKCE, token_endpoint_auth_method "none"
-    allowedOrigins: [issuer], // the token endpoint lives on another origin
-    apiPaths: ['/api/'],
-    loginEndpoint: `${issuer}/token`, // the worker captures the code exchange below
-    revocationEndpoint: `${issuer}/token/revocation`, // RFC 7009 on logout
-  },
+const oidc = await discoverOidc({
+  issuer: 'https://auth.example.com', // reads its /.well-known/openid-configuration
+  clientId: 'my-spa', // a public client: PKCE, token_endpoint_auth_method "none"
+  redirectUri: `${location.origin}/callback`,
+  postLogoutRedirectUri: `${location.origin}/`,
 });
+// Token, login (code exchange) and revocation endpoints come from the discovery document.
+const broker = await registerTokenBroker({ worker: oidc.workerConfig({ apiPaths: ['/api/'] }) });
 broker.on('logout', ({ reason }) => showLoginScreen(reason));
 
-const response = await fetch(`${issuer}/token`, {
-  method: 'POST',
-  headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({
-    grant_type: 'authorization_code',
-    code,
-    code_verifier: codeVerifier,
-    client_id: 'my-spa',
-    redirect_uri: `${location.origin}/callback`,
-  }),
-});
-const { id_token: idToken } = await response.json(); // no refresh_token: the worker kept it
-console.log(idToken);
+// Checks state, exchanges the code through the worker (it keeps the refresh token), checks the ID token.
+if (location.pathname === '/callback') await oidc.handleCallback(broker);
+loginButton.onclick = () => oidc.login(); // to the provider: code flow, PKCE S256, state, nonce
+logoutButton.onclick = () => oidc.logout(broker); // revokes, then the provider's end-session
