@@ -21,6 +21,13 @@ async function start(): Promise<void> {
   // Exposed for the Playwright tests and for poking around in DevTools.
   Object.assign(globalThis, { demo: { broker, meWithFetch, meWithAxios, api, login, events: panel.events } });
   await panel.update(broker);
+  // Demo builds only (`vite build --mode demo`): a production build leaves the lab out entirely.
+  if (import.meta.env.MODE === 'demo') {
+    const { startLab } = await import('./lab/lab.js');
+    await startLab(broker, panel.log).catch((error: unknown) =>
+      panel.log(`lab failed: ${(error as Error).message}`, true),
+    );
+  }
   document.body.dataset.ready = 'true';
 }
 
