@@ -26,7 +26,7 @@ export const LAB_HTML = `
 <h3 id="timeline-title">Timeline</h3>
 <div id="timeline" role="img" aria-label="Timeline"></div>
 <p class="legend" aria-hidden="true">
-  <span class="key band"></span> token lifetime <span class="key refresh"></span> refresh (trigger, tab)
+  <span class="key band"></span> token lifetime <span class="key refresh"></span> refresh: P proactive, 401, E explicit
   <span class="key unauthorized"></span> 401 <span class="key replay"></span> replay
   <span class="key reuse"></span> reuse detected <span class="key outage"></span> outage / offline
 </p>

@@ -22,7 +22,7 @@ export function tabLabel(): TabLabel {
 
 /** `tab-2` → `tab 2`; anything else as is. */
 export function tabText(id: string | null): string {
-  return id === null ? 'no tab (wake-up timer)' : id.replace(/^tab-/, 'tab ');
+  return id === null ? 'an unnamed tab' : id.replace(/^tab-/, 'tab ');
 }
 
 /** A fresh id for one logical call: its replay carries the same id, so the server can tell. */

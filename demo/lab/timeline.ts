@@ -1,8 +1,9 @@
 import type { DemoStats, Mark, Period, Side } from './stats-types.js';
 import { tabText } from './tab-label.js';
 
-/** How much history the timeline shows. */
+/** At most this much history; less while the session is younger, but never under MIN_SPAN_MS. */
 export const WINDOW_MS = 120_000;
+const MIN_SPAN_MS = 20_000;
 /** Lines in the text version of the timeline. */
 const TEXT_LINES = 60;
 
@@ -12,6 +13,8 @@ export const SIDE_NAMES: Record<Side, string> = {
 };
 
 const TRIGGER_NAMES: Record<string, string> = { proactive: 'proactive', unauthorized: '401', explicit: 'explicit' };
+/** On the mark itself (the legend and the text version spell them out). */
+const TRIGGER_SHORT: Record<string, string> = { proactive: 'P', unauthorized: '401', explicit: 'E' };
 
 /**
  * Draws the timeline: per side a lane with each token lifetime as a band, refresh, login and
@@ -19,8 +22,14 @@ const TRIGGER_NAMES: Record<string, string> = { proactive: 'proactive', unauthor
  * and offline periods shade the lanes. `text` gets the same facts as a list, newest first.
  */
 export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: DemoStats, sides: Side[]): void {
-  const end = stats.now + 2000;
-  const start = end - WINDOW_MS;
+  const end = stats.now + 1000;
+  const first = Math.min(
+    ...sides.flatMap((side) => [
+      ...stats.sides[side].lifetimes.map((l) => l.from),
+      ...stats.sides[side].marks.map((m) => m.at),
+    ]),
+  );
+  const start = Math.max(end - WINDOW_MS, Math.min(end - MIN_SPAN_MS, first - 1000));
   const x = (t: number): string => `${(Math.max(0, Math.min(1, (t - start) / (end - start))) * 100).toFixed(3)}%`;
   const width = (from: number, until: number): string =>
     `${Math.max(0.3, ((Math.min(until, end) - Math.max(from, start)) / (end - start)) * 100).toFixed(3)}%`;
@@ -28,6 +37,7 @@ export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: De
   figure.replaceChildren(
     ...sides.map((side) => {
       const s = stats.sides[side];
+      const onTabRow = (m: Mark): boolean => tabRow(side, m);
       const tabs = [...new Set(s.marks.filter(onTabRow).map((m) => m.tab as string))].sort();
       const lane = el('div', 'lane');
       lane.dataset.side = side;
@@ -55,14 +65,14 @@ export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: De
         dot.dataset.kind = m.kind;
         if (m.tab) dot.dataset.tab = m.tab;
         dot.title = describe(side, m);
-        if (m.kind === 'refresh') dot.textContent = `${TRIGGER_NAMES[m.trigger ?? ''] ?? '?'}${m.tab ? ` ${m.tab.replace('tab-', 't')}` : ''}`;
+        if (m.kind === 'refresh') dot.textContent = TRIGGER_SHORT[m.trigger ?? ''] ?? '?';
         track.append(dot);
       }
       lane.append(track);
       return lane;
     }),
   );
-  figure.setAttribute('aria-label', summary(stats, sides));
+  figure.setAttribute('aria-label', summary(stats, sides, start, end));
 
   const lines = sides
     .flatMap((side) => stats.sides[side].marks.map((m) => ({ at: m.at, line: describe(side, m) })))
@@ -72,9 +82,14 @@ export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: De
   text.replaceChildren(...lines.map(({ at, line }) => el('li', '', `${clock(at)}  ${line}`)));
 }
 
-/** 401s and replays go on their tab's row; everything else on the lifetimes' row. */
-function onTabRow(m: Mark): boolean {
-  return (m.kind === '401' || m.kind === 'replay') && m.tab !== null;
+/**
+ * What a tab itself sent goes on its row: its 401s and replays, and the classic client's
+ * refreshes (each tab refreshes for itself). The broker's refresh is the worker's, for all
+ * tabs: it sits on the lifetimes' row with logins and revocations.
+ */
+function tabRow(side: Side, m: Mark): boolean {
+  if (m.tab === null) return false;
+  return m.kind === '401' || m.kind === 'replay' || (m.kind === 'refresh' && side === 'classic');
 }
 
 function period(p: Period, now: number, x: (t: number) => string, width: (a: number, b: number) => string): HTMLElement {
@@ -95,9 +110,9 @@ export function describe(side: Side, m: Mark): string {
   const gen = m.generation === null ? '' : ` (token generation ${m.generation})`;
   switch (m.kind) {
     case 'login':
-      return `${who}: login from ${tabText(m.tab)}`;
+      return `${who}: login${m.tab ? ` from ${tabText(m.tab)}` : ''}`;
     case 'refresh':
-      return `${who}: refresh, trigger ${TRIGGER_NAMES[m.trigger ?? ''] ?? 'unknown'}, from ${m.tab === null && side === 'broker' ? 'the worker (no tab)' : tabText(m.tab)}${gen} → ${m.outcome === 'reuse' ? 'REUSE DETECTED, session revoked' : (m.outcome ?? 'pending')}`;
+      return `${who}: refresh, trigger ${TRIGGER_NAMES[m.trigger ?? ''] ?? 'unknown'}, ${side === 'broker' ? `by the worker for ${m.tab ? tabText(m.tab) : 'every tab (wake-up timer)'}` : `from ${tabText(m.tab)}`}${gen} → ${m.outcome === 'reuse' ? 'REUSE DETECTED, session revoked' : (m.outcome ?? 'pending')}`;
     case '401':
       return `${who}: 401 for ${tabText(m.tab)}${gen}`;
     case 'replay':
@@ -107,12 +122,12 @@ export function describe(side: Side, m: Mark): string {
   }
 }
 
-function summary(stats: DemoStats, sides: Side[]): string {
+function summary(stats: DemoStats, sides: Side[], start: number, end: number): string {
   const parts = sides.map((side) => {
     const s = stats.sides[side];
     return `${SIDE_NAMES[side]}: ${s.lifetimes.length} token lifetimes, ${s.refreshCalls} refresh calls, ${s.reuseDetections} reuse detections`;
   });
-  return `Timeline of the last ${WINDOW_MS / 1000} seconds. ${parts.join('. ')}. The list below gives every event as text.`;
+  return `Timeline of the last ${Math.round((end - start) / 1000)} seconds. ${parts.join('. ')}. The list below gives every event as text.`;
 }
 
 function clock(t: number): string {

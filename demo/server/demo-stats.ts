@@ -60,7 +60,7 @@ function sideStats(
       replays++;
       mark({ ...base, kind: 'replay' });
     } else if (r.call !== null) seenCalls.add(r.call);
-    if (r.status === 401) mark({ ...base, kind: '401' });
+    if (r.status === 401) mark({ ...base, at: r.doneAt, kind: '401' });
   }
   const notes = of('note');
   for (const r of refreshes) {
@@ -144,7 +144,7 @@ function guessTab(r: Entry<'refresh'>, trigger: string | null, requests: Entry<'
   const sameToken = requests.filter(
     (q) => q.token?.family === r.family && q.token?.generation === r.fromGeneration && q.tab !== null,
   );
-  if (trigger === 'unauthorized') return sameToken.find((q) => q.status === 401 && q.at <= r.at)?.tab ?? null;
+  if (trigger === 'unauthorized') return sameToken.find((q) => q.status === 401 && q.doneAt <= r.at)?.tab ?? null;
   return sameToken.find((q) => Math.abs(q.at - r.at) <= NEAR_MS)?.tab ?? null;
 }
 

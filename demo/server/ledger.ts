@@ -28,6 +28,8 @@ export type LedgerEntry =
       authorization: boolean;
       token: TokenRef | null;
       status: number;
+      /** When the answer was written (0 until then). */
+      doneAt: number;
     }
   | {
       kind: 'refresh';

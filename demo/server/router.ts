@@ -46,6 +46,7 @@ const CLASSIC_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   [`${CLASSIC_PREFIX}auth/login`]: { POST: handleLogin },
   [`${CLASSIC_PREFIX}auth/refresh`]: { POST: handleRefresh },
   [`${CLASSIC_PREFIX}me`]: { GET: handleMe },
+  [`${CLASSIC_PREFIX}slow`]: { GET: handleSlow },
 };
 
 function isApiPath(pathname: string, demoMode: boolean): boolean {
@@ -136,12 +137,19 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
   const noted = noteRequest(state, req, path);
   res.once('finish', () => {
     entry.status = res.statusCode;
-    if (noted) noted.status = res.statusCode;
+    if (noted) {
+      noted.status = res.statusCode;
+      noted.doneAt = Date.now();
+    }
   });
 }
 
 /** Demo mode: an API call for the timeline, with the tab and call ids the page sent. */
-function noteRequest(state: ServerState, req: IncomingMessage, path: string): { status: number } | null {
+function noteRequest(
+  state: ServerState,
+  req: IncomingMessage,
+  path: string,
+): { status: number; doneAt: number } | null {
   if (!state.demoMode || !isApiPath(path, true) || AUTH_PATH.test(path)) return null;
   const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
   const claims = match ? state.jwt.verify(match[1]!) : null;
@@ -155,6 +163,7 @@ function noteRequest(state: ServerState, req: IncomingMessage, path: string): { 
     authorization: req.headers.authorization !== undefined,
     token: claims ? { family: claims.fam, generation: claims.gen } : null,
     status: 0,
+    doneAt: 0,
   });
 }
 
