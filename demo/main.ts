@@ -22,7 +22,8 @@ async function start(): Promise<void> {
   Object.assign(globalThis, { demo: { broker, meWithFetch, meWithAxios, api, login, events: panel.events } });
   await panel.update(broker);
   // Demo builds only (`vite build --mode demo`): a production build leaves the lab out entirely.
-  if (import.meta.env.MODE === 'demo') {
+  // And only when the server runs in demo mode (it marks the page), so elsewhere nothing more loads.
+  if (import.meta.env.MODE === 'demo' && document.documentElement.dataset.demoMode === 'on') {
     const { startLab } = await import('./lab/lab.js');
     await startLab(broker, panel.log).catch((error: unknown) =>
       panel.log(`lab failed: ${(error as Error).message}`, true),

@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import { loginThroughForm, openDemo } from './demo.js';
 import { expect, test, type TestServer } from './fixtures.js';
 import type { DemoStats } from '../demo/lab/stats-types.js';
@@ -58,12 +59,23 @@ test('race in two tabs: broker one refresh and zero reuse, classic reuse and log
   expect(brokerFamily.revoked).toBe(false);
   expect(brokerFamily.refreshCalls).toBe(brokerFamily.rotations);
   expect(stats.sides.broker.lifetimes.every((l) => l.refreshCalls <= 1)).toBe(true);
-  expect(classicFamily).toMatchObject({ refreshCalls: 2, rotations: 1, revoked: true, reason: 'reuse-detected' });
+  expect(classicFamily).toMatchObject({
+    refreshCalls: 2,
+    rotations: 1,
+    revoked: true,
+    reason: 'reuse-detected',
+  });
   expect(counters.reuseDetections).toBe(1);
-  expect(stats.sides.broker).toMatchObject({ reuseDetections: 0, revokedFamilies: 0, requestsWithoutToken: 0 });
+  expect(stats.sides.broker).toMatchObject({
+    reuseDetections: 0,
+    revokedFamilies: 0,
+    requestsWithoutToken: 0,
+  });
   expect(stats.sides.classic).toMatchObject({ refreshCalls: 2, reuseDetections: 1, revokedFamilies: 1 });
   const raceAt = Math.min(...stats.sides.classic.marks.filter((m) => m.kind === 'refresh').map((m) => m.at));
-  const brokerRaceRefreshes = stats.sides.broker.marks.filter((m) => m.kind === 'refresh' && m.at >= raceAt - 50 && m.at < raceAt + 2000);
+  const brokerRaceRefreshes = stats.sides.broker.marks.filter(
+    (m) => m.kind === 'refresh' && m.at >= raceAt - 50 && m.at < raceAt + 2000,
+  );
   expect(brokerRaceRefreshes).toHaveLength(1);
   // Both tabs' requests met the 401 and were replayed by the worker after its one refresh.
   const brokerMarks = stats.sides.broker.marks;
@@ -78,10 +90,16 @@ test('race in two tabs: broker one refresh and zero reuse, classic reuse and log
     await expect(page.locator('#count-classic-reuseDetections')).toHaveText('1');
     await expect(page.locator('#count-broker-perLifetime')).toHaveText('1 (one per lifetime)');
     for (const tab of ['tab-1', 'tab-2']) {
-      await expect(page.locator(`#timeline .lane[data-side="broker"] .mark[data-tab="${tab}"]`).first()).toBeVisible();
-      await expect(page.locator(`#timeline .lane[data-side="classic"] .mark.refresh[data-tab="${tab}"]`)).toHaveCount(1);
+      await expect(
+        page.locator(`#timeline .lane[data-side="broker"] .mark[data-tab="${tab}"]`).first(),
+      ).toBeVisible();
+      await expect(
+        page.locator(`#timeline .lane[data-side="classic"] .mark.refresh[data-tab="${tab}"]`),
+      ).toHaveCount(1);
     }
-    await expect(page.locator('#timeline-text')).toContainText('classic: refresh, trigger proactive, from tab');
+    await expect(page.locator('#timeline-text')).toContainText(
+      'classic: refresh, trigger proactive, from tab',
+    );
     await expect(page.locator('#timeline-text')).toContainText('REUSE DETECTED');
     await expect(page.locator('#timeline-text')).toContainText('broker: replay for tab 2');
   }
@@ -90,7 +108,10 @@ test('race in two tabs: broker one refresh and zero reuse, classic reuse and log
   const desktop = testInfo.outputPath('race-desktop.png');
   await a.locator('#lab').screenshot({ path: desktop });
   await testInfo.attach('race-desktop', { path: desktop, contentType: 'image/png' });
+  // `UPDATE_DEMO_SCREENSHOT=1` refreshes the README's screenshot from this run.
+  if (process.env.UPDATE_DEMO_SCREENSHOT === '1') await copyFile(desktop, 'docs/demo.png');
   await a.setViewportSize({ width: 390, height: 844 });
+  await a.evaluate(() => window.scrollTo(0, 0));
   // Nothing wider than the phone's screen: the page does not scroll sideways.
   expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   const phone = testInfo.outputPath('race-phone.png');

@@ -36,8 +36,14 @@ export function createClassicClient(tab: TabLabel, onLogout: (reason: string) =>
     return raw ? (JSON.parse(raw) as StoredTokens) : null;
   };
   const store = (body: { access_token: string; refresh_token: string }): void =>
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({ accessToken: body.access_token, refreshToken: body.refresh_token }));
-  const headers = (extra: Record<string, string> = {}): Record<string, string> => ({ 'X-Demo-Tab': tab.id, ...extra });
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({ accessToken: body.access_token, refreshToken: body.refresh_token }),
+    );
+  const headers = (extra: Record<string, string> = {}): Record<string, string> => ({
+    'X-Demo-Tab': tab.id,
+    ...extra,
+  });
 
   // Another tab logged this session out (the storage event fires in the other tabs only).
   addEventListener('storage', (event) => {
@@ -60,7 +66,11 @@ export function createClassicClient(tab: TabLabel, onLogout: (reason: string) =>
       const response = await fetch('/classic/auth/refresh', {
         method: 'POST',
         headers: headers({ 'Content-Type': 'application/json', 'X-Demo-Trigger': trigger }),
-        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken, client_id: CLIENT_ID }),
+        body: JSON.stringify({
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refreshToken,
+          client_id: CLIENT_ID,
+        }),
       });
       if (response.ok) {
         store((await response.json()) as { access_token: string; refresh_token: string });

@@ -11,7 +11,11 @@ const ROWS: Row[] = [
   { key: 'reuseDetections', label: 'Reuse detections', value: (s) => String(s.reuseDetections) },
   { key: 'revokedFamilies', label: 'Revoked sessions', value: (s) => String(s.revokedFamilies) },
   { key: 'requestsWithToken', label: 'API requests with a token', value: (s) => String(s.requestsWithToken) },
-  { key: 'requestsWithoutToken', label: 'API requests without a token', value: (s) => String(s.requestsWithoutToken) },
+  {
+    key: 'requestsWithoutToken',
+    label: 'API requests without a token',
+    value: (s) => String(s.requestsWithoutToken),
+  },
   { key: 'unauthorized', label: '401 answers', value: (s) => String(s.unauthorized) },
   { key: 'replays', label: 'Replayed requests', value: (s) => String(s.replays) },
   { key: 'perLifetime', label: 'Refresh calls per token lifetime (oldest first)', value: perLifetime },
@@ -46,5 +50,6 @@ export function renderCounters(table: HTMLTableElement, stats: DemoStats, sides:
       return tr;
     }),
   );
-  for (const th of table.querySelectorAll<HTMLElement>('thead .classic-col')) th.hidden = !sides.includes('classic');
+  for (const th of table.querySelectorAll<HTMLElement>('thead .classic-col'))
+    th.hidden = !sides.includes('classic');
 }

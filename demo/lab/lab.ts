@@ -1,7 +1,14 @@
 import type { TokenBrokerClient } from '../../src/index.js';
 import { createClassicClient } from './classic-client.js';
 import { renderCounters } from './counters-view.js';
-import { fetchStats, noteOffline, noteRefreshed, resetServerCounters, setToggles, type Toggles } from './lab-api.js';
+import {
+  fetchStats,
+  noteOffline,
+  noteRefreshed,
+  resetServerCounters,
+  setToggles,
+  type Toggles,
+} from './lab-api.js';
 import { LAB_HTML } from './lab-markup.js';
 import './lab.css';
 import { createRace } from './race.js';
@@ -16,10 +23,12 @@ const OUTCOME_DELAY_MS = 1200;
 
 /**
  * The demo mode's lab: timeline, server counters, the race and the fault toggles. Loaded by
- * main.ts only in demo builds; hides itself when the server is not in demo mode.
+ * main.ts only in demo builds, and only when the server runs in demo mode.
  */
-export async function startLab(broker: TokenBrokerClient, log: (text: string, error?: boolean) => void): Promise<void> {
-  if ((await fetchStats().catch(() => null)) === null) return;
+export async function startLab(
+  broker: TokenBrokerClient,
+  log: (text: string, error?: boolean) => void,
+): Promise<void> {
   const section = document.createElement('section');
   section.id = 'lab';
   section.setAttribute('aria-labelledby', 'lab-title');
@@ -132,7 +141,11 @@ export async function startLab(broker: TokenBrokerClient, log: (text: string, er
     $('race-status').textContent = 'Race done.';
   }
 
-  function setOutcome(id: string, data: { refreshes: number; reuse: number; alive: boolean }, text: string): void {
+  function setOutcome(
+    id: string,
+    data: { refreshes: number; reuse: number; alive: boolean },
+    text: string,
+  ): void {
     const p = $(id);
     p.textContent = text;
     p.dataset.refreshes = String(data.refreshes);
@@ -141,11 +154,13 @@ export async function startLab(broker: TokenBrokerClient, log: (text: string, er
   }
 
   const on = (id: string, label: string, fn: () => Promise<unknown>): void =>
-    $(id).addEventListener('click', () =>
-      void fn().then(
-        () => refresh(),
-        (error: unknown) => log(`${label} failed: ${(error as Error).message}`, true),
-      ),
+    $(id).addEventListener(
+      'click',
+      () =>
+        void fn().then(
+          () => refresh(),
+          (error: unknown) => log(`${label} failed: ${(error as Error).message}`, true),
+        ),
     );
   on('race', 'race', () => race.start());
   on('reset-counters', 'reset counters', resetServerCounters);
@@ -168,7 +183,9 @@ export async function startLab(broker: TokenBrokerClient, log: (text: string, er
     const box = $<HTMLInputElement>(`fault-${name}`);
     box.addEventListener('change', () => {
       const toggles: Toggles = { [name]: box.checked };
-      void setToggles(toggles).then(refresh, (error: unknown) => log(`fault toggle failed: ${(error as Error).message}`, true));
+      void setToggles(toggles).then(refresh, (error: unknown) =>
+        log(`fault toggle failed: ${(error as Error).message}`, true),
+      );
     });
   }
   setInterval(() => void refresh(), POLL_MS);

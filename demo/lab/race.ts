@@ -52,7 +52,8 @@ export function createRace(
     const classicCalls = withClassic ? Array.from({ length: BURST }, (_, i) => classic.get(slow(i))) : [];
     const proactive = new Promise<unknown>((resolve) =>
       setTimeout(
-        () => resolve(Promise.allSettled([broker.status(), withClassic ? classic.refresh('proactive') : null])),
+        () =>
+          resolve(Promise.allSettled([broker.status(), withClassic ? classic.refresh('proactive') : null])),
         Math.max(0, due - Date.now()),
       ),
     );

@@ -12,7 +12,11 @@ export const SIDE_NAMES: Record<Side, string> = {
   classic: 'Classic interceptor (in-page)',
 };
 
-const TRIGGER_NAMES: Record<string, string> = { proactive: 'proactive', unauthorized: '401', explicit: 'explicit' };
+const TRIGGER_NAMES: Record<string, string> = {
+  proactive: 'proactive',
+  unauthorized: '401',
+  explicit: 'explicit',
+};
 /** On the mark itself (the legend and the text version spell them out). */
 const TRIGGER_SHORT: Record<string, string> = { proactive: 'P', unauthorized: '401', explicit: 'E' };
 
@@ -21,7 +25,12 @@ const TRIGGER_SHORT: Record<string, string> = { proactive: 'P', unauthorized: '4
  * revocation marks on the band's row, and one row per tab for its 401s and replays; outages
  * and offline periods shade the lanes. `text` gets the same facts as a list, newest first.
  */
-export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: DemoStats, sides: Side[]): void {
+export function renderTimeline(
+  figure: HTMLElement,
+  text: HTMLElement,
+  stats: DemoStats,
+  sides: Side[],
+): void {
   const end = stats.now + 1000;
   const first = Math.min(
     ...sides.flatMap((side) => [
@@ -30,7 +39,8 @@ export function renderTimeline(figure: HTMLElement, text: HTMLElement, stats: De
     ]),
   );
   const start = Math.max(end - WINDOW_MS, Math.min(end - MIN_SPAN_MS, first - 1000));
-  const x = (t: number): string => `${(Math.max(0, Math.min(1, (t - start) / (end - start))) * 100).toFixed(3)}%`;
+  const x = (t: number): string =>
+    `${(Math.max(0, Math.min(1, (t - start) / (end - start))) * 100).toFixed(3)}%`;
   const width = (from: number, until: number): string =>
     `${Math.max(0.3, ((Math.min(until, end) - Math.max(from, start)) / (end - start)) * 100).toFixed(3)}%`;
 
@@ -92,7 +102,12 @@ function tabRow(side: Side, m: Mark): boolean {
   return m.kind === '401' || m.kind === 'replay' || (m.kind === 'refresh' && side === 'classic');
 }
 
-function period(p: Period, now: number, x: (t: number) => string, width: (a: number, b: number) => string): HTMLElement {
+function period(
+  p: Period,
+  now: number,
+  x: (t: number) => string,
+  width: (a: number, b: number) => string,
+): HTMLElement {
   const shade = el('div', p.tab === null ? 'period outage' : 'period offline');
   shade.style.left = x(p.from);
   shade.style.width = width(p.from, p.until ?? now);
@@ -135,7 +150,11 @@ function clock(t: number): string {
   return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;

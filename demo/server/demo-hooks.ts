@@ -25,7 +25,11 @@ export function noteLogin(state: ServerState, req: IncomingMessage, family: Fami
 }
 
 /** The refresh call's entry; the route fills in its outcome once it is known. */
-export function noteRefresh(state: ServerState, req: IncomingMessage, family: Family | undefined): RefreshEntry | null {
+export function noteRefresh(
+  state: ServerState,
+  req: IncomingMessage,
+  family: Family | undefined,
+): RefreshEntry | null {
   if (!state.demoMode) return null;
   return state.ledger.add({
     kind: 'refresh',

@@ -55,7 +55,12 @@ function sideStats(
     void marks.push({ tab: null, trigger: null, outcome: null, generation: null, family: null, ...m });
   let replays = 0;
   for (const r of requests) {
-    const base = { at: r.at, tab: r.tab, generation: r.token?.generation ?? null, family: r.token?.family ?? null };
+    const base = {
+      at: r.at,
+      tab: r.tab,
+      generation: r.token?.generation ?? null,
+      family: r.token?.family ?? null,
+    };
     if (r.call !== null && seenCalls.has(r.call)) {
       replays++;
       mark({ ...base, kind: 'replay' });
@@ -64,7 +69,7 @@ function sideStats(
   }
   const notes = of('note');
   for (const r of refreshes) {
-    const trigger = r.trigger ?? (side === 'broker' ? noteFor(r, notes)?.trigger ?? null : null);
+    const trigger = r.trigger ?? (side === 'broker' ? (noteFor(r, notes)?.trigger ?? null) : null);
     const tab = r.tab ?? noteFor(r, notes)?.tab ?? guessTab(r, trigger, requests);
     mark({
       at: r.at,
@@ -96,7 +101,11 @@ function sideStats(
 }
 
 /** Each family's generations: issued at login or by a rotation, ended by the next rotation or a revocation. */
-function lifetimes(logins: Entry<'login'>[], refreshes: Entry<'refresh'>[], revoked: Entry<'revoked'>[]): LifetimeStats[] {
+function lifetimes(
+  logins: Entry<'login'>[],
+  refreshes: Entry<'refresh'>[],
+  revoked: Entry<'revoked'>[],
+): LifetimeStats[] {
   const out: LifetimeStats[] = [];
   for (const login of logins) {
     const calls = refreshes.filter((r) => r.family === login.family);
@@ -144,7 +153,8 @@ function guessTab(r: Entry<'refresh'>, trigger: string | null, requests: Entry<'
   const sameToken = requests.filter(
     (q) => q.token?.family === r.family && q.token?.generation === r.fromGeneration && q.tab !== null,
   );
-  if (trigger === 'unauthorized') return sameToken.find((q) => q.status === 401 && q.doneAt <= r.at)?.tab ?? null;
+  if (trigger === 'unauthorized')
+    return sameToken.find((q) => q.status === 401 && q.doneAt <= r.at)?.tab ?? null;
   return sameToken.find((q) => Math.abs(q.at - r.at) <= NEAR_MS)?.tab ?? null;
 }
 

@@ -56,7 +56,10 @@ export type LedgerEntry =
 const LIMIT = 4000;
 
 /** Ids the page sends so the timeline can name tabs and spot replays; short and plain, or ignored. */
-export function demoHeader(req: IncomingMessage, name: 'x-demo-tab' | 'x-demo-call' | 'x-demo-trigger'): string | null {
+export function demoHeader(
+  req: IncomingMessage,
+  name: 'x-demo-tab' | 'x-demo-call' | 'x-demo-trigger',
+): string | null {
   const value = req.headers[name];
   return typeof value === 'string' && /^[\w.-]{1,40}$/.test(value) ? value : null;
 }

@@ -94,8 +94,8 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
       return;
     }
     record(state, req, res, pathname);
-    if (isControl) {
-      // Disabled control surface: 404 for every method (static files would say 405 to a POST).
+    if (isControl || pathname.startsWith(DEMO_PREFIX)) {
+      // Disabled control or lab surface: 404 for every method (static files would say 405 to a POST).
       sendJson(res, 404, { error: 'not_found' });
       return;
     }

@@ -96,7 +96,8 @@ export async function handleDemoRoute(
     if (raw === null) throw new TypeError('body too large');
     const text = raw.toString('utf8').trim();
     const body: unknown = text === '' ? {} : JSON.parse(text);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new TypeError('expected a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new TypeError('expected a JSON object');
     result = action(state, body as Body);
   } catch (error) {
     const description = error instanceof Error ? error.message : 'invalid request';
