@@ -75,7 +75,9 @@ function wire(broker: TokenBrokerClient): void {
   });
   on('refresh', 'refresh', () => broker.refresh());
   on('logout', 'logout', () => broker.logout());
-  const offline = (): void => void (document.getElementById('offline-banner')!.hidden = navigator.onLine);
+  const offline = (): void => {
+    document.getElementById('offline-banner')?.toggleAttribute('hidden', navigator.onLine);
+  };
   addEventListener('online', offline);
   addEventListener('offline', offline);
   offline();

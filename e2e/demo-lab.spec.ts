@@ -27,6 +27,7 @@ async function markersIn(dir: string): Promise<string[]> {
   return [...found].sort();
 }
 
+// biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures from a destructuring pattern.
 test('a production build of the demo ships none of the lab; the demo build does', async ({}, testInfo) => {
   const outDir = testInfo.outputPath('demo-production');
   await build({

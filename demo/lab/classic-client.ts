@@ -29,7 +29,7 @@ interface StoredTokens {
 
 export function createClassicClient(tab: TabLabel, onLogout: (reason: string) => void): ClassicClient {
   let isRefreshing = false;
-  let queue: Array<(ok: boolean) => void> = [];
+  const queue: Array<(ok: boolean) => void> = [];
 
   const read = (): StoredTokens | null => {
     const raw = localStorage.getItem(STORAGE_KEY);

@@ -31,8 +31,7 @@ function perLifetime(s: SideStats): string {
 }
 
 export function renderCounters(table: HTMLTableElement, stats: DemoStats, sides: Side[]): void {
-  const body = table.tBodies[0]!;
-  body.replaceChildren(
+  table.tBodies[0]?.replaceChildren(
     ...ROWS.map((row) => {
       const tr = document.createElement('tr');
       const th = document.createElement('th');

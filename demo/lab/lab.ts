@@ -33,7 +33,7 @@ export async function startLab(
   section.id = 'lab';
   section.setAttribute('aria-labelledby', 'lab-title');
   section.innerHTML = LAB_HTML;
-  document.querySelector('main section:nth-of-type(2)')!.after(section);
+  document.querySelector('main section:nth-of-type(2)')?.after(section);
   const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
   const tab = tabLabel();
@@ -70,13 +70,17 @@ export async function startLab(
   // Every tab tells the server's timeline what triggered a broker refresh; the tab that pressed
   // "Refresh now" also says it was its own.
   let explicitUntil = 0;
-  $('refresh').addEventListener('click', () => void (explicitUntil = Date.now() + 10_000));
+  $('refresh').addEventListener('click', () => {
+    explicitUntil = Date.now() + 10_000;
+  });
   broker.on('refreshed', ({ generation, trigger }) => {
     const mine = trigger === 'explicit' && Date.now() < explicitUntil;
     void noteRefreshed(generation, trigger, mine ? tab.id : null).catch(() => undefined);
   });
   let offlineSince: number | null = navigator.onLine ? null : Date.now();
-  addEventListener('offline', () => void (offlineSince = Date.now()));
+  addEventListener('offline', () => {
+    offlineSince = Date.now();
+  });
   addEventListener('online', () => {
     if (offlineSince !== null) void noteOffline(offlineSince, Date.now(), tab.id).catch(() => undefined);
     offlineSince = null;
@@ -107,10 +111,11 @@ export async function startLab(
   });
 
   async function showOutcome(at: number): Promise<void> {
-    if (!latest) return;
+    const stats = latest;
+    if (!stats) return;
     const status = await broker.status().catch(() => null);
     const outcome = (side: Side) => {
-      const marks = latest!.sides[side].marks.filter((m) => m.at >= at);
+      const marks = stats.sides[side].marks.filter((m) => m.at >= at);
       const refreshes = marks.filter((m) => m.kind === 'refresh');
       return {
         refreshes: refreshes.length,

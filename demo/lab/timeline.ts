@@ -74,7 +74,7 @@ export function renderTimeline(
         dot.style.top = `calc(${onTabRow(m) ? tabs.indexOf(m.tab as string) + 1 : 0} * var(--row))`;
         dot.dataset.kind = m.kind;
         if (m.tab) dot.dataset.tab = m.tab;
-        dot.title = describe(side, m);
+        dot.title = describeMark(side, m);
         if (m.kind === 'refresh') dot.textContent = TRIGGER_SHORT[m.trigger ?? ''] ?? '?';
         track.append(dot);
       }
@@ -85,7 +85,7 @@ export function renderTimeline(
   figure.setAttribute('aria-label', summary(stats, sides, start, end));
 
   const lines = sides
-    .flatMap((side) => stats.sides[side].marks.map((m) => ({ at: m.at, line: describe(side, m) })))
+    .flatMap((side) => stats.sides[side].marks.map((m) => ({ at: m.at, line: describeMark(side, m) })))
     .concat([...stats.outages, ...stats.offline].map((p) => ({ at: p.from, line: describePeriod(p) })))
     .sort((a, b) => b.at - a.at)
     .slice(0, TEXT_LINES);
@@ -120,7 +120,7 @@ function describePeriod(p: Period): string {
   return `${what}${p.until === null ? ' (ongoing)' : ` for ${((p.until - p.from) / 1000).toFixed(1)} s`}`;
 }
 
-export function describe(side: Side, m: Mark): string {
+export function describeMark(side: Side, m: Mark): string {
   const who = side === 'broker' ? 'broker' : 'classic';
   const gen = m.generation === null ? '' : ` (token generation ${m.generation})`;
   switch (m.kind) {

@@ -151,8 +151,8 @@ function noteRequest(
   path: string,
 ): { status: number; doneAt: number } | null {
   if (!state.demoMode || !isApiPath(path, true) || AUTH_PATH.test(path)) return null;
-  const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
-  const claims = match ? state.jwt.verify(match[1]!) : null;
+  const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+  const claims = token === undefined ? null : state.jwt.verify(token);
   return state.ledger.add({
     kind: 'request',
     at: Date.now(),
