@@ -3,12 +3,19 @@ import type { ClassicClient } from './classic-client.js';
 import { startRaceOnServer } from './lab-api.js';
 import { callId, type TabLabel } from './tab-label.js';
 
-/** Requests each tab fires at the race's moment, per side. */
-export const BURST = 6;
+/**
+ * Requests each tab fires at the race's moment, per side. Few: a browser keeps six connections
+ * to one host for every tab and the worker, and held requests occupy them.
+ */
+export const BURST = 3;
 /** The burst's requests are held this long by the server and judged at the end (`/api/slow?validate=end`). */
-const HOLD_MS = 300;
-/** The burst leaves this long before the proactive refresh falls due, so it is in flight when it does. */
-const LEAD_MS = 150;
+const HOLD_MS = 1100;
+/**
+ * The burst leaves this long before the proactive refresh falls due: it must have left the
+ * worker before (a request arriving during a refresh waits for it and never sees a 401), and
+ * its 401s come back while that refresh is still running.
+ */
+const LEAD_MS = 800;
 
 const CHANNEL = 'sw-token-broker-demo.race';
 
