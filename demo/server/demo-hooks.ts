@@ -29,6 +29,7 @@ export function noteRefresh(
   state: ServerState,
   req: IncomingMessage,
   family: Family | undefined,
+  token: string | undefined,
 ): RefreshEntry | null {
   if (!state.demoMode) return null;
   return state.ledger.add({
@@ -38,7 +39,7 @@ export function noteRefresh(
     tab: demoHeader(req, 'x-demo-tab'),
     trigger: demoHeader(req, 'x-demo-trigger'),
     family: family?.id ?? null,
-    fromGeneration: family?.generation ?? null,
+    fromGeneration: token === undefined ? null : (state.store.generationOf(token) ?? null),
     outcome: null,
     doneAt: null,
   });

@@ -109,11 +109,12 @@ function lifetimes(
   const out: LifetimeStats[] = [];
   for (const login of logins) {
     const calls = refreshes.filter((r) => r.family === login.family);
-    const rotations = calls.filter((r) => r.outcome === 'rotated' || r.outcome === 'grace');
+    // A grace answer re-issues the current generation: only a rotation starts a new lifetime.
+    const rotations = calls.filter((r) => r.outcome === 'rotated');
     const end = revoked.find((r) => r.family === login.family);
     let from = login.at;
     let generation = 1;
-    for (const rotation of rotations.filter((r) => r.outcome === 'rotated')) {
+    for (const rotation of rotations) {
       const at = rotation.doneAt ?? rotation.at;
       out.push(lifetime(login.family, generation, from, at, calls, null));
       from = at;

@@ -39,7 +39,7 @@ export type LedgerEntry =
       /** Sent by the classic client; the broker's worker says it in its `refreshed` event instead. */
       trigger: string | null;
       family: string | null;
-      /** The family's generation when the call arrived: the lifetime this call tried to end. */
+      /** Generation of the refresh token presented: the lifetime this call tried to end. */
       fromGeneration: number | null;
       outcome: RefreshOutcome | null;
       /** When the outcome was decided (after any delay). */

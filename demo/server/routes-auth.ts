@@ -76,7 +76,7 @@ export async function handleRefresh(
   const token = stringField(fields, 'refresh_token');
   const family = token === undefined ? undefined : state.store.familyOf(token);
   if (family) state.counters.bumpFamily(family.id, 'refreshCalls');
-  const noted = noteRefresh(state, req, family);
+  const noted = noteRefresh(state, req, family, token);
 
   const delay = state.faults.beforeMs + (fault?.kind === 'slow' ? fault.ms : 0) + demoRefreshDelay(state);
   if (!(await state.lifetime.sleep(delay))) return;
