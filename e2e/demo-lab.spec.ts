@@ -110,6 +110,13 @@ test.describe('demo mode', () => {
     await expect(page.locator('#timeline .period.outage')).toHaveCount(1);
     await page.click('#call-fetch');
     await expect(page.locator('#log')).toContainText('fetch /api/me: ok (user demo, generation 2)');
+
+    // The browser offline for a moment: the tab reports the period when it is back.
+    await context.setOffline(true);
+    await expect(page.locator('#offline-banner')).toBeVisible();
+    await context.setOffline(false);
+    await expect(page.locator('#timeline-text')).toContainText(/tab 1 offline for \d+\.\d s/);
+    await expect(page.locator('#timeline .period.offline')).toHaveCount(1);
   });
 });
 

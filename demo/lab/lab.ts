@@ -47,7 +47,12 @@ export async function startLab(
   const sides = (): Side[] => (sideBySide() ? ['broker', 'classic'] : ['broker']);
   let latest: DemoStats | null = null;
 
+  // Counts the toggles sent: stats asked for before the last one landed would switch the box back.
+  let toggleSeq = 0;
+  let togglesPending = 0;
+
   async function refresh(): Promise<void> {
+    const seq = toggleSeq;
     try {
       latest = (await fetchStats()) ?? latest;
     } catch {
@@ -56,8 +61,9 @@ export async function startLab(
     if (!latest) return;
     renderTimeline($('timeline'), $('timeline-text'), latest, sides());
     renderCounters($<HTMLTableElement>('counters'), latest, sides());
-    for (const name of ['refresh500', 'slowRefresh', 'outage'] as const)
-      $<HTMLInputElement>(`fault-${name}`).checked = latest.toggles[name];
+    if (seq === toggleSeq && togglesPending === 0)
+      for (const name of ['refresh500', 'slowRefresh', 'outage'] as const)
+        $<HTMLInputElement>(`fault-${name}`).checked = latest.toggles[name];
     showSideBySide();
   }
 
@@ -188,9 +194,14 @@ export async function startLab(
     const box = $<HTMLInputElement>(`fault-${name}`);
     box.addEventListener('change', () => {
       const toggles: Toggles = { [name]: box.checked };
-      void setToggles(toggles).then(refresh, (error: unknown) =>
-        log(`fault toggle failed: ${(error as Error).message}`, true),
-      );
+      toggleSeq++;
+      togglesPending++;
+      void setToggles(toggles)
+        .catch((error: unknown) => log(`fault toggle failed: ${(error as Error).message}`, true))
+        .finally(() => {
+          togglesPending--;
+          void refresh();
+        });
     });
   }
   setInterval(() => void refresh(), POLL_MS);
