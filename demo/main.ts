@@ -21,6 +21,14 @@ async function start(): Promise<void> {
   // Exposed for the Playwright tests and for poking around in DevTools.
   Object.assign(globalThis, { demo: { broker, meWithFetch, meWithAxios, api, login, events: panel.events } });
   await panel.update(broker);
+  // Demo builds only (`vite build --mode demo`): a production build leaves the lab out entirely.
+  // And only when the server runs in demo mode (it marks the page), so elsewhere nothing more loads.
+  if (import.meta.env.MODE === 'demo' && document.documentElement.dataset.demoMode === 'on') {
+    const { startLab } = await import('./lab/lab.js');
+    await startLab(broker, panel.log).catch((error: unknown) =>
+      panel.log(`lab failed: ${(error as Error).message}`, true),
+    );
+  }
   document.body.dataset.ready = 'true';
 }
 
@@ -67,7 +75,9 @@ function wire(broker: TokenBrokerClient): void {
   });
   on('refresh', 'refresh', () => broker.refresh());
   on('logout', 'logout', () => broker.logout());
-  const offline = (): void => void (document.getElementById('offline-banner')!.hidden = navigator.onLine);
+  const offline = (): void => {
+    document.getElementById('offline-banner')?.toggleAttribute('hidden', navigator.onLine);
+  };
   addEventListener('online', offline);
   addEventListener('offline', offline);
   offline();

@@ -1,5 +1,6 @@
 // Runs the demo: `npx tsx demo/server/main.ts` after `npm run build`.
-// Environment: PORT (5180), ACCESS_TTL_SECONDS (60), REUSE_GRACE_SECONDS (0), TEST_CONTROL (off).
+// Environment: PORT (5180), ACCESS_TTL_SECONDS (20 in demo mode, else 60), REUSE_GRACE_SECONDS (0),
+// TEST_CONTROL (off), DEMO_MODE (on: the page's lab, i.e. timeline, counters, race, fault toggles).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,15 +28,20 @@ async function main(): Promise<void> {
     console.error(`sw-token-broker demo: ${STATIC_DIR} is missing; run \`npm run build\` first.`);
     process.exit(1);
   }
+  const demoMode = process.env.DEMO_MODE === undefined || flagFromEnv('DEMO_MODE');
   const server = await startServer({
     port: numberFromEnv('PORT', 5180),
-    accessTtlSeconds: numberFromEnv('ACCESS_TTL_SECONDS', 60),
+    // Short lifetimes in demo mode, so a visitor sees several pass (and the race falls due soon).
+    accessTtlSeconds: numberFromEnv('ACCESS_TTL_SECONDS', demoMode ? 20 : 60),
+    demoMode,
     reuseGraceSeconds: numberFromEnv('REUSE_GRACE_SECONDS', 0),
     testControl: flagFromEnv('TEST_CONTROL'),
     staticDir: STATIC_DIR,
     swScript: SW_SCRIPT,
   });
-  console.log(`sw-token-broker demo: ${server.url}/  (login: demo / demo)`);
+  console.log(
+    `sw-token-broker demo: ${server.url}/  (login: demo / demo${demoMode ? '; demo mode: lab on' : ''})`,
+  );
 
   let stopping = false;
   const stop = (): void => {

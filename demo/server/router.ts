@@ -9,6 +9,8 @@ import {
   handleRedirect,
   handleSlow,
 } from './routes-api.js';
+import { CLASSIC_PREFIX, demoHeader, sideOf } from './ledger.js';
+import { DEMO_PREFIX, handleDemoRoute } from './routes-demo.js';
 import { handleTestRoute, TEST_PREFIX } from './routes-test.js';
 import type { ServerState } from './state.js';
 import { serveStatic } from './static.js';
@@ -36,9 +38,25 @@ const TEST_ONLY_API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/forbidden': { GET: handleForbidden },
 };
 
-function isApiPath(pathname: string): boolean {
-  return pathname === '/api' || pathname.startsWith('/api/');
+/**
+ * Demo mode only: the classic in-page interceptor's API, outside the worker's `apiPaths`, so its
+ * requests never get the broker's help, served by the same logic (same rotation, same reuse detection).
+ */
+const CLASSIC_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  [`${CLASSIC_PREFIX}auth/login`]: { POST: handleLogin },
+  [`${CLASSIC_PREFIX}auth/refresh`]: { POST: handleRefresh },
+  [`${CLASSIC_PREFIX}me`]: { GET: handleMe },
+  [`${CLASSIC_PREFIX}slow`]: { GET: handleSlow },
+};
+
+function isApiPath(pathname: string, demoMode: boolean): boolean {
+  return (
+    pathname === '/api' || pathname.startsWith('/api/') || (demoMode && pathname.startsWith(CLASSIC_PREFIX))
+  );
 }
+
+/** Token endpoints have their own ledger entries; the rest are the API calls the timeline shows. */
+const AUTH_PATH = /^\/(api|classic)\/auth\//;
 
 function pathOf(req: IncomingMessage): string {
   try {
@@ -54,7 +72,11 @@ function pathOf(req: IncomingMessage): string {
  * offline requests die before anything is counted; everything else is counted on arrival.
  */
 export function createRequestHandler(state: ServerState, control: TestControl) {
-  const apiRoutes = state.testControl ? { ...API_ROUTES, ...TEST_ONLY_API_ROUTES } : API_ROUTES;
+  const apiRoutes = {
+    ...API_ROUTES,
+    ...(state.testControl ? TEST_ONLY_API_ROUTES : {}),
+    ...(state.demoMode ? CLASSIC_ROUTES : {}),
+  };
   return (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = pathOf(req);
     const isControl = pathname.startsWith(TEST_PREFIX);
@@ -62,17 +84,22 @@ export function createRequestHandler(state: ServerState, control: TestControl) {
       void guard(handleTestRoute(control, req, res, pathname), res, true);
       return;
     }
+    // The lab's own surface, like the test control: exempt from the outage it switches on and from counting.
+    if (state.demoMode && pathname.startsWith(DEMO_PREFIX)) {
+      void guard(handleDemoRoute(state, req, res, pathname), res, true);
+      return;
+    }
     if (state.offline) {
       req.socket.destroy();
       return;
     }
     record(state, req, res, pathname);
-    if (isControl) {
-      // Disabled control surface: 404 for every method (static files would say 405 to a POST).
+    if (isControl || pathname.startsWith(DEMO_PREFIX)) {
+      // Disabled control or lab surface: 404 for every method (static files would say 405 to a POST).
       sendJson(res, 404, { error: 'not_found' });
       return;
     }
-    if (!isApiPath(pathname)) {
+    if (!isApiPath(pathname, state.demoMode)) {
       void guard(serveStatic(state, req, res, pathname), res, false);
       return;
     }
@@ -107,8 +134,36 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
     status: 0,
   };
   state.counters.logRequest(entry);
+  const noted = noteRequest(state, req, path);
   res.once('finish', () => {
     entry.status = res.statusCode;
+    if (noted) {
+      noted.status = res.statusCode;
+      noted.doneAt = Date.now();
+    }
+  });
+}
+
+/** Demo mode: an API call for the timeline, with the tab and call ids the page sent. */
+function noteRequest(
+  state: ServerState,
+  req: IncomingMessage,
+  path: string,
+): { status: number; doneAt: number } | null {
+  if (!state.demoMode || !isApiPath(path, true) || AUTH_PATH.test(path)) return null;
+  const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1];
+  const claims = token === undefined ? null : state.jwt.verify(token);
+  return state.ledger.add({
+    kind: 'request',
+    at: Date.now(),
+    side: sideOf(path),
+    path,
+    tab: demoHeader(req, 'x-demo-tab'),
+    call: demoHeader(req, 'x-demo-call'),
+    authorization: req.headers.authorization !== undefined,
+    token: claims ? { family: claims.fam, generation: claims.gen } : null,
+    status: 0,
+    doneAt: 0,
   });
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFields, readBody, stringField, type Fields } from './body.js';
 import { answerWithFault } from './fault-responses.js';
+import { demoRefreshDelay, noteLogin, noteRefresh, settleRefresh, stickyFault } from './demo-hooks.js';
 import { sendJson } from './respond.js';
 import type { ServerState } from './state.js';
 import type { Family } from './token-store.js';
@@ -53,11 +54,9 @@ export async function handleLogin(
     return;
   }
   state.counters.bump('logins');
-  sendJson(
-    res,
-    200,
-    issueTokens(state, state.store.createFamily(DEMO_CREDENTIALS.username, clientOf(fields))),
-  );
+  const family = state.store.createFamily(DEMO_CREDENTIALS.username, clientOf(fields));
+  noteLogin(state, req, family);
+  sendJson(res, 200, issueTokens(state, family));
 }
 
 /**
@@ -71,15 +70,18 @@ export async function handleRefresh(
   res: ServerResponse,
 ): Promise<void> {
   state.counters.bump('refreshCalls');
-  const fault = state.faults.take();
+  const fault = state.faults.take() ?? stickyFault(state);
   const fields = await readFields(req, res);
   if (!fields) return;
   const token = stringField(fields, 'refresh_token');
   const family = token === undefined ? undefined : state.store.familyOf(token);
   if (family) state.counters.bumpFamily(family.id, 'refreshCalls');
+  const noted = noteRefresh(state, req, family, token);
 
-  if (!(await state.lifetime.sleep(state.faults.beforeMs + (fault?.kind === 'slow' ? fault.ms : 0)))) return;
+  const delay = state.faults.beforeMs + (fault?.kind === 'slow' ? fault.ms : 0) + demoRefreshDelay(state);
+  if (!(await state.lifetime.sleep(delay))) return;
   if (fault && fault.kind !== 'slow' && fault.kind !== 'bad-expiry') {
+    settleRefresh(noted, 'fault');
     answerWithFault(state, res, fault);
     return;
   }
@@ -93,6 +95,7 @@ export async function handleRefresh(
   }
 
   const outcome = state.store.refresh(token, state.config.reuseGraceSeconds);
+  settleRefresh(noted, outcome.kind);
   switch (outcome.kind) {
     case 'rotated': {
       state.counters.bump('rotations');

@@ -44,17 +44,26 @@ export async function serveStatic(
     isWorker && state.swScript !== undefined
       ? state.swScript
       : await locate(state.staticDir, APP_PAGE.test(pathname) ? '/' : pathname);
-  const body = file === null ? null : await readFile(file).catch(() => null);
-  if (file === null || body === null) {
+  const raw = file === null ? null : await readFile(file).catch(() => null);
+  if (file === null || raw === null) {
     sendText(res, 404, 'Not found');
     return;
   }
+  const body = state.demoMode && extname(file) === '.html' ? markDemoMode(raw) : raw;
   const headers: Headers = {
     ...BASE_HEADERS,
     'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     ...(isWorker ? { 'Service-Worker-Allowed': '/' } : {}),
   };
   send(res, 200, headers, body);
+}
+
+/**
+ * Demo mode tells the page so in its markup (`<html data-demo-mode="on">`): the page's lab then
+ * starts without probing the server, so outside demo mode the page sends nothing extra.
+ */
+function markDemoMode(html: Buffer): Buffer {
+  return Buffer.from(html.toString('utf8').replace(/<html\b/i, '<html data-demo-mode="on"'), 'utf8');
 }
 
 /** The file under `root` that `pathname` names, or null; never anything outside `root`. */

@@ -15,6 +15,8 @@ export interface Family {
 
 interface RefreshRecord {
   familyId: string;
+  /** The family generation this token was issued as. */
+  generation: number;
   /** Set once the token has been exchanged; a second use is reuse (or a grace hit). */
   rotatedAt: number | null;
   /** Token minted when this one was rotated. */
@@ -51,9 +53,21 @@ export class TokenStore {
 
   createFamily(sub: string, clientId: string): Family {
     const id = `fam_${randomBytes(9).toString('base64url')}`;
-    const family: Family = { id, sub, clientId, generation: 1, activeToken: this.mint(id), revoked: false };
+    const family: Family = {
+      id,
+      sub,
+      clientId,
+      generation: 1,
+      activeToken: this.mint(id, 1),
+      revoked: false,
+    };
     this.familiesById.set(id, family);
     return family;
+  }
+
+  /** The generation a refresh token was issued as, whatever its state; undefined when unknown. */
+  generationOf(token: string): number | undefined {
+    return this.records.get(token)?.generation;
   }
 
   /** Family a refresh token belongs to, whatever its state. */
@@ -68,7 +82,7 @@ export class TokenStore {
     if (!record || !family) return { kind: 'invalid', why: 'unknown-token' };
     if (family.revoked) return { kind: 'invalid', why: 'family-revoked' };
     if (record.rotatedAt === null) {
-      const child = this.mint(family.id);
+      const child = this.mint(family.id, family.generation + 1);
       record.rotatedAt = this.now();
       record.child = child;
       family.activeToken = child;
@@ -109,9 +123,9 @@ export class TokenStore {
     return true;
   }
 
-  private mint(familyId: string): string {
+  private mint(familyId: string, generation: number): string {
     const token = randomToken();
-    this.records.set(token, { familyId, rotatedAt: null, child: null });
+    this.records.set(token, { familyId, generation, rotatedAt: null, child: null });
     return token;
   }
 }

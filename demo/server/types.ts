@@ -11,6 +11,11 @@ export interface ServerOptions {
   reuseGraceSeconds?: number;
   /** Expose the `/__test/*` control surface over HTTP, and the test-only `/api/redirect` route (an open redirect). @default false */
   testControl?: boolean;
+  /**
+   * The demo page's lab: `/__demo/*` (counters per side and lifetime, timeline facts, the race,
+   * fault toggles) and the classic interceptor's `/classic/*` routes. Never on outside the demo. @default false
+   */
+  demoMode?: boolean;
   /** Directory of the built demo; without it every static request is a 404. */
   staticDir?: string;
   /** File served at `/sw.js` instead of `staticDir/sw.js`; read on every request. */
