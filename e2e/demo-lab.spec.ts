@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { loginThroughForm, openDemo } from './demo.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { demoStaticDir, expect, test } from './fixtures.js';
 
 // The demo's lab (timeline, counters, race, fault toggles) exists only in demo mode: in the demo

@@ -1,5 +1,5 @@
 import { copyFile } from 'node:fs/promises';
-import { loginThroughForm, openDemo } from './demo.js';
+import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test, type TestServer } from './fixtures.js';
 import type { DemoStats } from '../demo/lab/stats-types.js';
 
