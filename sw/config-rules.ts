@@ -1,4 +1,4 @@
-import type { DeclarativeConfig } from '../shared/config.js';
+import { TOKEN_ENDPOINT_FORMATS, type DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { pathReadings } from '../shared/paths.js';
 
@@ -105,8 +105,6 @@ function booleanRule(value: unknown, name: string): void {
   if (typeof value !== 'boolean') fail(`${name} must be true or false, not ${show(value)}`);
 }
 
-const FORMATS = ['json', 'oauth2', 'gotrue'] as const;
-
 /**
  * One rule per option; the type makes the table total, so a new option cannot go unchecked.
  * URL options are checked for shape here and resolved against the origin in sw/settings.ts.
@@ -118,8 +116,8 @@ const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
   },
   tokenEndpoint: text,
   format: (v, name) => {
-    if (!(FORMATS as readonly unknown[]).includes(v))
-      fail(`${name} must be one of ${FORMATS.join(', ')}, not ${show(v)}`);
+    if (!(TOKEN_ENDPOINT_FORMATS as readonly unknown[]).includes(v))
+      fail(`${name} must be one of ${TOKEN_ENDPOINT_FORMATS.join(', ')}, not ${show(v)}`);
   },
   clientId: text,
   scope: text,

@@ -1,15 +1,16 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
+import { PRESETS } from './formats/index.js';
 import { checkConfigFields, DEFAULT_LIMITS, type ConfigLimits } from './config-rules.js';
 import type { TokenFields } from './token-response.js';
 
 /** Function hooks, available to apps that own their worker (`installTokenBroker`). */
 export interface TokenEndpointHooks {
-  /** Builds the refresh request instead of the `format` preset. */
+  /** Builds the refresh request instead of the `format` preset (sw/formats/). */
   buildRequest?: (refreshToken: string, config: ResolvedConfig) => Request;
   /** Reads the token response instead of the preset; the result is still validated. */
   parseResponse?: (response: Response) => Promise<TokenFields>;
-  /** Decides whether a non-2xx refresh answer ends the session. @default 400/401 with `invalid_grant` (GoTrue: its reuse codes too) */
+  /** Decides whether a non-2xx refresh answer ends the session. @default the preset's rule: 400/401 with `invalid_grant` (GoTrue: its reuse codes too) */
   isDefinitiveRejection?: (status: number, body: unknown) => boolean;
 }
 
@@ -37,7 +38,20 @@ export interface ResolvedConfig {
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
   debug: boolean;
-  hooks: TokenEndpointHooks;
+  /** The `format` preset's hooks with the app's own merged over them. */
+  hooks: Required<TokenEndpointHooks>;
+}
+
+/** The preset with every hook the app passed in its place. */
+function withHooks(
+  preset: Required<TokenEndpointHooks>,
+  app: TokenEndpointHooks,
+): Required<TokenEndpointHooks> {
+  return {
+    buildRequest: app.buildRequest ?? preset.buildRequest,
+    parseResponse: app.parseResponse ?? preset.parseResponse,
+    isDefinitiveRejection: app.isDefinitiveRejection ?? preset.isDefinitiveRejection,
+  };
 }
 
 /** Parses a URL option against the worker's origin: http(s) only, no credentials. */
@@ -105,11 +119,7 @@ export function resolveConfig(
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,
-    hooks: {
-      buildRequest: config.buildRequest,
-      parseResponse: config.parseResponse,
-      isDefinitiveRejection: config.isDefinitiveRejection,
-    },
+    hooks: withHooks(PRESETS[config.format ?? 'json'], config),
   };
 }
 
