@@ -1,8 +1,9 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
-import { backoffDelay } from './backoff.js';
+import { RefreshBackoff } from './backoff.js';
 import type { LockFn } from './lock.js';
 import type { AttemptOutcome } from './refresh-attempt.js';
+import { type LockedOutcome, retryRefresh } from './refresh-retry.js';
 import { rotatedSession } from './rotated-session.js';
 import type { ResolvedConfig } from './settings.js';
 import type { InflightAttempt, SessionStore, StoredSession } from './store.js';
@@ -32,32 +33,6 @@ export interface CoordinatorDeps {
   onOrphaned: (refreshToken: string) => void;
 }
 
-/**
- * Longest wait between attempts when the token endpoint could not be reached at all. A server
- * that is down cannot be overloaded by a probe a second, and a longer backoff only delays
- * recovery: with a dead upstream the browser still believes it is online, so nothing else
- * tells the worker the server is back.
- */
-export const UNREACHABLE_RETRY_MS = 1000;
-
-type LockedOutcome =
-  | { kind: 'session'; session: StoredSession; adopted: boolean; flaw?: TokenBrokerError }
-  | { kind: 'no-session' }
-  | { kind: 'lost' }
-  | Exclude<AttemptOutcome, { kind: 'ok' }>;
-
-/** Backoff state; it belongs to one login lineage, so a new login starts clean. */
-interface Backoff {
-  lineage: string;
-  failures: number;
-  /** Our own backoff: reset by evidence that the network is back. */
-  backoffUntil: number;
-  /** The server's `Retry-After`: kept until it passes or the lineage ends. */
-  retryAfterUntil: number;
-  /** Last failure code reported to tabs, so a run of `offline` failures is reported once. */
-  reported: string | null;
-}
-
 const sameSession = (a: StoredSession | null, b: StoredSession): boolean =>
   a?.lineage === b.lineage && a.generation === b.generation;
 
@@ -85,17 +60,12 @@ const sameSession = (a: StoredSession | null, b: StoredSession): boolean =>
  */
 export class RefreshCoordinator {
   private readonly inflight = new Map<string, Promise<StoredSession>>();
-  /** Backoff sleeps to cut short when the network is seen again. */
-  private readonly sleepers = new Set<() => void>();
-  private backoff: Backoff = {
-    lineage: '',
-    failures: 0,
-    backoffUntil: 0,
-    retryAfterUntil: 0,
-    reported: null,
-  };
+  /** The backoff of the lineage refreshed last (a new login starts clean). */
+  private backoff: RefreshBackoff;
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.backoff = new RefreshBackoff('', deps);
+  }
 
   /** The running refresh of `lineage` (any lineage when omitted), if any. */
   running(lineage?: string): Promise<StoredSession> | null {
@@ -119,109 +89,15 @@ export class RefreshCoordinator {
 
   /** Evidence the network works (a response arrived, `online` fired): our own backoff ends. */
   networkBack(): void {
-    this.backoff.failures = 0;
-    this.backoff.backoffUntil = 0;
-    this.backoff.reported = null;
-    for (const wake of this.sleepers) wake();
+    this.backoff.networkBack();
   }
 
-  /** Sleeps until the backoff (ours or the server's) is over; `networkBack()` ends ours early. */
-  private async waitOut(state: Backoff, maxMs: number): Promise<void> {
-    for (;;) {
-      const wait = Math.max(state.backoffUntil, state.retryAfterUntil) - this.deps.now();
-      if (wait <= 0) return;
-      if (wait > maxMs) {
-        // Cooling down after a Retry-After longer than we would ever sleep in one event.
-        throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', {
-          retryAfter: wait / 1000,
-        });
-      }
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => this.sleepers.add((wake = resolve)));
-      await Promise.race([this.deps.sleep(wait), woken]).finally(() => this.sleepers.delete(wake));
-    }
-  }
-
-  private stateFor(lineage: string): Backoff {
-    if (this.backoff.lineage !== lineage)
-      this.backoff = { lineage, failures: 0, backoffUntil: 0, retryAfterUntil: 0, reported: null };
-    return this.backoff;
-  }
-
-  /** Tells the tabs; `offline` once per transition (until the network is seen again), every other failure each time. */
-  private report(state: Backoff, error: TokenBrokerError): void {
-    if (error.code === 'offline' && state.reported === 'offline') return;
-    state.reported = error.code;
-    this.deps.onFailed(error);
-  }
-
-  private async run(seen: StoredSession, trigger: RefreshTrigger): Promise<StoredSession> {
-    const state = this.stateFor(seen.lineage);
-    try {
-      return await this.loop(seen, trigger, state);
-    } catch (cause) {
-      const error = toTokenBrokerError(cause);
-      if (error.code === 'refresh-rejected' || error.code === 'storage-lost') this.deps.onEnded(error.code);
-      else if (error.code !== 'no-session') this.report(state, error);
-      throw error;
-    }
-  }
-
-  private async loop(seen: StoredSession, trigger: RefreshTrigger, state: Backoff): Promise<StoredSession> {
-    const config = this.deps.config();
-    for (let attempt = 1; ; attempt++) {
-      await this.waitOut(state, config.backoff.maxMs);
-      if (!this.deps.isOnline()) throw new TokenBrokerError('offline', 'the browser is offline');
-      let outcome: LockedOutcome;
-      try {
-        outcome = await this.deps.lock(() => this.locked(seen, trigger));
-      } catch (cause) {
-        const error = toTokenBrokerError(cause);
-        outcome =
-          error.code === 'storage-lost'
-            ? { kind: 'lost' }
-            : { kind: 'transient', error, retryAfterMs: undefined };
-      }
-      switch (outcome.kind) {
-        case 'session':
-          state.failures = 0;
-          state.backoffUntil = 0;
-          state.retryAfterUntil = 0;
-          state.reported = null;
-          this.deps.onSession(outcome.session, outcome.adopted);
-          if (outcome.flaw) {
-            // Stored, but the server's answer had a flaw: say so once, and do not hammer it.
-            this.backOff(state, undefined);
-            this.report(state, outcome.flaw);
-          }
-          return outcome.session;
-        case 'no-session':
-          throw new TokenBrokerError('no-session', 'no session is stored');
-        case 'lost':
-          throw new TokenBrokerError('storage-lost', 'the stored session was corrupt and has been removed');
-        case 'rejected':
-          throw new TokenBrokerError(
-            'refresh-rejected',
-            `token endpoint ${this.deps.config().tokenEndpoint.pathname} rejected the refresh token (${outcome.status})`,
-          );
-        case 'invalid':
-          this.backOff(state, undefined);
-          throw outcome.error;
-        case 'transient':
-          this.backOff(state, outcome.retryAfterMs, outcome.unreachable);
-          if (!this.deps.isOnline())
-            throw new TokenBrokerError('offline', 'the browser is offline', { cause: outcome.error });
-          if (attempt >= config.maxRefreshAttempts) throw outcome.error;
-      }
-    }
-  }
-
-  private backOff(state: Backoff, retryAfterMs: number | undefined, unreachable = false): void {
-    state.failures++;
-    const now = this.deps.now();
-    const delay = backoffDelay(state.failures, this.deps.config().backoff, this.deps.random);
-    state.backoffUntil = now + (unreachable ? Math.min(delay, UNREACHABLE_RETRY_MS) : delay);
-    if (retryAfterMs !== undefined) state.retryAfterUntil = now + retryAfterMs;
+  private run(seen: StoredSession, trigger: RefreshTrigger): Promise<StoredSession> {
+    if (this.backoff.lineage !== seen.lineage) this.backoff = new RefreshBackoff(seen.lineage, this.deps);
+    return retryRefresh(() => this.deps.lock(() => this.locked(seen, trigger)), {
+      ...this.deps,
+      backoff: this.backoff,
+    });
   }
 
   /** May a refresh token whose earlier request is recorded as unanswered be sent again? */
