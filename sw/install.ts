@@ -138,7 +138,7 @@ export function installTokenBroker(
     const config = broker.currentConfig();
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
     if (config && leftToWorkbox(routes, request) && routeRequest(request, config) === 'token') {
-      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
       return;
     }
     if (!broker.isLoaded || (awaitConfig && !config))
@@ -156,7 +156,7 @@ export function installTokenBroker(
           path: pathOf(request.url),
           reason: passReason(request, config),
         });
-      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
     }
   };
 
@@ -183,7 +183,7 @@ export function installTokenBroker(
   };
 
   // The browser says the network is back: our own backoff is over.
-  const onOnline = (): void => broker.coordinator.networkBack();
+  const onOnline = (): void => broker.networkBack();
 
   self.addEventListener('fetch', onFetch);
   self.addEventListener('message', onMessage);

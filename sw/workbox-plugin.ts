@@ -52,7 +52,7 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
       if (!config || routeRequest(request, config) !== 'token') return request;
       const tracked = broker.aborts.track(request);
       const waitUntil = holdOpen(event);
-      const prepared = await prepareAttempt(broker, config, tracked.request, tracked.signal, waitUntil);
+      const prepared = await prepareAttempt(broker, tracked.request, tracked.signal, waitUntil);
       if ('answer' in prepared) {
         tracked.release();
         // requestWillFetch cannot answer: fail like the network, never send under another login.
