@@ -1,3 +1,4 @@
+import { DEFAULT_REFRESH_TIMEOUT_SECONDS } from '../shared/defaults.js';
 import { serializeError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
 import type { BrokerDeps } from './broker.js';
@@ -26,7 +27,12 @@ export function createCoordinator(
   const hardCapMs = deps.hardCapMs ?? REFRESH_HARD_CAP_MS;
   return new RefreshCoordinator({
     store: deps.store,
-    lock: deps.lock ?? createWebLock(() => (state.config?.refreshTimeoutMs ?? 10_000) + 5_000, deps.lockName),
+    lock:
+      deps.lock ??
+      createWebLock(
+        () => (state.config?.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_SECONDS * 1000) + 5_000,
+        deps.lockName,
+      ),
     lockIsShared: deps.lock ? (deps.lockIsShared ?? true) : hasWebLocks(),
     attempt: (token) => attemptRefresh(token, state.requireConfig(), { fetch: deps.fetch, now, hardCapMs }),
     config: () => state.requireConfig(),

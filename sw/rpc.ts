@@ -1,5 +1,6 @@
 import { expose, type Endpoint } from 'comlink';
 import type { DeclarativeConfig } from '../shared/config.js';
+import { DEFAULT_REFRESH_TIMEOUT_SECONDS } from '../shared/defaults.js';
 import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
 import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
 import { PROTOCOL_VERSION, type WireRequest, type WireRequestHead } from '../shared/wire.js';
@@ -43,7 +44,11 @@ export function createBrokerApi(
       const seen =
         generation === undefined ? undefined : { generation, ...(lineage === undefined ? {} : { lineage }) };
       // Callers stop waiting at the refresh timeout; the refresh runs on (install.ts keeps the worker alive).
-      await broker.refreshWithin(broker.currentConfig()?.refreshTimeoutMs ?? 10_000, trigger, seen);
+      await broker.refreshWithin(
+        broker.currentConfig()?.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_SECONDS * 1000,
+        trigger,
+        seen,
+      );
       return broker.status();
     }),
     logout: result(() => broker.logout()),

@@ -1,4 +1,12 @@
 import type { DeclarativeConfig } from '../shared/config.js';
+import {
+  DEFAULT_API_PATHS,
+  DEFAULT_BACKOFF_SECONDS,
+  DEFAULT_MAX_REFRESH_ATTEMPTS,
+  DEFAULT_REFRESH_LEAD_SECONDS,
+  DEFAULT_REFRESH_TIMEOUT_SECONDS,
+  DEFAULT_REQUEST_WAIT_SECONDS,
+} from '../shared/defaults.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { PRESETS } from './formats/index.js';
 import { checkConfigFields, DEFAULT_LIMITS, type ConfigLimits } from './config-rules.js';
@@ -102,20 +110,20 @@ export function resolveConfig(
     clientId: config.clientId,
     scope: config.scope,
     apiKey: config.apiKey,
-    apiPaths: config.apiPaths ?? ['/api/'],
+    apiPaths: config.apiPaths ?? [...DEFAULT_API_PATHS],
     allowedOrigins,
     excludePaths: config.excludePaths ?? [],
     loginEndpoint: config.loginEndpoint === undefined ? null : url(config.loginEndpoint, 'loginEndpoint'),
     revocationEndpoint:
       config.revocationEndpoint === undefined ? null : url(config.revocationEndpoint, 'revocationEndpoint'),
-    refreshLeadMs: ms(config.refreshLeadSeconds, 30),
-    refreshTimeoutMs: ms(config.refreshTimeoutSeconds, 10),
-    requestWaitMs: ms(config.requestWaitSeconds, 10),
+    refreshLeadMs: ms(config.refreshLeadSeconds, DEFAULT_REFRESH_LEAD_SECONDS),
+    refreshTimeoutMs: ms(config.refreshTimeoutSeconds, DEFAULT_REFRESH_TIMEOUT_SECONDS),
+    requestWaitMs: ms(config.requestWaitSeconds, DEFAULT_REQUEST_WAIT_SECONDS),
     backoff: {
-      initialMs: ms(config.backoff?.initialSeconds, 0.5),
-      maxMs: ms(config.backoff?.maxSeconds, 30),
+      initialMs: ms(config.backoff?.initialSeconds, DEFAULT_BACKOFF_SECONDS.initialSeconds),
+      maxMs: ms(config.backoff?.maxSeconds, DEFAULT_BACKOFF_SECONDS.maxSeconds),
     },
-    maxRefreshAttempts: config.maxRefreshAttempts ?? 3,
+    maxRefreshAttempts: config.maxRefreshAttempts ?? DEFAULT_MAX_REFRESH_ATTEMPTS,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,
