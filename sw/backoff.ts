@@ -53,50 +53,54 @@ export interface RefreshBackoffDeps {
  * server's `Retry-After` is kept until it passes.
  */
 export class RefreshBackoff {
-  private failures = 0;
+  #failures = 0;
   /** Our own backoff: reset by evidence that the network is back. */
-  private backoffUntil = 0;
+  #backoffUntil = 0;
   /** The server's `Retry-After`: kept until it passes or the lineage ends. */
-  private retryAfterUntil = 0;
+  #retryAfterUntil = 0;
   /** Last failure code reported to tabs, so a run of `offline` failures is reported once. */
-  private reported: string | null = null;
+  #reported: string | null = null;
   /** Backoff sleeps to cut short when the network is seen again. */
-  private readonly sleepers = new Set<() => void>();
+  readonly #sleepers = new Set<() => void>();
+
+  readonly #deps: RefreshBackoffDeps;
 
   constructor(
     readonly lineage: string,
-    private readonly deps: RefreshBackoffDeps,
-  ) {}
+    deps: RefreshBackoffDeps,
+  ) {
+    this.#deps = deps;
+  }
 
   /** Evidence the network works (a response arrived, `online` fired): our own backoff ends. */
   networkBack(): void {
-    this.failures = 0;
-    this.backoffUntil = 0;
-    this.reported = null;
-    for (const wake of this.sleepers) wake();
+    this.#failures = 0;
+    this.#backoffUntil = 0;
+    this.#reported = null;
+    for (const wake of this.#sleepers) wake();
   }
 
   /** A refresh stored a session: every wait is over. */
   succeeded(): void {
-    this.failures = 0;
-    this.backoffUntil = 0;
-    this.retryAfterUntil = 0;
-    this.reported = null;
+    this.#failures = 0;
+    this.#backoffUntil = 0;
+    this.#retryAfterUntil = 0;
+    this.#reported = null;
   }
 
   /** An attempt failed: the next waits (doubling, jittered; at most `UNREACHABLE_RETRY_MS` when nothing answered). */
   failed(options: BackoffOptions, retryAfterMs: number | undefined, unreachable = false): void {
-    this.failures++;
-    const now = this.deps.now();
-    const delay = backoffDelay(this.failures, options, this.deps.random);
-    this.backoffUntil = now + (unreachable ? Math.min(delay, UNREACHABLE_RETRY_MS) : delay);
-    if (retryAfterMs !== undefined) this.retryAfterUntil = now + retryAfterMs;
+    this.#failures++;
+    const now = this.#deps.now();
+    const delay = backoffDelay(this.#failures, options, this.#deps.random);
+    this.#backoffUntil = now + (unreachable ? Math.min(delay, UNREACHABLE_RETRY_MS) : delay);
+    if (retryAfterMs !== undefined) this.#retryAfterUntil = now + retryAfterMs;
   }
 
   /** Whether tabs should hear of this failure: `offline` once per transition, every other code each time. */
   shouldReport(code: string): boolean {
-    if (code === 'offline' && this.reported === 'offline') return false;
-    this.reported = code;
+    if (code === 'offline' && this.#reported === 'offline') return false;
+    this.#reported = code;
     return true;
   }
 
@@ -106,16 +110,19 @@ export class RefreshBackoff {
    */
   async waitOut(maxMs: number): Promise<void> {
     for (;;) {
-      const wait = Math.max(this.backoffUntil, this.retryAfterUntil) - this.deps.now();
+      const wait = Math.max(this.#backoffUntil, this.#retryAfterUntil) - this.#deps.now();
       if (wait <= 0) return;
       if (wait > maxMs) {
         throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', {
           retryAfter: wait / 1000,
         });
       }
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => this.sleepers.add((wake = resolve)));
-      await Promise.race([this.deps.sleep(wait), woken]).finally(() => this.sleepers.delete(wake));
+      let wake: () => void = () => undefined;
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+        this.#sleepers.add(resolve);
+      });
+      await Promise.race([this.#deps.sleep(wait), woken]).finally(() => this.#sleepers.delete(wake));
     }
   }
 }

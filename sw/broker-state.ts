@@ -31,10 +31,10 @@ export class BrokerState {
   config: ResolvedConfig | null;
   /** One line per decision when the config says `debug: true`. */
   readonly debug: DebugLog = createDebugLog(() => this.config?.debug === true);
-  private loading: Promise<void> | null = null;
-  private loaded = false;
+  #loading: Promise<void> | null = null;
+  #loaded = false;
   /** Work that must finish before the worker may stop (cache deletions, revocations). */
-  private readonly background = new Set<Promise<unknown>>();
+  readonly #background = new Set<Promise<unknown>>();
 
   constructor(readonly deps: BrokerStateDeps) {
     this.config = deps.config ? resolveConfig(deps.config, deps.origin, deps.limits) : null;
@@ -42,34 +42,34 @@ export class BrokerState {
 
   /** One lazy gate for every handler: loads config and session once per worker start (docs/platform-facts.md §4). */
   ready(): Promise<void> {
-    if (this.loaded) return Promise.resolve();
-    this.loading ??= this.load().catch((e: unknown) => {
-      this.loading = null;
+    if (this.#loaded) return Promise.resolve();
+    this.#loading ??= this.#load().catch((e: unknown) => {
+      this.#loading = null;
       throw e;
     });
-    return this.loading;
+    return this.#loading;
   }
 
   get isLoaded(): boolean {
-    return this.loaded;
+    return this.#loaded;
   }
 
-  private async load(): Promise<void> {
+  async #load(): Promise<void> {
     if (!this.deps.config) {
       const saved = await this.deps.store.readConfig().catch(() => null);
       // A config an older version stored may fail today's rules: start unconfigured, never wedged.
       if (saved) this.config = safeResolve(saved, this.deps.origin, this.deps.limits);
     }
-    this.session = await this.readStored();
-    this.deps.broadcaster.listen((m) => void this.onBroadcast(m).catch(() => undefined));
-    this.loaded = true;
+    this.session = await this.#readStored();
+    this.deps.broadcaster.listen((m) => void this.#onBroadcast(m).catch(() => undefined));
+    this.#loaded = true;
   }
 
   /**
    * The stored session, with storage faults handled: a corrupt record is removed and ends the
    * session (`storage-lost`); storage that cannot be read keeps what memory has.
    */
-  private async readStored(): Promise<StoredSession | null> {
+  async #readStored(): Promise<StoredSession | null> {
     try {
       return await this.deps.store.read();
     } catch (cause) {
@@ -92,7 +92,7 @@ export class BrokerState {
   async sync(): Promise<void> {
     await this.ready();
     const had = this.session;
-    const stored = await this.readStored();
+    const stored = await this.#readStored();
     if (stored)
       this.session =
         stored.generation >= (had?.lineage === stored.lineage ? had.generation : 0) ? stored : had;
@@ -100,13 +100,13 @@ export class BrokerState {
   }
 
   /** Another worker version wrote or cleared the session: follow it. */
-  private async onBroadcast(message: BroadcastMessage): Promise<void> {
+  async #onBroadcast(message: BroadcastMessage): Promise<void> {
     if (message.type === 'logout') this.session = null;
     else if (
       (message.type === 'refreshed' || message.type === 'session') &&
       message.generation !== this.session?.generation
     ) {
-      this.session = await this.readStored();
+      this.session = await this.#readStored();
     }
   }
 
@@ -123,7 +123,7 @@ export class BrokerState {
       this.post({ type: 'logout', reason });
       return Promise.resolve();
     }
-    return this.hold(
+    return this.#hold(
       clear()
         .catch(() => undefined)
         .then(() => this.post({ type: 'logout', reason })),
@@ -133,19 +133,20 @@ export class BrokerState {
   /** Revokes a refresh token at the revocation endpoint, if one is configured (best effort). */
   revoke(refreshToken: string): void {
     const config = this.config;
-    if (config?.revocationEndpoint) void this.hold(revokeRefreshToken(refreshToken, config, this.deps.fetch));
+    if (config?.revocationEndpoint)
+      void this.#hold(revokeRefreshToken(refreshToken, config, this.deps.fetch));
   }
 
   /** Keeps `work` in `settled()` until it is done. */
-  private hold<T>(work: Promise<T>): Promise<T> {
-    const done = work.finally(() => this.background.delete(done));
-    this.background.add(done);
+  #hold<T>(work: Promise<T>): Promise<T> {
+    const done = work.finally(() => this.#background.delete(done));
+    this.#background.add(done);
     return done;
   }
 
   /** Resolves once the cache deletions and revocations started so far have finished. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.background]);
+    await Promise.allSettled([...this.#background]);
   }
 
   post(message: BroadcastMessage): void {

@@ -43,7 +43,7 @@ export interface SeenSession {
 export class Broker {
   readonly state: BrokerState;
   readonly policy: RefreshPolicy;
-  private readonly coordinator: RefreshCoordinator;
+  readonly #coordinator: RefreshCoordinator;
   readonly unauthorized: UnauthorizedPolicy;
   /** Aborts pages announce for requests this worker holds. */
   readonly aborts = new AbortRegistry();
@@ -55,12 +55,13 @@ export class Broker {
     const state = new BrokerState(deps);
     this.state = state;
     this.unauthorized = new UnauthorizedPolicy(this.now);
-    this.coordinator = createCoordinator(state, this.unauthorized, deps, this.instance, this.now);
+    this.#coordinator = createCoordinator(state, this.unauthorized, deps, this.instance, this.now);
     this.policy = new RefreshPolicy({
       session: () => state.session,
       config: () => state.config,
+      requireConfig: () => state.requireConfig(),
       now: this.now,
-      running: (lineage) => this.coordinator.running(lineage),
+      running: (lineage) => this.#coordinator.running(lineage),
       refresh: (trigger) => this.refresh(trigger),
     });
   }
@@ -94,12 +95,12 @@ export class Broker {
   }
   /** Evidence the network works (a response arrived, `online` fired): our own backoff ends. */
   networkBack(): void {
-    this.coordinator.networkBack();
+    this.#coordinator.networkBack();
   }
 
   /** Resolves once no refresh or revocation of this worker is running (hold the event open with it). */
   async settled(): Promise<void> {
-    await this.coordinator.settled();
+    await this.#coordinator.settled();
     await this.state.settled();
   }
 
@@ -155,11 +156,11 @@ export class Broker {
         throw error;
       }
     }
-    this.debug(this.coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', {
+    this.debug(this.#coordinator.running(s.lineage) ? 'refresh joined' : 'refresh started', {
       trigger,
       generation: s.generation,
     });
-    return this.coordinator.refresh(s, trigger).catch((error: unknown) => {
+    return this.#coordinator.refresh(s, trigger).catch((error: unknown) => {
       this.debug('refresh failed', { trigger, code: (error as TokenBrokerError).code });
       // IndexedDB lost the session without a logout this worker heard of.
       if ((error as TokenBrokerError).code === 'no-session' && this.state.session?.lineage === s.lineage)

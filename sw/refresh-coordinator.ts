@@ -59,56 +59,59 @@ const sameSession = (a: StoredSession | null, b: StoredSession): boolean =>
  * - Every wait is bounded (hard cap, lock timeout, capped backoff); no loop runs unbounded.
  */
 export class RefreshCoordinator {
-  private readonly inflight = new Map<string, Promise<StoredSession>>();
+  readonly #inflight = new Map<string, Promise<StoredSession>>();
   /** The backoff of the lineage refreshed last (a new login starts clean). */
-  private backoff: RefreshBackoff;
+  #backoff: RefreshBackoff;
 
-  constructor(private readonly deps: CoordinatorDeps) {
-    this.backoff = new RefreshBackoff('', deps);
+  readonly #deps: CoordinatorDeps;
+
+  constructor(deps: CoordinatorDeps) {
+    this.#deps = deps;
+    this.#backoff = new RefreshBackoff('', deps);
   }
 
   /** The running refresh of `lineage` (any lineage when omitted), if any. */
   running(lineage?: string): Promise<StoredSession> | null {
-    if (lineage !== undefined) return this.inflight.get(lineage) ?? null;
-    return this.inflight.values().next().value ?? null;
+    if (lineage !== undefined) return this.#inflight.get(lineage) ?? null;
+    return this.#inflight.values().next().value ?? null;
   }
 
   /** Resolves once no refresh runs in this worker (for `waitUntil`). */
   async settled(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight.values()]);
   }
 
   /** Refreshes the session the caller saw, or joins the refresh of its lineage already running. */
   refresh(seen: StoredSession, trigger: RefreshTrigger): Promise<StoredSession> {
-    const existing = this.inflight.get(seen.lineage);
+    const existing = this.#inflight.get(seen.lineage);
     if (existing) return existing;
-    const run = this.run(seen, trigger).finally(() => this.inflight.delete(seen.lineage));
-    this.inflight.set(seen.lineage, run);
+    const run = this.#run(seen, trigger).finally(() => this.#inflight.delete(seen.lineage));
+    this.#inflight.set(seen.lineage, run);
     return run;
   }
 
   /** Evidence the network works (a response arrived, `online` fired): our own backoff ends. */
   networkBack(): void {
-    this.backoff.networkBack();
+    this.#backoff.networkBack();
   }
 
-  private run(seen: StoredSession, trigger: RefreshTrigger): Promise<StoredSession> {
-    if (this.backoff.lineage !== seen.lineage) this.backoff = new RefreshBackoff(seen.lineage, this.deps);
-    return retryRefresh(() => this.deps.lock(() => this.locked(seen, trigger)), {
-      ...this.deps,
-      backoff: this.backoff,
+  #run(seen: StoredSession, trigger: RefreshTrigger): Promise<StoredSession> {
+    if (this.#backoff.lineage !== seen.lineage) this.#backoff = new RefreshBackoff(seen.lineage, this.#deps);
+    return retryRefresh(() => this.#deps.lock(() => this.#locked(seen, trigger)), {
+      ...this.#deps,
+      backoff: this.#backoff,
     });
   }
 
   /** May a refresh token whose earlier request is recorded as unanswered be sent again? */
-  private answerLost(inflight: InflightAttempt): boolean {
-    if (this.deps.lockIsShared || inflight.instance === this.deps.instance) return true;
-    return this.deps.now() - inflight.startedAt >= this.deps.hardCapMs;
+  #answerLost(inflight: InflightAttempt): boolean {
+    if (this.#deps.lockIsShared || inflight.instance === this.#deps.instance) return true;
+    return this.#deps.now() - inflight.startedAt >= this.#deps.hardCapMs;
   }
 
   /** Runs under the lock: re-read, record the attempt, at most one network call, then compare-and-set. */
-  private async locked(seen: StoredSession, trigger: RefreshTrigger): Promise<LockedOutcome> {
-    const { store } = this.deps;
+  async #locked(seen: StoredSession, trigger: RefreshTrigger): Promise<LockedOutcome> {
+    const { store } = this.#deps;
     const read = await store.read();
     if (!read) return { kind: 'no-session' };
     let base = read;
@@ -118,7 +121,7 @@ export class RefreshCoordinator {
     } else if (!sameSession(read, seen)) {
       return { kind: 'session', session: read, adopted: true };
     }
-    if (read.inflight && !this.answerLost(read.inflight)) {
+    if (read.inflight && !this.#answerLost(read.inflight)) {
       const error = new TokenBrokerError(
         'refresh-unavailable',
         'another worker is still waiting for the answer to this refresh token',
@@ -126,9 +129,9 @@ export class RefreshCoordinator {
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
     const inflight: InflightAttempt = {
-      id: `${this.deps.instance}:${this.deps.now()}:${this.deps.random()}`,
-      startedAt: this.deps.now(),
-      instance: this.deps.instance,
+      id: `${this.#deps.instance}:${this.#deps.now()}:${this.#deps.random()}`,
+      startedAt: this.#deps.now(),
+      instance: this.#deps.instance,
     };
     // The record must be exactly as read, in-flight mark included: that makes the mark a lease.
     // Two contexts that do not share a lock (no Web Locks, or versions under different lock
@@ -143,7 +146,7 @@ export class RefreshCoordinator {
       if (toTokenBrokerError(cause).code !== 'storage-failed') throw cause;
       // IndexedDB refuses writes (quota): refresh anyway rather than let the session expire;
       // the answer is stored if the record is still the one we read, else kept in memory.
-      this.deps.onFailed(
+      this.#deps.onFailed(
         new TokenBrokerError('storage-failed', 'the refresh could not be recorded in IndexedDB', { cause }),
       );
       marked = { ...base, inflight };
@@ -159,13 +162,13 @@ export class RefreshCoordinator {
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
 
-    const outcome = await this.deps.attempt(base.refreshToken);
+    const outcome = await this.#deps.attempt(base.refreshToken);
     if (outcome.kind === 'ok') {
       const next = rotatedSession(base, outcome, trigger);
-      const saved = await this.write((current) => (ours(current) ? next : undefined), next);
+      const saved = await this.#write((current) => (ours(current) ? next : undefined), next);
       if (saved !== next) {
         // The session ended or was replaced while the request was out: discard the answer.
-        if (outcome.tokens.refreshToken) this.deps.onOrphaned(outcome.tokens.refreshToken);
+        if (outcome.tokens.refreshToken) this.#deps.onOrphaned(outcome.tokens.refreshToken);
         return saved ? { kind: 'session', session: saved, adopted: true } : { kind: 'no-session' };
       }
       return {
@@ -178,7 +181,11 @@ export class RefreshCoordinator {
     const { inflight: _done, ...answered } = marked;
     if (outcome.kind === 'rejected') {
       let cleared = false;
-      const after = await store.update((current) => (ours(current) ? ((cleared = true), null) : undefined));
+      const after = await store.update((current) => {
+        if (!ours(current)) return undefined;
+        cleared = true;
+        return null;
+      });
       if (cleared) return outcome;
       // The session ended or was replaced while the request was out: the rejection ends nothing.
       return after ? { kind: 'session', session: after, adopted: true } : { kind: 'no-session' };
@@ -188,17 +195,17 @@ export class RefreshCoordinator {
   }
 
   /** Stores a rotated session; if IndexedDB refuses, keeps it in memory rather than lose the token. */
-  private async write(
+  async #write(
     decide: Parameters<SessionStore['update']>[0],
     next: StoredSession,
   ): Promise<StoredSession | null> {
     try {
-      return await this.deps.store.update(decide);
+      return await this.#deps.store.update(decide);
     } catch (cause) {
       const error = toTokenBrokerError(cause);
       if (error.code !== 'storage-failed') throw cause;
       // The token is rotated at the server: memory is now its only copy (see `locked`'s re-read).
-      this.deps.onFailed(
+      this.#deps.onFailed(
         new TokenBrokerError(
           'storage-failed',
           'the rotated session could not be stored; it is kept in memory',

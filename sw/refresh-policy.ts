@@ -1,13 +1,14 @@
-import { TokenBrokerError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
-import { refreshDueAt } from './expiry.js';
+import { expiresIn, refreshDueAt } from './expiry.js';
 import type { ResolvedConfig } from './settings.js';
 import type { StoredSession } from './store.js';
 
 export interface RefreshPolicyDeps {
   session: () => StoredSession | null;
   config: () => ResolvedConfig | null;
+  /** The config, or `not-configured`. */
+  requireConfig: () => ResolvedConfig;
   now: () => number;
   /** The refresh of `lineage` running in this worker, if any. */
   running: (lineage: string) => Promise<StoredSession> | null;
@@ -42,15 +43,19 @@ export const ABORTED = Symbol('aborted');
  *   `minValidityMs`; a failed refresh still leaves the current token while it is valid.
  */
 export class RefreshPolicy {
-  constructor(private readonly deps: RefreshPolicyDeps) {}
+  readonly #deps: RefreshPolicyDeps;
+
+  constructor(deps: RefreshPolicyDeps) {
+    this.#deps = deps;
+  }
 
   /** Milliseconds until the proactive refresh is due (≤ 0: due now), or null. */
   dueIn(): number | null {
-    const s = this.deps.session();
-    const config = this.deps.config();
+    const s = this.#deps.session();
+    const config = this.#deps.config();
     if (!s || !config) return null;
     const due = refreshDueAt(s.expiresAt, s.receivedAt, config.refreshLeadMs);
-    return due === null ? null : due - this.deps.now();
+    return due === null ? null : due - this.#deps.now();
   }
 
   isDue(): boolean {
@@ -60,7 +65,7 @@ export class RefreshPolicy {
   /** The proactive check every event runs: starts the refresh when due; never rejects. */
   refreshIfDue(): Promise<void> {
     if (!this.isDue()) return Promise.resolve();
-    return this.deps.refresh('proactive').then(
+    return this.#deps.refresh('proactive').then(
       () => undefined,
       () => undefined,
     );
@@ -72,19 +77,19 @@ export class RefreshPolicy {
    * token of the same login is left.
    */
   async sessionFor(use: SessionUse): Promise<StoredSession | null | typeof ABORTED> {
-    return use.for === 'request' ? this.forRequest(use) : this.forToken(use.minValidityMs);
+    return use.for === 'request' ? this.#forRequest(use) : this.#forToken(use.minValidityMs);
   }
 
-  private async forRequest({
+  async #forRequest({
     owner,
     signal,
     waitUntil,
   }: Extract<SessionUse, { for: 'request' }>): Promise<StoredSession | null | typeof ABORTED> {
-    let refresh = owner ? this.deps.running(owner.lineage) : null;
+    let refresh = owner ? this.#deps.running(owner.lineage) : null;
     let wait = refresh !== null;
     if (owner && !refresh && this.isDue()) {
-      refresh = this.deps.refresh('proactive');
-      wait = (this.expiresIn(owner) ?? 1) <= 0;
+      refresh = this.#deps.refresh('proactive');
+      wait = (this.#expiresIn(owner) ?? 1) <= 0;
     }
     if (refresh) {
       // The event holds every refresh this request waits for or starts: the request may stop
@@ -92,33 +97,31 @@ export class RefreshPolicy {
       waitUntil(refresh.catch(() => undefined));
       if (wait) {
         try {
-          await bounded(refresh, this.deps.config()?.requestWaitMs ?? 0, signal);
+          await bounded(refresh, this.#deps.config()?.requestWaitMs ?? 0, signal);
         } catch (error) {
           if (error instanceof Aborted) return ABORTED;
         }
       }
     }
-    return this.deps.session();
+    return this.#deps.session();
   }
 
-  private async forToken(minValidityMs: number): Promise<StoredSession | null> {
-    const s = this.deps.session();
+  async #forToken(minValidityMs: number): Promise<StoredSession | null> {
+    const s = this.#deps.session();
     if (!s) return null;
-    const expiresIn = this.expiresIn(s);
+    const expiresIn = this.#expiresIn(s);
     if (!this.isDue() && (expiresIn === null || expiresIn >= minValidityMs)) return s;
     try {
-      const config = this.deps.config();
-      if (!config) throw new TokenBrokerError('not-configured', 'the worker has no configuration yet');
-      return await bounded(this.deps.refresh('proactive'), config.refreshTimeoutMs);
+      return await bounded(this.#deps.refresh('proactive'), this.#deps.requireConfig().refreshTimeoutMs);
     } catch (error) {
       // A transient failure still leaves a usable token until it expires.
-      const current = this.deps.session();
-      if (!current || current.lineage !== s.lineage || (this.expiresIn(current) ?? 1) <= 0) throw error;
+      const current = this.#deps.session();
+      if (!current || current.lineage !== s.lineage || (this.#expiresIn(current) ?? 1) <= 0) throw error;
       return current;
     }
   }
 
-  private expiresIn(s: StoredSession): number | null {
-    return s.expiresAt === null ? null : s.expiresAt - this.deps.now();
+  #expiresIn(s: StoredSession): number | null {
+    return expiresIn(s, this.#deps.now);
   }
 }

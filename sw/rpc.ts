@@ -115,18 +115,21 @@ function serve(api: object, call: unknown, port: MessagePort): Promise<void> {
 // Method names a page client could send: plain identifiers, never prototype members.
 const METHOD_NAME = /^[a-z][A-Za-z]{0,31}$/;
 
+/** The method a well-formed call names (`APPLY` of one path element), else null. */
+function calledName(call: unknown): unknown {
+  const c = call as { type?: unknown; path?: unknown } | null;
+  return typeof c === 'object' &&
+    c !== null &&
+    c.type === 'APPLY' &&
+    Array.isArray(c.path) &&
+    c.path.length === 1
+    ? c.path[0]
+    : null;
+}
+
 /** The name of a well-formed call to a method `api` does not have, else null. */
 function unsupportedMethod(api: BrokerApi, call: unknown): string | null {
-  const c = call as { type?: unknown; path?: unknown } | null;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    c.type !== 'APPLY' ||
-    !Array.isArray(c.path) ||
-    c.path.length !== 1
-  )
-    return null;
-  const name: unknown = c.path[0];
+  const name = calledName(call);
   if (typeof name !== 'string' || !METHOD_NAME.test(name) || name in api) return null;
   return name;
 }
@@ -142,15 +145,6 @@ function unsupportedApi(name: string): object {
 }
 
 function isMethodCall(api: BrokerApi, call: unknown): boolean {
-  const c = call as { type?: unknown; path?: unknown } | null;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    c.type !== 'APPLY' ||
-    !Array.isArray(c.path) ||
-    c.path.length !== 1
-  )
-    return false;
-  const name: unknown = c.path[0];
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(api, name);
+  const name = calledName(call);
+  return typeof name === 'string' && Object.hasOwn(api, name);
 }
