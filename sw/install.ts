@@ -48,9 +48,10 @@ export interface InstallOptions {
   routes?: ApiRoutes;
   /**
    * Claim clients on `activate` (what workbox-core's `clientsClaim()` does, with a listener
-   * `uninstall()` removes): a new version takes control of open, uncontrolled tabs as soon as it activates. Pass false for prompt-style updates that want a tab to stay
-   * with the version it loaded; pages still ask the worker to claim them on a first visit and
-   * after a hard reload (`registerTokenBroker`). @default true
+   * `uninstall()` removes): a new version takes control of open, uncontrolled tabs as soon as
+   * it activates. Pass false for prompt-style updates that want a tab to stay with the version
+   * it loaded; pages still ask the worker to claim them on a first visit and after a hard
+   * reload (`registerTokenBroker`). @default true
    */
   clientsClaim?: boolean;
   /**
