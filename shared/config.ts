@@ -1,5 +1,11 @@
+/**
+ * The built-in token-endpoint formats: the one list of their names. Each has its preset in
+ * `sw/formats/<name>.ts`, listed in `sw/formats/index.ts`.
+ */
+export const TOKEN_ENDPOINT_FORMATS = ['json', 'oauth2', 'gotrue'] as const;
+
 /** Built-in token endpoint dialects. */
-export type TokenEndpointFormat = 'json' | 'oauth2' | 'gotrue';
+export type TokenEndpointFormat = (typeof TOKEN_ENDPOINT_FORMATS)[number];
 
 /**
  * Worker configuration that survives `postMessage` and IndexedDB: plain data only.

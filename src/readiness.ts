@@ -1,4 +1,5 @@
 import { Workbox } from 'workbox-window';
+import { withTimeout } from '../shared/timeout.js';
 
 export interface WorkerHandle {
   /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
@@ -14,11 +15,11 @@ export interface WorkerHandle {
 
 /** Settles with the promise's value, or with `fallback` once it rejects or `ms` pass. */
 function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
+  return withTimeout(
     promise.catch(() => fallback),
-    new Promise<T>((resolve) => (timer = setTimeout(resolve, ms, fallback))),
-  ]).finally(() => clearTimeout(timer));
+    ms,
+    () => fallback,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DeclarativeConfig } from '../shared/config.js';
+import { DEFAULT_API_PATHS } from '../shared/defaults.js';
 import { isTokenPath } from '../shared/paths.js';
 
 const strings = (value: unknown): value is string[] =>
@@ -12,7 +13,7 @@ const strings = (value: unknown): value is string[] =>
 export function createPageScope(config: Partial<DeclarativeConfig> | undefined): (url: string) => boolean {
   // URLs in the config resolve against the origin, as in the worker (sw/settings.ts), not against this page's path.
   const at = (url: string, base = location.origin): URL => new URL(url, base);
-  const apiPaths: unknown = config?.apiPaths ?? ['/api/'];
+  const apiPaths: unknown = config?.apiPaths ?? DEFAULT_API_PATHS;
   const excludePaths: unknown = config?.excludePaths ?? [];
   const allowed: unknown = config?.allowedOrigins ?? [];
   const endpointUrls = [config?.tokenEndpoint, config?.loginEndpoint, config?.revocationEndpoint].filter(

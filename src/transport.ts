@@ -1,6 +1,7 @@
 import { wrap, type Endpoint } from 'comlink';
 import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
 import { ENVELOPE_KEY, type BrokerApi, type BrokerMethod, type Result } from '../shared/protocol.js';
+import { withTimeout } from '../shared/timeout.js';
 import { HANDSHAKE_TIMEOUT_MS, PROTOCOL_VERSION } from '../shared/wire.js';
 
 export type Args<M extends BrokerMethod> = Parameters<BrokerApi[M]>;
@@ -54,19 +55,9 @@ function callOnce<M extends BrokerMethod>(
     M,
     (...a: Args<M>) => Promise<Result<Value<M>>>
   >;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    remote[method](...args),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new TokenBrokerError('worker-timeout', `no answer to ${method} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    }),
-  ]).finally(() => {
-    clearTimeout(timer);
-    port1.close();
-  });
+  return withTimeout(remote[method](...args), timeoutMs, () => {
+    throw new TokenBrokerError('worker-timeout', `no answer to ${method} in ${timeoutMs} ms`);
+  }).finally(() => port1.close());
 }
 
 /** Workers that answered the handshake with our version; a worker object is one script version, so this holds for its life. */

@@ -11,10 +11,14 @@ const MAX_EARLY_ABORTS = 256;
  * `broker.fetch` with an id and posts `abort(id)` when its signal fires.
  */
 export class AbortRegistry {
-  private readonly live = new Map<string, AbortController>();
-  private readonly early = new Map<string, number>();
+  readonly #live = new Map<string, AbortController>();
+  readonly #early = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /**
    * The signal that ends this request: its own, or the page's announced abort. Returns the
@@ -31,23 +35,26 @@ export class AbortRegistry {
       referrerPolicy: request.referrerPolicy,
     });
     const controller = new AbortController();
-    this.live.set(id, controller);
-    if (this.early.delete(id)) controller.abort();
+    this.#live.set(id, controller);
+    if (this.#early.delete(id)) controller.abort();
     return {
       request: untagged,
       signal: anySignal([request.signal, controller.signal]),
-      release: () => this.live.delete(id),
+      release: () => this.#live.delete(id),
     };
   }
 
   abort(id: string): void {
-    const controller = this.live.get(id);
-    if (controller) return controller.abort();
+    const controller = this.#live.get(id);
+    if (controller) {
+      controller.abort();
+      return;
+    }
     // The abort overtook its request (a separate message): remember it briefly, boundedly.
-    const now = this.now();
-    for (const [key, at] of this.early)
-      if (now - at > EARLY_ABORT_MS || this.early.size >= MAX_EARLY_ABORTS) this.early.delete(key);
-    this.early.set(id, now);
+    const now = this.#now();
+    for (const [key, at] of this.#early)
+      if (now - at > EARLY_ABORT_MS || this.#early.size >= MAX_EARLY_ABORTS) this.#early.delete(key);
+    this.#early.set(id, now);
   }
 }
 

@@ -1,4 +1,5 @@
 import { TokenBrokerError } from '../shared/errors.js';
+import { withTimeout } from '../shared/timeout.js';
 
 /** Rejects with the signal's reason once it aborts. */
 export class Aborted extends Error {}
@@ -9,20 +10,18 @@ export class Aborted extends Error {}
  * `signal` aborts.
  */
 export function bounded<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const limits = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh')),
-      ms,
-    );
-    if (!signal) return;
+  return withTimeout(signal ? abortable(promise, signal) : promise, ms, () => {
+    throw new TokenBrokerError('refresh-unavailable', 'timed out waiting for the refresh');
+  });
+}
+
+/** Settles with `promise`, or rejects with `Aborted` as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(new Aborted('the request was aborted'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([promise, limits]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

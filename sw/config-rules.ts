@@ -1,4 +1,9 @@
-import type { DeclarativeConfig } from '../shared/config.js';
+import { TOKEN_ENDPOINT_FORMATS, type DeclarativeConfig } from '../shared/config.js';
+import {
+  DEFAULT_BACKOFF_SECONDS,
+  DEFAULT_MAX_REFRESH_ATTEMPTS,
+  DEFAULT_REFRESH_TIMEOUT_SECONDS,
+} from '../shared/defaults.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { pathReadings } from '../shared/paths.js';
 
@@ -105,8 +110,6 @@ function booleanRule(value: unknown, name: string): void {
   if (typeof value !== 'boolean') fail(`${name} must be true or false, not ${show(value)}`);
 }
 
-const FORMATS = ['json', 'oauth2', 'gotrue'] as const;
-
 /**
  * One rule per option; the type makes the table total, so a new option cannot go unchecked.
  * URL options are checked for shape here and resolved against the origin in sw/settings.ts.
@@ -118,8 +121,8 @@ const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
   },
   tokenEndpoint: text,
   format: (v, name) => {
-    if (!(FORMATS as readonly unknown[]).includes(v))
-      fail(`${name} must be one of ${FORMATS.join(', ')}, not ${show(v)}`);
+    if (!(TOKEN_ENDPOINT_FORMATS as readonly unknown[]).includes(v))
+      fail(`${name} must be one of ${TOKEN_ENDPOINT_FORMATS.join(', ')}, not ${show(v)}`);
   },
   clientId: text,
   scope: text,
@@ -181,12 +184,17 @@ export function checkConfigFields(
     rule!(value, key, limits);
   }
   // Cross-field rules.
-  const initial = (c.backoff as { initialSeconds?: number } | undefined)?.initialSeconds ?? 0.5;
-  const max = (c.backoff as { maxSeconds?: number } | undefined)?.maxSeconds ?? 30;
+  const initial =
+    (c.backoff as { initialSeconds?: number } | undefined)?.initialSeconds ??
+    DEFAULT_BACKOFF_SECONDS.initialSeconds;
+  const max =
+    (c.backoff as { maxSeconds?: number } | undefined)?.maxSeconds ?? DEFAULT_BACKOFF_SECONDS.maxSeconds;
   if (max < initial)
     fail(`backoff.maxSeconds (${max}) must not be below backoff.initialSeconds (${initial})`);
-  const attempts = (c.maxRefreshAttempts as number | undefined) ?? 3;
-  const worst = attempts * ((c.refreshTimeoutSeconds as number | undefined) ?? 10) + (attempts - 1) * max;
+  const attempts = (c.maxRefreshAttempts as number | undefined) ?? DEFAULT_MAX_REFRESH_ATTEMPTS;
+  const worst =
+    attempts * ((c.refreshTimeoutSeconds as number | undefined) ?? DEFAULT_REFRESH_TIMEOUT_SECONDS) +
+    (attempts - 1) * max;
   if (worst > limits.refreshBudgetSeconds) {
     fail(
       `maxRefreshAttempts × refreshTimeoutSeconds + backoff.maxSeconds between attempts is ${worst} s; it must stay within ${limits.refreshBudgetSeconds} s, or the browser kills the worker mid-refresh`,

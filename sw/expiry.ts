@@ -58,3 +58,8 @@ export function refreshDueAt(expiresAt: number | null, receivedAt: number, leadM
   const lifetime = Math.max(0, expiresAt - receivedAt);
   return expiresAt - Math.min(leadMs, lifetime / 4);
 }
+
+/** Milliseconds until the session's access token expires (negative: expired), or null when unknown. */
+export function expiresIn(session: { expiresAt: number | null }, now: () => number): number | null {
+  return session.expiresAt === null ? null : session.expiresAt - now();
+}

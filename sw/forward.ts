@@ -3,6 +3,7 @@ import { ERROR_HEADER } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
 import { pathOf } from './debug-log.js';
+import { ABORTED } from './refresh-policy.js';
 import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
@@ -135,7 +136,7 @@ async function answerInScope(
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  const prepared = await prepareAttempt(broker, config, request, signal, waitUntil);
+  const prepared = await prepareAttempt(broker, request, signal, waitUntil);
   if ('answer' in prepared) return prepared.answer;
   const first = await send(fetchFn, prepared.attempt);
   return cureUnauthorized(broker, config, prepared, first, signal, waitUntil, fetchFn);
@@ -153,24 +154,23 @@ export interface PreparedAttempt {
 }
 
 /**
- * The first half of `sendWithToken`, shared with the Workbox plugin: wait for a running or
- * overdue refresh (bounded), then build the first attempt with the current token, or the
- * answer to give without sending (aborted, or its login ended meanwhile).
+ * The first half of `sendWithToken`, shared with the Workbox plugin: the session to send with
+ * (after waiting for a refresh as refresh-policy.ts says), then the first attempt with its
+ * token, or the answer to give without sending (aborted, or its login ended meanwhile).
  */
 export async function prepareAttempt(
   broker: Broker,
-  config: ResolvedConfig,
   request: Request,
   signal: AbortSignal,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  if (owner && !(await waitForRefresh(broker, config, owner, signal, waitUntil)))
-    return { answer: Response.error() };
+  // The body first (it can be read once): what follows waits, and the session it picks is sent at once.
   const body =
     request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-  const sent = broker.currentSession();
+  const sent = await broker.policy.sessionFor({ for: 'request', owner, signal, waitUntil });
+  if (sent === ABORTED) return { answer: Response.error() };
   const where = { method: request.method, path: pathOf(request.url) };
   if (owner && sent?.lineage !== owner.lineage) {
     broker.debug('request not sent: its login ended', where);
@@ -201,7 +201,7 @@ export async function cureUnauthorized(
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  if (first.type !== 'error') broker.coordinator.networkBack();
+  if (first.type !== 'error') broker.networkBack();
   if (first.status !== 401 || !sent) return first;
 
   let current = broker.currentSession();
@@ -233,35 +233,4 @@ export async function cureUnauthorized(
   const replay = await send(fetchFn, withToken(request, body, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
-}
-
-/**
- * Waits (bounded, abortable) for a running refresh of the request's session, or for an overdue
- * one it starts (only when the token has expired: in the lead window it goes out at once).
- * Resolves false if the request was aborted meanwhile.
- */
-async function waitForRefresh(
-  broker: Broker,
-  config: ResolvedConfig,
-  owner: StoredSession,
-  signal: AbortSignal,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<boolean> {
-  let refresh = broker.coordinator.running(owner.lineage);
-  let wait = refresh !== null;
-  if (!refresh && (broker.dueIn() ?? 1) <= 0) {
-    refresh = broker.refresh('proactive');
-    wait = (broker.status().expiresIn ?? 1) <= 0;
-  }
-  if (!refresh) return true;
-  // The event holds every refresh this request waits for or starts: the request may stop
-  // waiting, but the worker must stay alive until the rotated token is stored.
-  waitUntil(refresh.catch(() => undefined));
-  if (!wait) return true;
-  try {
-    await bounded(refresh, config.requestWaitMs, signal);
-  } catch (error) {
-    return !(error instanceof Aborted);
-  }
-  return true;
 }

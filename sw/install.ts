@@ -1,9 +1,9 @@
-import { clientsClaim } from 'workbox-core';
 import { brokerNames } from '../shared/names.js';
 import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
 import { passReason, pathOf } from './debug-log.js';
 import { Broker } from './broker.js';
+import { type BrokerHandle, createHandle } from './broker-handle.js';
 import { forwardWithToken, sendWithToken } from './forward.js';
 import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
@@ -47,10 +47,11 @@ export interface InstallOptions {
    */
   routes?: ApiRoutes;
   /**
-   * Call workbox-core's `clientsClaim()`: a new version takes control of open, uncontrolled
-   * tabs as soon as it activates. Pass false for prompt-style updates that want a tab to stay
-   * with the version it loaded; pages still ask the worker to claim them on a first visit and
-   * after a hard reload (`registerTokenBroker`). @default true
+   * Claim clients on `activate` (what workbox-core's `clientsClaim()` does, with a listener
+   * `uninstall()` removes): a new version takes control of open, uncontrolled tabs as soon as
+   * it activates. Pass false for prompt-style updates that want a tab to stay with the version
+   * it loaded; pages still ask the worker to claim them on a first visit and after a hard
+   * reload (`registerTokenBroker`). @default true
    */
   clientsClaim?: boolean;
   /**
@@ -64,8 +65,8 @@ export interface InstallOptions {
 
 /** What `installTokenBroker` returns. */
 export interface InstalledBroker {
-  /** The broker, for apps that want to call it from their own handlers. */
-  broker: Broker;
+  /** What the app's own handlers may use of the broker: readiness, the session's state, settling; no token material. */
+  broker: BrokerHandle;
   /**
    * Sends a request the way the built-in listener would (the token attached, a 401 cured once,
    * the login captured), for code that sends outside a fetch event: a background-sync queue's
@@ -74,7 +75,7 @@ export interface InstalledBroker {
   fetch(request: Request, event?: ExtendableEvent): Promise<Response>;
   /** Who answers API requests (`InstallOptions.routes`). */
   readonly routes: ApiRoutes;
-  /** Removes the listeners this call added. */
+  /** Removes every listener this call added (`fetch`, `message`, `install`, `activate`, `online`) and stops skipping waiting. */
   uninstall(): void;
 }
 
@@ -138,7 +139,7 @@ export function installTokenBroker(
     const config = broker.currentConfig();
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
     if (config && leftToWorkbox(routes, request) && routeRequest(request, config) === 'token') {
-      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
       return;
     }
     if (!broker.isLoaded || (awaitConfig && !config))
@@ -156,7 +157,7 @@ export function installTokenBroker(
           path: pathOf(request.url),
           reason: passReason(request, config),
         });
-      if ((broker.dueIn() ?? 1) <= 0) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
     }
   };
 
@@ -183,15 +184,20 @@ export function installTokenBroker(
   };
 
   // The browser says the network is back: our own backoff is over.
-  const onOnline = (): void => broker.coordinator.networkBack();
+  const onOnline = (): void => broker.networkBack();
+
+  // Our own listener rather than workbox-core's clientsClaim(), whose listener cannot be removed.
+  const onActivate = (event: ExtendableEvent): void => {
+    event.waitUntil(self.clients.claim());
+  };
 
   self.addEventListener('fetch', onFetch);
   self.addEventListener('message', onMessage);
   self.addEventListener('install', onInstall);
   self.addEventListener('online', onOnline);
-  if (options.clientsClaim !== false) clientsClaim();
+  if (options.clientsClaim !== false) self.addEventListener('activate', onActivate);
   return {
-    broker,
+    broker: createHandle(broker),
     routes,
     fetch: (request, event) => forwardWithToken(broker, request, (p) => holdOpen(event, p), fetchFn),
     uninstall() {
@@ -199,6 +205,7 @@ export function installTokenBroker(
       self.removeEventListener('message', onMessage);
       self.removeEventListener('install', onInstall);
       self.removeEventListener('online', onOnline);
+      self.removeEventListener('activate', onActivate);
       stopSkipping?.();
     },
   };

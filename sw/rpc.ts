@@ -1,5 +1,6 @@
 import { expose, type Endpoint } from 'comlink';
 import type { DeclarativeConfig } from '../shared/config.js';
+import { DEFAULT_REFRESH_TIMEOUT_SECONDS } from '../shared/defaults.js';
 import { serializeError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
 import type { BrokerApi, RefreshRequest, Result, SessionTokens } from '../shared/protocol.js';
 import { PROTOCOL_VERSION, type WireRequest, type WireRequestHead } from '../shared/wire.js';
@@ -43,7 +44,11 @@ export function createBrokerApi(
       const seen =
         generation === undefined ? undefined : { generation, ...(lineage === undefined ? {} : { lineage }) };
       // Callers stop waiting at the refresh timeout; the refresh runs on (install.ts keeps the worker alive).
-      await broker.refreshWithin(broker.currentConfig()?.refreshTimeoutMs ?? 10_000, trigger, seen);
+      await broker.refreshWithin(
+        broker.currentConfig()?.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_SECONDS * 1000,
+        trigger,
+        seen,
+      );
       return broker.status();
     }),
     logout: result(() => broker.logout()),
@@ -110,18 +115,21 @@ function serve(api: object, call: unknown, port: MessagePort): Promise<void> {
 // Method names a page client could send: plain identifiers, never prototype members.
 const METHOD_NAME = /^[a-z][A-Za-z]{0,31}$/;
 
+/** The method a well-formed call names (`APPLY` of one path element), else null. */
+function calledName(call: unknown): unknown {
+  const c = call as { type?: unknown; path?: unknown } | null;
+  return typeof c === 'object' &&
+    c !== null &&
+    c.type === 'APPLY' &&
+    Array.isArray(c.path) &&
+    c.path.length === 1
+    ? c.path[0]
+    : null;
+}
+
 /** The name of a well-formed call to a method `api` does not have, else null. */
 function unsupportedMethod(api: BrokerApi, call: unknown): string | null {
-  const c = call as { type?: unknown; path?: unknown } | null;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    c.type !== 'APPLY' ||
-    !Array.isArray(c.path) ||
-    c.path.length !== 1
-  )
-    return null;
-  const name: unknown = c.path[0];
+  const name = calledName(call);
   if (typeof name !== 'string' || !METHOD_NAME.test(name) || name in api) return null;
   return name;
 }
@@ -137,15 +145,6 @@ function unsupportedApi(name: string): object {
 }
 
 function isMethodCall(api: BrokerApi, call: unknown): boolean {
-  const c = call as { type?: unknown; path?: unknown } | null;
-  if (
-    typeof c !== 'object' ||
-    c === null ||
-    c.type !== 'APPLY' ||
-    !Array.isArray(c.path) ||
-    c.path.length !== 1
-  )
-    return false;
-  const name: unknown = c.path[0];
+  const name = calledName(call);
   return typeof name === 'string' && Object.hasOwn(api, name);
 }

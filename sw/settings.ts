@@ -1,15 +1,24 @@
 import type { DeclarativeConfig } from '../shared/config.js';
+import {
+  DEFAULT_API_PATHS,
+  DEFAULT_BACKOFF_SECONDS,
+  DEFAULT_MAX_REFRESH_ATTEMPTS,
+  DEFAULT_REFRESH_LEAD_SECONDS,
+  DEFAULT_REFRESH_TIMEOUT_SECONDS,
+  DEFAULT_REQUEST_WAIT_SECONDS,
+} from '../shared/defaults.js';
 import { TokenBrokerError } from '../shared/errors.js';
+import { PRESETS } from './formats/index.js';
 import { checkConfigFields, DEFAULT_LIMITS, type ConfigLimits } from './config-rules.js';
 import type { TokenFields } from './token-response.js';
 
 /** Function hooks, available to apps that own their worker (`installTokenBroker`). */
 export interface TokenEndpointHooks {
-  /** Builds the refresh request instead of the `format` preset. */
+  /** Builds the refresh request instead of the `format` preset (sw/formats/). */
   buildRequest?: (refreshToken: string, config: ResolvedConfig) => Request;
   /** Reads the token response instead of the preset; the result is still validated. */
   parseResponse?: (response: Response) => Promise<TokenFields>;
-  /** Decides whether a non-2xx refresh answer ends the session. @default 400/401 with `invalid_grant` (GoTrue: its reuse codes too) */
+  /** Decides whether a non-2xx refresh answer ends the session. @default the preset's rule: 400/401 with `invalid_grant` (GoTrue: its reuse codes too) */
   isDefinitiveRejection?: (status: number, body: unknown) => boolean;
 }
 
@@ -37,7 +46,20 @@ export interface ResolvedConfig {
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
   debug: boolean;
-  hooks: TokenEndpointHooks;
+  /** The `format` preset's hooks with the app's own merged over them. */
+  hooks: Required<TokenEndpointHooks>;
+}
+
+/** The preset with every hook the app passed in its place. */
+function withHooks(
+  preset: Required<TokenEndpointHooks>,
+  app: TokenEndpointHooks,
+): Required<TokenEndpointHooks> {
+  return {
+    buildRequest: app.buildRequest ?? preset.buildRequest,
+    parseResponse: app.parseResponse ?? preset.parseResponse,
+    isDefinitiveRejection: app.isDefinitiveRejection ?? preset.isDefinitiveRejection,
+  };
 }
 
 /** Parses a URL option against the worker's origin: http(s) only, no credentials. */
@@ -88,28 +110,24 @@ export function resolveConfig(
     clientId: config.clientId,
     scope: config.scope,
     apiKey: config.apiKey,
-    apiPaths: config.apiPaths ?? ['/api/'],
+    apiPaths: config.apiPaths ?? [...DEFAULT_API_PATHS],
     allowedOrigins,
     excludePaths: config.excludePaths ?? [],
     loginEndpoint: config.loginEndpoint === undefined ? null : url(config.loginEndpoint, 'loginEndpoint'),
     revocationEndpoint:
       config.revocationEndpoint === undefined ? null : url(config.revocationEndpoint, 'revocationEndpoint'),
-    refreshLeadMs: ms(config.refreshLeadSeconds, 30),
-    refreshTimeoutMs: ms(config.refreshTimeoutSeconds, 10),
-    requestWaitMs: ms(config.requestWaitSeconds, 10),
+    refreshLeadMs: ms(config.refreshLeadSeconds, DEFAULT_REFRESH_LEAD_SECONDS),
+    refreshTimeoutMs: ms(config.refreshTimeoutSeconds, DEFAULT_REFRESH_TIMEOUT_SECONDS),
+    requestWaitMs: ms(config.requestWaitSeconds, DEFAULT_REQUEST_WAIT_SECONDS),
     backoff: {
-      initialMs: ms(config.backoff?.initialSeconds, 0.5),
-      maxMs: ms(config.backoff?.maxSeconds, 30),
+      initialMs: ms(config.backoff?.initialSeconds, DEFAULT_BACKOFF_SECONDS.initialSeconds),
+      maxMs: ms(config.backoff?.maxSeconds, DEFAULT_BACKOFF_SECONDS.maxSeconds),
     },
-    maxRefreshAttempts: config.maxRefreshAttempts ?? 3,
+    maxRefreshAttempts: config.maxRefreshAttempts ?? DEFAULT_MAX_REFRESH_ATTEMPTS,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,
-    hooks: {
-      buildRequest: config.buildRequest,
-      parseResponse: config.parseResponse,
-      isDefinitiveRejection: config.isDefinitiveRejection,
-    },
+    hooks: withHooks(PRESETS[config.format ?? 'json'], config),
   };
 }
 

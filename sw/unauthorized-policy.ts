@@ -20,45 +20,50 @@ export const UNAUTHORIZED_MESSAGES: Record<Exclude<UnauthorizedDecision, 'refres
  * grant, and once they answer 429 every tab's real refreshes fail too.
  */
 export class UnauthorizedPolicy {
-  private uncured: { lineage: string; generation: number } | null = null;
-  private spent: { lineage: string; at: number[] } = { lineage: '', at: [] };
-  private reported: string | null = null;
+  #uncured: { lineage: string; generation: number } | null = null;
+  #spent: { lineage: string; at: number[] } = { lineage: '', at: [] };
+  #reported: string | null = null;
 
-  constructor(private readonly now: () => number) {}
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
 
   decide(sent: Pick<StoredSession, 'lineage' | 'generation'>): UnauthorizedDecision {
-    const u = this.uncured;
+    const u = this.#uncured;
     if (u && u.lineage === sent.lineage && sent.generation >= u.generation)
       return 'unauthorized-after-refresh';
-    return this.recent(sent.lineage).length >= UNAUTHORIZED_REFRESH_BUDGET.max
+    return this.#recent(sent.lineage).length >= UNAUTHORIZED_REFRESH_BUDGET.max
       ? 'refresh-budget-exceeded'
       : 'refresh';
   }
 
   /** True the first time this lineage's exhausted budget is reported (tell the app once). */
   firstReport(lineage: string): boolean {
-    if (this.reported === lineage) return false;
-    this.reported = lineage;
+    if (this.#reported === lineage) return false;
+    this.#reported = lineage;
     return true;
   }
 
   /** A 401 made the broker send a refresh for this lineage. */
   recordRefresh(lineage: string): void {
-    this.spent = { lineage, at: [...this.recent(lineage), this.now()] };
+    this.#spent = { lineage, at: [...this.#recent(lineage), this.#now()] };
   }
 
   /** The replay with the session a 401-triggered refresh produced got 401 again. */
   recordNotCured(session: Pick<StoredSession, 'lineage' | 'generation'>): void {
-    this.uncured = { lineage: session.lineage, generation: session.generation };
+    this.#uncured = { lineage: session.lineage, generation: session.generation };
   }
 
   /** A new token for another reason than a 401: it deserves a fresh start. */
   recordNewToken(session: Pick<StoredSession, 'lineage' | 'trigger'>): void {
-    if (session.trigger !== 'unauthorized' || this.uncured?.lineage !== session.lineage) this.uncured = null;
+    if (session.trigger !== 'unauthorized' || this.#uncured?.lineage !== session.lineage)
+      this.#uncured = null;
   }
 
-  private recent(lineage: string): number[] {
-    const since = this.now() - UNAUTHORIZED_REFRESH_BUDGET.windowMs;
-    return this.spent.lineage === lineage ? this.spent.at.filter((t) => t > since) : [];
+  #recent(lineage: string): number[] {
+    const since = this.#now() - UNAUTHORIZED_REFRESH_BUDGET.windowMs;
+    return this.#spent.lineage === lineage ? this.#spent.at.filter((t) => t > since) : [];
   }
 }

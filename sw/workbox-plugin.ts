@@ -1,5 +1,6 @@
 import type { WorkboxPlugin } from 'workbox-core/types.js';
 import { TokenBrokerError } from '../shared/errors.js';
+import { brokerOf } from './broker-handle.js';
 import { cureUnauthorized, prepareAttempt, type PreparedAttempt } from './forward.js';
 import type { InstalledBroker } from './install.js';
 import { isInterceptable, routeRequest } from './scope.js';
@@ -35,7 +36,7 @@ const ATTEMPT = 'swTokenBrokerAttempt';
  * registerRoute(({ url }) => url.pathname.startsWith('/api/'), new NetworkFirst({ cacheName: 'api', plugins: [tokenBrokerPlugin(installed)] }));
  */
 export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
-  const { broker } = installed;
+  const broker = brokerOf(installed.broker);
   if (installed.routes === 'builtin') {
     warnOnce(
       'plugin-shadowed',
@@ -52,7 +53,7 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
       if (!config || routeRequest(request, config) !== 'token') return request;
       const tracked = broker.aborts.track(request);
       const waitUntil = holdOpen(event);
-      const prepared = await prepareAttempt(broker, config, tracked.request, tracked.signal, waitUntil);
+      const prepared = await prepareAttempt(broker, tracked.request, tracked.signal, waitUntil);
       if ('answer' in prepared) {
         tracked.release();
         // requestWillFetch cannot answer: fail like the network, never send under another login.

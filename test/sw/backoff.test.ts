@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter } from '../../sw/backoff.js';
-import { Rig, START } from './harness.js';
+import { backoffDelay, parseRetryAfter, RefreshBackoff, UNREACHABLE_RETRY_MS } from '../../sw/backoff.js';
+import { Rig, START, TestClock } from './harness.js';
 
 const opts = { initialMs: 500, maxMs: 30_000 };
 
@@ -40,6 +40,50 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(START - 90_000).toUTCString(), START)).toBe(0);
     expect(parseRetryAfter('-5', START)).toBe(0);
     expect(parseRetryAfter('999999', START)).toBe(3600_000);
+  });
+});
+
+describe('RefreshBackoff', () => {
+  const opts2 = { initialMs: 4_000, maxMs: 30_000 };
+
+  it("networkBack ends our own backoff at once but keeps the server's Retry-After", async () => {
+    const clock = new TestClock();
+    // A sleep that never ends: only networkBack() can end this wait.
+    const stuck = new RefreshBackoff('l1', { ...clock, now: clock.now, sleep: () => new Promise(() => {}) });
+    stuck.failed(opts2, undefined);
+    const waiting = stuck.waitOut(60_000);
+    stuck.networkBack();
+    await waiting;
+    const backoff = new RefreshBackoff('l1', clock);
+    backoff.failed(opts2, 9_000);
+    backoff.networkBack();
+    await backoff.waitOut(60_000);
+    expect(clock.sleeps).toEqual([9_000]);
+  });
+
+  it('an unreachable endpoint is probed again within UNREACHABLE_RETRY_MS; a wait beyond maxMs throws', async () => {
+    const clock = new TestClock();
+    clock.rand = 1;
+    const backoff = new RefreshBackoff('l1', clock);
+    backoff.failed(opts2, undefined, true);
+    await backoff.waitOut(60_000);
+    expect(clock.sleeps).toEqual([UNREACHABLE_RETRY_MS]);
+    backoff.failed(opts2, 120_000);
+    await expect(backoff.waitOut(60_000)).rejects.toMatchObject({
+      code: 'refresh-unavailable',
+      retryAfter: 120,
+    });
+  });
+
+  it('reports offline once per transition, other codes every time', () => {
+    const backoff = new RefreshBackoff('l1', new TestClock());
+    expect([backoff.shouldReport('offline'), backoff.shouldReport('offline')]).toEqual([true, false]);
+    backoff.networkBack();
+    expect(backoff.shouldReport('offline')).toBe(true);
+    expect([
+      backoff.shouldReport('refresh-unavailable'),
+      backoff.shouldReport('refresh-unavailable'),
+    ]).toEqual([true, true]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installTokenBroker, type InstalledBroker, type InstallOptions } from '../../sw/install.js';
+import { brokerOf } from '../../sw/broker-handle.js';
 import { resetWarnings } from '../../sw/warn-once.js';
 import { tokenBrokerPlugin } from '../../sw/workbox-plugin.js';
 import { apiRequest, CONFIG, FakeBackend } from './harness.js';
@@ -97,6 +98,35 @@ describe('clientsClaim', () => {
   });
 });
 
+describe('uninstall', () => {
+  it('removes the activate listener too: an uninstalled broker claims nothing', async () => {
+    const { scope } = setup();
+    installed?.uninstall();
+    installed = undefined;
+    const activate = new FakeExtendableEvent('activate');
+    scope.dispatchEvent(activate);
+    await Promise.all(activate.waited);
+    expect(scope.clients.claim).not.toHaveBeenCalled();
+  });
+});
+
+describe('installed.broker', () => {
+  it('is a frozen handle without token material: ready, status and settled only', async () => {
+    const { installed, backend } = setup();
+    const pair = backend.issue();
+    await brokerOf(installed.broker).setSession({ ...pair, expiresIn: 3600 });
+    expect(Object.keys(installed.broker).sort()).toEqual(['ready', 'settled', 'status']);
+    expect(Object.isFrozen(installed.broker)).toBe(true);
+    await installed.broker.ready();
+    const status = await installed.broker.status();
+    expect(status).toMatchObject({ loggedIn: true, generation: 1 });
+    expect(JSON.stringify(status)).not.toContain(pair.refreshToken);
+    expect(JSON.stringify(status)).not.toContain(pair.accessToken);
+    await installed.broker.settled();
+    expect(() => brokerOf({ ...installed.broker })).toThrow(/not a broker handle/);
+  });
+});
+
 describe('updates', () => {
   it("honours workbox-window's SKIP_WAITING message without the skipWaiting option (applyUpdate)", async () => {
     const { scope } = setup();
@@ -116,7 +146,7 @@ describe('updates', () => {
 describe('routes: { workbox: paths }', () => {
   it('leaves only requests under those prefixes to later routes; the rest get the token from the broker', async () => {
     const { scope, installed, backend } = setup({ routes: { workbox: ['/api/todos'] } });
-    await installed.broker.setSession({ ...backend.issue(), expiresIn: 3600 });
+    await brokerOf(installed.broker).setSession({ ...backend.issue(), expiresIn: 3600 });
     const later = addLaterRoute(scope);
     const left = dispatchFetch(scope, apiRequest('/api/todos/7'));
     expect(await left.responded!.then((r) => r.text())).toBe('from the app route');
@@ -132,7 +162,7 @@ describe('routes: { workbox: paths }', () => {
 describe('installed.fetch', () => {
   it('sends outside a fetch event (a sync queue replaying a POST) with the token, curing a 401 once with the body intact', async () => {
     const { installed, backend } = setup({ routes: 'workbox' });
-    await installed.broker.setSession({ ...backend.issue(), expiresIn: 3600 });
+    await brokerOf(installed.broker).setSession({ ...backend.issue(), expiresIn: 3600 });
     backend.accessToken = 'at-rejected-early';
     const response = await installed.fetch(apiRequest('/api/queue', { method: 'POST', body: 'payload' }));
     expect(response.status).toBe(200);

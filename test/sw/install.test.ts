@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENVELOPE_KEY } from '../../shared/protocol.js';
 import { installTokenBroker, type InstalledBroker } from '../../sw/install.js';
+import { brokerOf } from '../../sw/broker-handle.js';
 import { CONFIG_WAIT_MS } from '../../sw/unconfigured.js';
 import { apiRequest, CONFIG, FakeBackend, ORIGIN, within } from './harness.js';
 
@@ -88,7 +89,7 @@ async function setup(config: typeof CONFIG | null = CONFIG) {
   vi.stubGlobal('self', scope);
   const dbName = `install-${crypto.randomUUID()}`;
   installed = installTokenBroker(config ?? undefined, { dbName, skipWaiting: true });
-  return { backend, scope, broker: installed.broker, dbName };
+  return { backend, scope, broker: brokerOf(installed.broker), dbName };
 }
 
 const loginRequest = () => apiRequest('/api/auth/login', { method: 'POST', body: '{}' });

@@ -327,13 +327,13 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
     await rig.login();
     rig.backend.replies.push('network');
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
-    rig.broker.coordinator.networkBack();
+    rig.broker.networkBack();
     const sleeps = rig.clock.sleeps.length;
     await rig.broker.refresh('explicit');
     expect(rig.clock.sleeps.length).toBe(sleeps); // no backoff sleep before the second attempt
     rig.backend.replies.push({ status: 503, headers: { 'Retry-After': '25' } });
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
-    rig.broker.coordinator.networkBack();
+    rig.broker.networkBack();
     await rig.broker.refresh('explicit');
     expect(rig.clock.sleeps.at(-1)).toBeGreaterThanOrEqual(25_000);
   });
@@ -348,7 +348,7 @@ describe('backoff belongs to a login lineage, and the network coming back ends i
       { type: 'error', error: expect.objectContaining({ code: 'offline' }) },
     ]);
     rig.online = true;
-    rig.broker.coordinator.networkBack();
+    rig.broker.networkBack();
     rig.online = false;
     await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'offline' });
     expect(rig.bus.of('error')).toHaveLength(2);

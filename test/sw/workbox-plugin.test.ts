@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Router } from 'workbox-routing';
 import { NetworkFirst } from 'workbox-strategies';
 import { installTokenBroker, type InstalledBroker, type InstallOptions } from '../../sw/install.js';
+import { brokerOf } from '../../sw/broker-handle.js';
 import { resetWarnings } from '../../sw/warn-once.js';
 import { tokenBrokerPlugin } from '../../sw/workbox-plugin.js';
 import { brokerNames } from '../../shared/names.js';
@@ -46,8 +47,8 @@ async function setup(options: InstallOptions = {}) {
     return response;
   };
   const login = async (): Promise<void> =>
-    void (await installed!.broker.setSession({ ...backend.issue(), expiresIn: 3600 }));
-  return { backend, scope, warn, broker: installed.broker, get, login, dbName };
+    void (await brokerOf(installed!.broker).setSession({ ...backend.issue(), expiresIn: 3600 }));
+  return { backend, scope, warn, broker: brokerOf(installed.broker), get, login, dbName };
 }
 
 describe('tokenBrokerPlugin on a NetworkFirst route', () => {
