@@ -28,7 +28,7 @@ async function markersIn(dir: string): Promise<string[]> {
 }
 
 // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures from a destructuring pattern.
-test('a production build of the demo ships none of the lab; the demo build does', async ({}, testInfo) => {
+test('a production build of the demo and the library ship none of the lab; the demo build does', async ({}, testInfo) => {
   const outDir = testInfo.outputPath('demo-production');
   await build({
     configFile: join(repoRoot, 'vite.config.ts'),
@@ -38,6 +38,9 @@ test('a production build of the demo ships none of the lab; the demo build does'
   });
   expect(await markersIn(outDir)).toEqual([]);
   expect(await markersIn(demoStaticDir)).toEqual([...LAB_MARKERS].sort());
+  // Nor does the library (its page client, worker and prebuilt sw.js).
+  for (const dir of ['src', 'sw', 'shared', 'standalone'])
+    expect(await markersIn(join(repoRoot, 'dist', dir)), `dist/${dir}`).toEqual([]);
 });
 
 test.describe('outside demo mode', () => {

@@ -120,9 +120,14 @@ export async function startLab(
     const stats = latest;
     if (!stats) return;
     const status = await broker.status().catch(() => null);
+    // The race hit one token lifetime: count the refresh calls that tried to end it (later
+    // lifetimes may have passed by the time the outcome is read).
     const outcome = (side: Side) => {
       const marks = stats.sides[side].marks.filter((m) => m.at >= at);
-      const refreshes = marks.filter((m) => m.kind === 'refresh');
+      const hit = marks.find((m) => m.kind === 'refresh');
+      const refreshes = marks.filter(
+        (m) => m.kind === 'refresh' && m.family === hit?.family && m.generation === hit?.generation,
+      );
       return {
         refreshes: refreshes.length,
         reuse: refreshes.filter((m) => m.outcome === 'reuse').length,
@@ -135,7 +140,7 @@ export async function startLab(
     setOutcome(
       'race-outcome-broker',
       { refreshes: b.refreshes, reuse: b.reuse, alive: brokerAlive },
-      `Broker: ${b.refreshes} refresh call${b.refreshes === 1 ? '' : 's'} (${b.triggers || 'none'}), ${b.unauthorized} 401s answered by replays, ${b.reuse} reuse detections; session ${brokerAlive ? 'alive in every tab' : 'ended'}.`,
+      `Broker: ${b.refreshes} refresh call${b.refreshes === 1 ? '' : 's'} for the token the race hit (${b.triggers || 'none'}), ${b.unauthorized} 401s answered by replays, ${b.reuse} reuse detections; session ${brokerAlive ? 'alive in every tab' : 'ended'}.`,
     );
     const classicShown = sideBySide();
     $('race-outcome-classic').hidden = !classicShown;
@@ -145,7 +150,7 @@ export async function startLab(
       setOutcome(
         'race-outcome-classic',
         { refreshes: c.refreshes, reuse: c.reuse, alive },
-        `Classic: ${c.refreshes} refresh calls, ${c.reuse} reuse detection${c.reuse === 1 ? '' : 's'}; ${alive ? 'session alive' : 'session revoked by the server, its tabs logged out'}.`,
+        `Classic: ${c.refreshes} refresh calls for the token the race hit, ${c.reuse} reuse detection${c.reuse === 1 ? '' : 's'}; ${alive ? 'session alive' : 'session revoked by the server, its tabs logged out'}.`,
       );
     }
     $('race-outcome').hidden = false;
