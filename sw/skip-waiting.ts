@@ -123,7 +123,7 @@ export function createHandover(options: HandoverOptions = {}): Handover {
     },
     request() {
       if (requested || armed) return whenArmed;
-      const active = self.registration.active;
+      const active = self.registration?.active ?? null;
       const own = me();
       if (!active || active === own || own?.state === 'activating' || own?.state === 'activated') {
         arm();
