@@ -37,7 +37,7 @@ describe('the new version asks to take over once, when the old one is quiet', ()
 
   it('an old version that answers: skipWaiting() only on its quiet message, and only once', async () => {
     const handover = createHandover({ answerMs: 1000, deadlineMs: 60_000 });
-    const old = scope.registration.active!;
+    const old = scope.registration.active as ReturnType<typeof peer>;
     const armed = handover.request();
     expect(old.sent).toEqual([{ type: HANDOVER_MESSAGES.watch }]);
     handover.onMessage(message(HANDOVER_MESSAGES.watching, old));
