@@ -29,7 +29,7 @@ export interface InstallOptions {
    * value as `registerTokenBroker({ name })`. @default 'sw-token-broker'
    */
   dbName?: string;
-  /** Call `skipWaiting()` on install so a new version takes over at once. Without it a version waits until a page calls `applyUpdate()` (a `SKIP_WAITING` message) or every tab closes. @default false */
+  /** Let a new version take over by itself, at the old version's first quiet moment (skip-waiting.ts). Without it a version waits until a page calls `applyUpdate()` (a `SKIP_WAITING` message) or every tab closes. @default false */
   skipWaiting?: boolean;
   /**
    * Let navigations and non-fetch requests (scripts, styles, images) bypass this worker through

@@ -1,5 +1,7 @@
+import axios, { AxiosError, type AxiosAdapter } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch, keepaliveBypassesWorker } from '../../src/auth-fetch.js';
+import { attachAxios } from '../../src/axios.js';
 import { APP, fakeSource } from './fake-source.js';
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0';
@@ -99,5 +101,44 @@ describe('keepalive requests the worker cannot see', () => {
     const { source } = fakeSource({ controlled: true });
     await createAuthFetch(source)(`${APP}/api/me`);
     expect(calls).toEqual([{ form: 'request', keepalive: false, authorization: null, body: '' }]);
+  });
+});
+
+describe('Axios (fetch adapter) keepalive requests the worker cannot see', () => {
+  /** An adapter playing the API (wants `Bearer at-<valid>`) that records the Authorization it got. */
+  function axiosOn(valid: number) {
+    const seen: Array<string | undefined> = [];
+    const adapter: AxiosAdapter = async (config) => {
+      const authorization = config.headers.get('Authorization') as string | undefined;
+      seen.push(authorization);
+      const status = authorization === `Bearer at-${valid}` ? 200 : 401;
+      const response = { data: null, status, statusText: '', headers: {}, config, request: {} };
+      if (status === 401) throw new AxiosError('401', AxiosError.ERR_BAD_REQUEST, config, {}, response);
+      return response;
+    };
+    return { seen, instance: axios.create({ adapter }) };
+  }
+
+  it('Firefox, controlled page: the interceptor attaches the token to a keepalive request and cures a 401 once', async () => {
+    engine(FIREFOX);
+    const { seen, instance } = axiosOn(2);
+    const { source } = fakeSource({ controlled: true });
+    attachAxios(instance, source);
+    const response = await instance.post(`${APP}/api/beacon`, 'bye', { fetchOptions: { keepalive: true } });
+    expect(response.status).toBe(200);
+    expect(seen).toEqual(['Bearer at-1', 'Bearer at-2']);
+  });
+
+  it('Chromium, or a request without keepalive: left to the worker', async () => {
+    const { seen, instance } = axiosOn(1);
+    const { source } = fakeSource({ controlled: true });
+    attachAxios(instance, source);
+    engine(CHROMIUM);
+    await expect(
+      instance.post(`${APP}/api/beacon`, 'bye', { fetchOptions: { keepalive: true } }),
+    ).rejects.toThrow();
+    engine(FIREFOX);
+    await expect(instance.get(`${APP}/api/me`)).rejects.toThrow();
+    expect(seen).toEqual([undefined, undefined]); // the (absent) worker would have attached it
   });
 });
