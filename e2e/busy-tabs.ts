@@ -11,7 +11,8 @@ type BusyGlobal = {
  * Keeps a tab's requests flowing: `GET /api/me` with plain `fetch` every ~250 ms, statuses (or
  * error messages) in `__busy`. Pauses between requests: Chromium hands a registration over to a
  * new worker only at a moment when the old one has no event in flight, so tabs that never pause
- * (or a loaded CI box where their requests always overlap) hold a new version off indefinitely.
+ * (or a loaded CI box where their requests always overlap) hold a new version off until its
+ * deadline (e2e/update-under-load.spec.ts has tabs that never pause).
  */
 export function startBusy(page: Page): Promise<void> {
   return page.evaluate(() => {
