@@ -71,8 +71,8 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   await deploy(2);
   // A fourth, idle tab looks for the update, as a navigation or an app's update check would.
   // (Called from a tab that fetches without pause, Chromium 156 at times never settles update().)
-  // Chromium may park the new version in `waiting` if a fetch restarts the old worker during the
-  // hand-over; the worker re-asks skipWaiting() until it activates (sw/skip-waiting.ts).
+  // The new version asks to take over (skipWaiting) only once the old one reports a quiet moment:
+  // Chromium arms a hand-over once per version (sw/skip-waiting.ts, docs/platform-facts.md §13).
   const updated = await checker.evaluate(async () => {
     const registration = (await navigator.serviceWorker.getRegistration())!;
     const found = new Promise<void>((resolve) =>
@@ -90,9 +90,9 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
     .poll(() => server.control.counters().rotations, { timeout: 10_000 })
     .toBeGreaterThanOrEqual(rotationsBefore + 2);
   const busyAtUpdate = await Promise.all(tabs.map(stormCount));
-  // Chromium hands over only when the old worker has no event in flight; under unbroken traffic
-  // on a loaded machine that moment may not come for a long time (it is the browser's to pick).
-  // A pause in traffic, as real apps have, lets the new version take over every tab.
+  // Chromium hands over only when the old worker has no event in flight; on a loaded machine the
+  // busy tabs' requests may overlap without a quiet moment. A pause in traffic, as real apps have
+  // (and as `update-stalled` asks for), lets the new version take over every tab.
   for (const tab of tabs) await pauseStorm(tab, true);
   for (const tab of [...tabs, checker])
     await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);

@@ -29,17 +29,47 @@ function tagForAbort(request: Request, source: TokenSource): Request {
 }
 
 /**
+ * Whether this engine sends a page's `keepalive` fetch around its service worker: Firefox does
+ * when `keepalive` is in `fetch()`'s init, so the request leaves without the token
+ * (docs/platform-facts.md §14). Detected by engine: no feature shows it.
+ */
+export function keepaliveBypassesWorker(): boolean {
+  return /\bFirefox\/\d/.test(globalThis.navigator?.userAgent ?? '');
+}
+
+/** Sends `request` with `headers` and `body` as a keepalive fetch: the init form such an engine keeps alive. */
+function sendKeepalive(request: Request, headers: Headers, body: ArrayBuffer | null): Promise<Response> {
+  return fetch(request.url, {
+    method: request.method,
+    headers,
+    body,
+    keepalive: true,
+    credentials: request.credentials,
+    mode: request.mode,
+    cache: request.cache,
+    redirect: request.redirect,
+    referrer: request.referrer,
+    referrerPolicy: request.referrerPolicy,
+    integrity: request.integrity,
+    signal: request.signal,
+  });
+}
+
+/**
  * A `fetch` for pages the worker may not control. Controlled: plain `fetch`, the worker
  * does the work. Uncontrolled: the worker decides with the rule it applies to requests it
  * sees (scope, exclusions, an existing `Authorization`, login capture); then this attaches
  * the token and, on a 401, refreshes through the worker's lock and replays once with the
  * buffered body, or sends a login through the worker's capture. An abort is honoured at
- * every wait.
+ * every wait. A `keepalive` request in an engine that sends those around the worker
+ * ({@link keepaliveBypassesWorker}) is handled like one of an uncontrolled page, and sent as a
+ * keepalive fetch with the token attached here.
  */
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    if (source.controlled())
+    const bypass = request.keepalive && keepaliveBypassesWorker();
+    if (source.controlled() && !bypass)
       return fetch(
         init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request,
       );
@@ -49,14 +79,16 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
       request.signal,
     );
     if (decision.route === 'login') return loginThroughWorker(source, request);
-    if (decision.route === 'pass' || !decision.token) return fetch(request);
-    const info = decision.token;
+    const pass = decision.route === 'pass' || !decision.token;
+    if (pass && !bypass) return fetch(request);
     // Buffered so the 401 replay sends the same bytes again; GET and HEAD have no body (null).
     const body = request.body && (await request.arrayBuffer());
+    if (pass || !decision.token) return sendKeepalive(request, request.headers, body);
+    const info = decision.token;
     const send = (token: string): Promise<Response> => {
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
-      return fetch(new Request(request, { headers, body }));
+      return bypass ? sendKeepalive(request, headers, body) : fetch(new Request(request, { headers, body }));
     };
     const response = await send(info.accessToken);
     if (response.status !== 401) return response;

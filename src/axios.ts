@@ -1,7 +1,7 @@
 import type { AccessTokenInfo } from '../shared/protocol.js';
 import type { WireRequestHead } from '../shared/wire.js';
 import { raceAbort } from './abort.js';
-import { loginThroughWorker } from './auth-fetch.js';
+import { keepaliveBypassesWorker, loginThroughWorker } from './auth-fetch.js';
 import { PASS, type TokenSource } from './token-source.js';
 
 /** The parts of an Axios (1.x) request config the broker touches. */
@@ -121,11 +121,15 @@ function loginAdapter(instance: AxiosLike, source: TokenSource) {
  * nothing (so there is never a second refresh path). While it is not (hard reload,
  * workers blocked), the worker decides each request by its own rule; these attach its
  * token, send 401s to its lock and replay the first attempt's bytes once, and route a login
- * through its capture. An abort is honoured at every wait.
+ * through its capture. An abort is honoured at every wait. A keepalive request (the fetch
+ * adapter's `fetchOptions.keepalive`) in an engine that sends those around the worker is
+ * handled like one of an uncontrolled page.
  */
 export function attachAxios(instance: AxiosLike, source: TokenSource): () => void {
   const requestId = instance.interceptors.request.use(async (config: AxiosConfigLike) => {
-    if (source.controlled() || config[GENERATION] === REPLAYED) return config;
+    const keepalive = (config.fetchOptions as { keepalive?: unknown } | undefined)?.keepalive === true;
+    const bypass = keepalive && keepaliveBypassesWorker();
+    if ((source.controlled() && !bypass) || config[GENERATION] === REPLAYED) return config;
     // Aborted while asking: axios itself rejects the request (CanceledError) before sending it.
     const decision = await raceAbort(
       source.route(headOf(instance, config)).catch(() => PASS),

@@ -15,6 +15,9 @@ import { watchUpdates, type UpdateControl } from './updates.js';
 import { createWakeScheduler } from './wakeup.js';
 import type { Workbox } from 'workbox-window';
 
+/** How long a version asked to take over may wait before the app hears `update-stalled`. */
+const UPDATE_STALL_MS = 5000;
+
 /** Calls that must not reach the worker twice for one request of the app. */
 const ONCE_ONLY: ReadonlySet<BrokerMethod> = new Set(['setSession', 'captureLogin', 'logout']);
 
@@ -165,8 +168,16 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   if (handle) {
     worker = handle;
     cleanups.push(handle.dispose);
-    updates = watchUpdates(handle.workbox, handle.registration, navigator.serviceWorker, () =>
-      emitter.emit('update-waiting', {}),
+    updates = watchUpdates(
+      handle.workbox,
+      handle.registration,
+      navigator.serviceWorker,
+      () => emitter.emit('update-waiting', {}),
+      {
+        afterMs: UPDATE_STALL_MS,
+        eager: config !== undefined,
+        onStalled: (waitingMs) => emitter.emit('update-stalled', { waitingMs }),
+      },
     );
     cleanups.push(updates.dispose);
     // A refused config rejects registration; leave nothing behind (channel, timers, listeners).

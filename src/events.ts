@@ -15,6 +15,12 @@ export interface TokenBrokerEvents {
   control: { controlled: boolean };
   /** A new worker version is installed and waits; `applyUpdate()` lets it take over. A new subscriber hears of one already waiting. */
   'update-waiting': Record<string, never>;
+  /**
+   * A new version asked to take over (the prebuilt `sw.js`, or `applyUpdate()`) still waits after
+   * 5 s: the old worker has had no quiet moment. Pause your requests briefly (see the README's
+   * updates section); `waitingMs` is how long it has waited.
+   */
+  'update-stalled': { waitingMs: number };
 }
 
 export type EventName = keyof TokenBrokerEvents;

@@ -8,7 +8,7 @@ import { forwardWithToken, sendWithToken } from './forward.js';
 import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
 import { isInterceptable, routeRequest } from './scope.js';
-import { skipWaitingUntilActive } from './skip-waiting.js';
+import { createHandover } from './skip-waiting.js';
 import { addBypassRoutes } from './static-routes.js';
 import { leftToWorkbox } from './api-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
@@ -29,7 +29,7 @@ export interface InstallOptions {
    * value as `registerTokenBroker({ name })`. @default 'sw-token-broker'
    */
   dbName?: string;
-  /** Call `skipWaiting()` on install so a new version takes over at once. Without it a version waits until a page calls `applyUpdate()` (a `SKIP_WAITING` message) or every tab closes. @default false */
+  /** Let a new version take over by itself, at the old version's first quiet moment (skip-waiting.ts). Without it a version waits until a page calls `applyUpdate()` (a `SKIP_WAITING` message) or every tab closes. @default false */
   skipWaiting?: boolean;
   /**
    * Let navigations and non-fetch requests (scripts, styles, images) bypass this worker through
@@ -132,22 +132,35 @@ export function installTokenBroker(
     return forwardWithToken(broker, request, waitUntil, fetchFn);
   };
 
+  // An update takes over when this version is quiet: every event's work is counted (skip-waiting.ts).
+  const handover = createHandover();
+  const extend = (event: ExtendableEvent, p: Promise<unknown>): void => {
+    handover.track(p);
+    event.waitUntil(p);
+  };
+  const respond = (event: FetchEvent, p: Promise<Response>): void => {
+    handover.track(p);
+    event.respondWith(p);
+  };
+
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
     if (!isInterceptable(request)) return;
-    const waitUntil = (p: Promise<unknown>): void => event.waitUntil(p);
+    const waitUntil = (p: Promise<unknown>): void => extend(event, p);
     const config = broker.currentConfig();
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
     if (config && leftToWorkbox(routes, request) && routeRequest(request, config) === 'token') {
-      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) extend(event, broker.refreshIfDue());
       return;
     }
-    if (!broker.isLoaded || (awaitConfig && !config))
-      return event.respondWith(beforeConfig(request, waitUntil));
+    if (!broker.isLoaded || (awaitConfig && !config)) {
+      respond(event, beforeConfig(request, waitUntil));
+      return;
+    }
     const route = config ? routeRequest(request, config) : 'pass';
-    if (route === 'login') event.respondWith(captureLogin(broker, request, fetchFn));
+    if (route === 'login') respond(event, captureLogin(broker, request, fetchFn));
     else if (route === 'token' && config) {
-      event.respondWith(sendWithToken(broker, config, request, waitUntil, fetchFn));
+      respond(event, sendWithToken(broker, config, request, waitUntil, fetchFn));
       watchForShadowedRoutes(event);
     } else {
       // Not ours (or a Workbox route's): answered elsewhere, but the cheap proactive check still runs.
@@ -157,30 +170,31 @@ export function installTokenBroker(
           path: pathOf(request.url),
           reason: passReason(request, config),
         });
-      if (broker.policy.isDue()) event.waitUntil(broker.refreshIfDue());
+      if (broker.policy.isDue()) extend(event, broker.refreshIfDue());
     }
   };
 
   const onMessage = (event: ExtendableMessageEvent): void => {
     // workbox-window's messageSkipWaiting() convention: a page's `applyUpdate()` (or the
-    // standalone client's nudge) asks the waiting version to take over, whatever `skipWaiting` says.
+    // standalone client's nudge) asks the waiting version to take over, whatever `skipWaiting`
+    // says; it does so at the old version's next quiet moment (skip-waiting.ts).
     if ((event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') {
-      event.waitUntil(self.skipWaiting());
+      event.waitUntil(handover.request());
       return;
     }
+    if (handover.onMessage(event)) return;
     if (!isEnvelope(event.data)) return;
     const port = event.ports[0];
     if (!port) return;
     // Held until every refresh and revocation the call started has finished, not just until the
     // reply: a caller may stop waiting for a refresh long before its answer arrives.
     const served = serveCall(api, event.data.call, port).then(() => broker.settled());
-    event.waitUntil(Promise.all([served, broker.ready().then(() => broker.refreshIfDue())]));
+    extend(event, Promise.all([served, broker.ready().then(() => broker.refreshIfDue())]));
   };
 
-  let stopSkipping: (() => void) | undefined;
   const onInstall = (event: ExtendableEvent): void => {
     if (options.bypassStaticRequests) addBypassRoutes(event);
-    if (options.skipWaiting) stopSkipping = skipWaitingUntilActive();
+    if (options.skipWaiting) void handover.request();
   };
 
   // The browser says the network is back: our own backoff is over.
@@ -206,7 +220,7 @@ export function installTokenBroker(
       self.removeEventListener('install', onInstall);
       self.removeEventListener('online', onOnline);
       self.removeEventListener('activate', onActivate);
-      stopSkipping?.();
+      handover.stop();
     },
   };
 }

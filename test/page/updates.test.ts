@@ -72,4 +72,52 @@ describe('watchUpdates', () => {
       vi.useRealTimers();
     }
   });
+
+  it('update-stalled: a version asked to take over that still waits after afterMs is reported once; one that took over is not', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const w = world();
+      const onStalled = vi.fn();
+      const control = watchUpdates(w.workbox, w.registration, w.container, () => undefined, {
+        afterMs: 5_000,
+        eager: true,
+        onStalled,
+      });
+      w.installNew('v2');
+      await vi.advanceTimersByTimeAsync(4_999);
+      expect(onStalled).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(onStalled).toHaveBeenCalledWith(5_000);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(onStalled).toHaveBeenCalledTimes(1);
+      w.installNew('v3');
+      w.raw.waiting = null; // v3 took over in time
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(onStalled).toHaveBeenCalledTimes(1);
+      control.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('update-stalled, not eager (your own worker without skipWaiting): a waiting version is stalled only once applyUpdate() asked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const w = world(true);
+      const onStalled = vi.fn();
+      const control = watchUpdates(w.workbox, w.registration, w.container, () => undefined, {
+        afterMs: 5_000,
+        eager: false,
+        onStalled,
+      });
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(onStalled).not.toHaveBeenCalled(); // waiting for the user is not a stall
+      void control.apply(20_000);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(onStalled).toHaveBeenCalledTimes(1);
+      control.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -1,0 +1,86 @@
+// Issue 29 (2): where a worker has no Web Locks (older engines, some webviews), an old worker
+// version still answering a busy tab and a new version waiting beside it (which the page client
+// sends its calls to) must not both send the refresh token when it falls due. The worker under
+// test is the built sw.js behind a test-only prelude that removes `navigator.locks` from the
+// worker scope (pages keep theirs); the in-flight record on the stored session is the lease.
+import { loginThroughForm, openDemo } from './harness/tabs.js';
+import { expect, test } from './fixtures.js';
+import {
+  findUpdate,
+  registrationState,
+  startLoops,
+  startUpdatableServer,
+  stopLoops,
+} from './update-helpers.js';
+
+const NO_WORKER_LOCKS = `
+(() => {
+  Object.defineProperty(WorkerNavigator.prototype, 'locks', { get: () => undefined, configurable: true });
+})();
+`;
+
+test.setTimeout(90_000);
+
+test('no Web Locks in the worker: two live versions racing at each due moment send one refresh per rotation', async ({
+  context,
+}) => {
+  const { server, deploy, close } = await startUpdatableServer(
+    { accessTtlSeconds: 3, reuseGraceSeconds: 0 },
+    NO_WORKER_LOCKS,
+  );
+  try {
+    const query = { panelPoll: 0, lead: 1, refreshTimeout: 5 };
+    const busy = await openDemo(context, server, query);
+    await loginThroughForm(busy);
+    const caller = await openDemo(context, server, query);
+    // The old version stays busy: its tab keeps requests in flight back to back, so the new
+    // version waits beside it (it takes over only at a quiet moment, or after 60 s).
+    await startLoops(busy, 4);
+    await deploy(2);
+    await findUpdate(caller);
+    await expect
+      .poll(() => registrationState(caller))
+      .toEqual({ controller: 'activated', waiting: 'installed' });
+    // A slow token endpoint widens every race: both versions see the token fall due while one
+    // refresh is still out. The caller's getAccessToken() goes to the waiting version; the busy
+    // tab's fetches to the old one.
+    server.control.setRefreshLatency({ beforeMs: 400 });
+    const rotations = server.control.counters().rotations;
+    const calls = await caller.evaluate(async () => {
+      const broker = (globalThis as unknown as { demo: { broker: { getAccessToken(): Promise<string> } } })
+        .demo.broker;
+      const outcomes: string[] = [];
+      const end = Date.now() + 12_000;
+      while (Date.now() < end) {
+        outcomes.push(
+          await broker.getAccessToken().then(
+            () => 'ok',
+            (error: { code?: string }) => String(error.code),
+          ),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return outcomes;
+    });
+    // Both versions were live for the whole race, and neither had Web Locks.
+    expect(await registrationState(caller)).toEqual({ controller: 'activated', waiting: 'installed' });
+    const workers = context.serviceWorkers();
+    expect(workers.length).toBeGreaterThanOrEqual(2);
+    for (const worker of workers)
+      expect(await worker.evaluate(() => navigator.locks === undefined)).toBe(true);
+    const outcomes = await stopLoops(busy);
+    const counters = server.control.counters();
+    console.log(
+      `rotations ${counters.rotations - rotations}, refresh calls ${counters.refreshCalls}, getAccessToken ${calls.length} (${calls.filter((c) => c !== 'ok').length} not ok), busy requests ${outcomes.length} (${outcomes.filter((o) => o !== 200).length} not 200)`,
+    );
+    expect(counters.rotations - rotations, 'token lifetimes raced over').toBeGreaterThanOrEqual(3);
+    expect(counters.refreshCalls).toBe(counters.rotations);
+    expect(counters.reuseDetections).toBe(0);
+    expect(counters.invalidGrants).toBe(0);
+    expect(counters.logins).toBe(1);
+    expect(Object.values(counters.families)).toEqual([expect.objectContaining({ revoked: false })]);
+    expect(calls.filter((c) => c === 'no-session' || c === 'refresh-rejected')).toEqual([]);
+  } finally {
+    await close();
+  }
+});
