@@ -33,13 +33,16 @@ export interface WireResponse {
   body: ArrayBuffer | null;
 }
 
+/** Why the worker leaves a request alone (for the page's debug lines; absent from older workers). */
+export type PassReason = 'out-of-scope' | 'own-authorization' | 'not-configured';
+
 /**
  * The worker's decision for a request it cannot see (an uncontrolled page), made by the
  * same rule it applies to the requests it intercepts: send it as it is, capture it as a
  * login (through `captureLogin`), or attach `token` (null when there is none to attach).
  */
 export type PageRoute =
-  | { route: 'pass' }
+  | { route: 'pass'; reason?: PassReason }
   | { route: 'login' }
   | { route: 'token'; token: AccessTokenInfo | null };
 

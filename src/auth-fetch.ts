@@ -1,6 +1,7 @@
 import { REQUEST_ID_HEADER } from '../shared/protocol.js';
 import { raceAbort } from './abort.js';
-import { PASS, type TokenSource } from './token-source.js';
+import { decide } from './decide.js';
+import type { TokenSource } from './token-source.js';
 
 /** Sends `request` through the worker's login capture and rebuilds the answer as a `Response`. */
 export async function loginThroughWorker(source: TokenSource, request: Request): Promise<Response> {
@@ -29,28 +30,25 @@ function tagForAbort(request: Request, source: TokenSource): Request {
 }
 
 /**
- * A `fetch` for pages the worker may not control. Controlled: plain `fetch`, the worker
- * does the work. Uncontrolled: the worker decides with the rule it applies to requests it
- * sees (scope, exclusions, an existing `Authorization`, login capture); then this attaches
- * the token and, on a 401, refreshes through the worker's lock and replays once with the
- * buffered body, or sends a login through the worker's capture. An abort is honoured at
+ * A `fetch` that waits (bounded) for the client to be ready, then: controlled page, plain
+ * `fetch` (the worker does the work). Uncontrolled: the worker decides with the rule it applies
+ * to requests it sees (scope, exclusions, an existing `Authorization`, login capture); then this
+ * attaches the token and, on a 401, refreshes through the worker's lock and replays once with
+ * the buffered body, or sends a login through the worker's capture. An abort is honoured at
  * every wait.
  */
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
-    if (source.controlled())
+    const head = { method: request.method, url: request.url, headers: [...request.headers] };
+    const decision = await decide(source, head, request.signal);
+    if (decision.kind === 'worker')
       return fetch(
         init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request,
       );
-    const head = { method: request.method, url: request.url, headers: [...request.headers] };
-    const decision = await raceAbort(
-      source.route(head).catch(() => PASS),
-      request.signal,
-    );
-    if (decision.route === 'login') return loginThroughWorker(source, request);
-    if (decision.route === 'pass' || !decision.token) return fetch(request);
-    const info = decision.token;
+    if (decision.kind === 'login') return loginThroughWorker(source, request);
+    if (decision.kind === 'send') return fetch(request);
+    const info = decision.info;
     // Buffered so the 401 replay sends the same bytes again; GET and HEAD have no body (null).
     const body = request.body && (await request.arrayBuffer());
     const send = (token: string): Promise<Response> => {
@@ -67,6 +65,7 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
       await response.body?.cancel();
       throw reason;
     });
+    source.log?.(next ? '401 cured, replayed' : '401 not cured', head);
     if (!next) return response;
     await response.body?.cancel();
     return send(next.accessToken);

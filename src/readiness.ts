@@ -1,4 +1,5 @@
 import { Workbox } from 'workbox-window';
+import { TokenBrokerError } from '../shared/errors.js';
 
 export interface WorkerHandle {
   /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
@@ -21,10 +22,26 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** What the page may see while no worker captures the login; every registration error says it. */
+export const NO_CAPTURE_WARNING =
+  'Until a worker runs, nothing captures the login: its answer, refresh token included, reaches this page (`requireWorker: true` refuses to send requests without the worker).';
+
+/** The typed error for a registration the browser refused, or one that cannot control this page. */
+export function registrationFailed(scriptUrl: string, reason: string, cause?: unknown): TokenBrokerError {
+  return new TokenBrokerError(
+    'registration-failed',
+    `the service worker ${scriptUrl} was not registered: ${reason}. ${NO_CAPTURE_WARNING}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /**
  * Registers the worker with workbox-window (`immediate`, so it does not wait for `load`)
  * and waits, bounded, for an active worker. Resolves null where service workers are
- * unsupported or blocked.
+ * unsupported or blocked; rejects with `registration-failed` when the browser refuses the
+ * script (its reason: a 404, a MIME type other than JavaScript, a scope beyond the script's
+ * directory, a script that throws) or when the registration's scope does not cover this page,
+ * which it could then never control: said at once, not after the wait for control.
  *
  * With `nudgeWaiting` (the standalone worker, whose policy is to take over): Chromium can
  * abandon a `skipWaiting()` hand-over when a busy tab restarts the old worker mid-way,
@@ -46,14 +63,25 @@ export async function registerWorker(
   // The app's instance should come unregistered. One it registered already answers `register()`
   // with undefined in development builds (workbox-window refuses to register twice): then find
   // the registration it made.
+  const registered = await workbox.register({ immediate: true }).catch((error: unknown) => {
+    const e = error as { name?: unknown; message?: unknown } | null;
+    throw registrationFailed(scriptUrl, `${String(e?.name ?? 'Error')}: ${String(e?.message ?? e)}`, error);
+  });
   const registration =
-    (await workbox.register({ immediate: true }).catch(() => undefined)) ??
+    registered ??
     (own
       ? await container
           .getRegistration(scope ?? new URL(scriptUrl, globalThis.location?.href).href)
           .catch(() => undefined)
       : undefined);
   if (!registration) return null;
+  // Scope matching is a plain prefix match on the URL (Service Workers spec, "Match Service Worker Registration").
+  const page = globalThis.location?.href ?? '';
+  if (!page.startsWith(registration.scope))
+    throw registrationFailed(
+      scriptUrl,
+      `its scope ${registration.scope} does not cover this page (${page.split(/[?#]/)[0]}), so it can never control it or see its requests`,
+    );
   const waiting = (): ServiceWorker | null => (nudgeWaiting ? registration.waiting : null);
   const nudge = (): unknown => waiting() && workbox.messageSkipWaiting();
   let timer: ReturnType<typeof setInterval> | undefined;

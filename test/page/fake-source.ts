@@ -42,6 +42,7 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
     return info();
   });
   const source = {
+    ready: vi.fn(async () => null),
     controlled: () => state.controlled,
     /** The token lookups `route` made (only for requests that get the token). */
     tokenInfo,
@@ -80,7 +81,7 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
     }),
   };
   const typed: TokenSource = source;
-  return { source: typed as typeof source, state };
+  return { source: typed as unknown as typeof source, state };
 }
 
 /** Runs queued tasks and microtasks a few times over (no timers involved). */
