@@ -112,7 +112,9 @@ function canceled(config: AxiosConfigLike): Error {
 }
 
 /** The status of an adapter's outcome: its response's, or the response an AxiosError carries. */
-function statusOf(outcome: { response?: { status?: number }; status?: number } | undefined): number | undefined {
+function statusOf(
+  outcome: { response?: { status?: number }; status?: number } | undefined,
+): number | undefined {
   return outcome?.response?.status ?? outcome?.status;
 }
 

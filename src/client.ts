@@ -312,9 +312,10 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
 /** Settles with `promise`'s value, or with null after `ms`. */
 function within<T>(promise: Promise<T | null>, ms: number): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise, new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null)))]).finally(
-    () => clearTimeout(timer),
-  );
+  return Promise.race([
+    promise,
+    new Promise<null>((resolve) => (timer = setTimeout(resolve, ms, null))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -9,7 +9,8 @@ import type { TokenSource } from './token-source.js';
 export type Decision =
   | { kind: 'worker' }
   | { kind: 'send' }
-  | { kind: 'login' } | { kind: 'token'; info: AccessTokenInfo };
+  | { kind: 'login' }
+  | { kind: 'token'; info: AccessTokenInfo };
 
 const SEND: Decision = { kind: 'send' };
 
