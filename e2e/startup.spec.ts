@@ -7,7 +7,11 @@ import type { Page } from '@playwright/test';
 import { loginThroughForm, openDemo } from './demo.js';
 import { expect, hardReload, test, type TestServer } from './fixtures.js';
 import { apiRequests } from './scenario-helpers.js';
-import { keepUncontrolled, openUncontrolledDemo, sessionTheServerAlreadyExpired } from './uncontrolled-page.js';
+import {
+  keepUncontrolled,
+  openUncontrolledDemo,
+  sessionTheServerAlreadyExpired,
+} from './uncontrolled-page.js';
 
 /** Remembers, before any page script runs, whether the page started out controlled. */
 async function recordControlAtStart(page: Page): Promise<void> {
@@ -25,7 +29,9 @@ async function startupStatuses(page: Page, server: TestServer): Promise<number[]
   await hardReload(page);
   await page.waitForSelector('body[data-ready="true"]');
   expect(
-    await page.evaluate(() => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart),
+    await page.evaluate(
+      () => (globalThis as unknown as { __controlledAtStart: boolean }).__controlledAtStart,
+    ),
   ).toBe(false);
   const statuses = await page.evaluate(
     () => (globalThis as unknown as { startupRequests: Promise<number[]> }).startupRequests,

@@ -232,7 +232,8 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
   /** Public calls wait for startup; without a worker they fail with the reason. */
   const call = async <M extends BrokerMethod>(method: M, ...args: Args<M>) => {
     const failure = await started;
-    if (failure && !destroyed) throw failure;
+    // A failed startup destroyed the client: its reason, not `destroyed`, is the answer.
+    if (failure && (fatal(failure) || !destroyed)) throw failure;
     return now(method, ...args);
   };
   const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({

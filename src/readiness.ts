@@ -65,8 +65,12 @@ export async function registerWorker(
   // the registration it made.
   const registered = await workbox.register({ immediate: true }).catch((error: unknown) => {
     const e = error as { name?: unknown; message?: unknown } | null;
-    throw registrationFailed(scriptUrl, `${String(e?.name ?? 'Error')}: ${String(e?.message ?? e)}`, error);
+    const reason = `${String(e?.name ?? 'Error')}: ${String(e?.message ?? e)}`;
+    // Service workers blocked by the user (site data blocked): Chromium's SecurityError "…denied permission…".
+    if (/denied permission/i.test(reason)) return null;
+    throw registrationFailed(scriptUrl, reason, error);
   });
+  if (registered === null) return null;
   const registration =
     registered ??
     (own
