@@ -200,7 +200,9 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
     log,
     configure: (own) => send('configure', own),
     claim: () => now('claim'),
-    onWorker: (handle) => void (worker = handle),
+    onWorker: (handle) => {
+      worker = handle;
+    },
   }).then(
     (control) => {
       if (!control)
@@ -241,10 +243,10 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
     controlled: isControlled(),
   });
 
-  let waited = false;
+  // Bounded: after `readyTimeoutMs` a request is decided with what is known by then.
+  const readyOrLate = within(started, readyTimeoutMs);
   const source: TokenSource = {
-    // Bounded: after `readyTimeoutMs` a request is decided with what is known by then.
-    ready: () => (waited ? started : within(started, readyTimeoutMs).finally(() => (waited = true))),
+    ready: () => readyOrLate,
     controlled: isControlled,
     failClosed: options.requireWorker === true,
     log,
