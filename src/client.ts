@@ -149,6 +149,7 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
       : callWorker(method, args, {
           target: () => worker?.target() ?? null,
           update: () => worker?.update() ?? Promise.resolve(),
+          brokerScript: () => worker?.brokerScript() ?? Promise.resolve(true),
           timeoutMs: options.callTimeoutMs ?? 10_000,
           // Never repeated: a slow worker would store the tokens or send the login twice.
           retries: method === 'setSession' || method === 'captureLogin' ? 0 : 1,

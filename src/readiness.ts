@@ -1,5 +1,6 @@
 import { Workbox } from 'workbox-window';
 import { TokenBrokerError } from '../shared/errors.js';
+import { ENVELOPE_KEY } from '../shared/protocol.js';
 
 export interface WorkerHandle {
   /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
@@ -9,6 +10,8 @@ export interface WorkerHandle {
   target(): ServiceWorker[];
   /** Checks for a newer version of the worker script (resolves once one is installing, if any). */
   update(): Promise<unknown>;
+  /** Whether the script now served at the registered URL is a broker (it carries the envelope key). */
+  brokerScript(): Promise<boolean>;
   /** Stops the timers and listeners registration added. */
   dispose(): void;
 }
@@ -122,6 +125,12 @@ export async function registerWorker(
       return [...new Set(order)].filter((w): w is ServiceWorker => w != null && w.state !== 'redundant');
     },
     update: () => registration.update(),
+    // The page reads the script as the update check would. A worker that loads the broker with
+    // `importScripts` reads as foreign here: its first call fails, the next one reaches it.
+    brokerScript: async () => {
+      const response = await fetch(scriptUrl, { cache: 'no-store' });
+      return response.ok && (await response.text()).includes(ENVELOPE_KEY);
+    },
     dispose() {
       stop();
       workbox.removeEventListener('waiting', start);

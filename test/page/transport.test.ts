@@ -339,6 +339,39 @@ describe('the version handshake', () => {
     expect(w.posts.length - calls(w).length).toBe(1); // one hello in all
   });
 
+  it('fails when the window closes if the script at the URL is no broker, without waiting for the update check', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker();
+    const update = vi.fn(() => new Promise<void>(() => undefined)); // the browser's check, still running
+    const brokerScript = vi.fn(async () => false);
+    const outcome = failure(
+      callWorker('status', [], { target: () => plain, timeoutMs: 10_000, update, brokerScript }),
+    );
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS);
+    expect(isTokenBrokerError(await outcome, 'protocol-mismatch')).toBe(true);
+    expect(brokerScript).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps waiting for the update check when the script at the URL is a broker (a new version installs)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker(`${TOKEN_ENDPOINT}/../old.js`);
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    let workers: ServiceWorker[] = [plain];
+    // The check ends well after the window.
+    const update = vi.fn(
+      () =>
+        new Promise<void>((resolve) => setTimeout(() => resolve(void (workers = [w.worker, plain])), 3000)),
+    );
+    const call = callWorker('status', [], {
+      target: () => workers,
+      timeoutMs: 10_000,
+      update,
+      brokerScript: async () => true,
+    });
+    await vi.advanceTimersByTimeAsync(3000 + HANDSHAKE_TIMEOUT_MS);
+    expect(await call).toMatchObject({ loggedIn: false });
+  });
+
   it('sends one hello for concurrent first calls, and none once the worker answered', async () => {
     const w = spawn(uniqueStore(), tokenServer().fetch);
     await Promise.all([
