@@ -22,24 +22,27 @@ export interface AxiosConfigLike {
   [key: string]: unknown;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- axios' own adapter types are generic; `any` keeps every axios version assignable. */
+// `any` below: axios' own adapter types are generic, and `any` keeps every axios 1.x version assignable.
 /** An Axios adapter: sends one request config; resolves with the response or rejects with an AxiosError. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export type AxiosAdapterLike = (config: any) => Promise<any>;
 
 /** What turns adapter names (`['xhr', 'http', 'fetch']`) into a function: axios' default export has it. */
 export interface AxiosAdapters {
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   getAdapter(adapters: any, config?: any): AxiosAdapterLike;
 }
 
 /** The parts of an Axios (1.x) instance the broker uses (structural, so axios stays optional). */
 export interface AxiosLike {
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   defaults: { adapter?: any };
   /** The URL axios will send to (baseURL joined as axios does, which URL resolution would not). */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   getUri(config?: any): string;
   /** Only axios' default export has it; instances from `axios.create` need `attachAxios(api, axios)`. */
   getAdapter?: AxiosAdapters['getAdapter'];
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function authorize(config: AxiosConfigLike, info: AccessTokenInfo): AxiosConfigLike {
   config.headers.set('Authorization', `Bearer ${info.accessToken}`);
@@ -136,13 +139,15 @@ function statusOf(
 export function attachAxios(instance: AxiosLike, source: TokenSource, adapters?: AxiosAdapters): () => void {
   const original: unknown = instance.defaults.adapter;
   const getAdapter = adapters?.getAdapter ?? instance.getAdapter;
-  if (typeof original !== 'function' && !getAdapter)
+  const inner: ((config: AxiosConfigLike) => AxiosAdapterLike) | undefined =
+    typeof original === 'function'
+      ? () => original as AxiosAdapterLike
+      : getAdapter && ((config) => getAdapter(original, config));
+  if (!inner)
     throw new TokenBrokerError(
       'invalid-config',
       'attachAxios needs axios.getAdapter to find the adapter: call attachAxios(instance, axios) with the axios default export',
     );
-  const inner = (config: AxiosConfigLike): AxiosAdapterLike =>
-    typeof original === 'function' ? (original as AxiosAdapterLike) : getAdapter!(original, config);
 
   const adapter = async (config: AxiosConfigLike): Promise<unknown> => {
     const send = (): Promise<unknown> => inner(config)(config);

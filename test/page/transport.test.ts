@@ -360,7 +360,12 @@ describe('the version handshake', () => {
     // The check ends well after the window.
     const update = vi.fn(
       () =>
-        new Promise<void>((resolve) => setTimeout(() => resolve(void (workers = [w.worker, plain])), 3000)),
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            workers = [w.worker, plain];
+            resolve();
+          }, 3000),
+        ),
     );
     const call = callWorker('status', [], {
       target: () => workers,
