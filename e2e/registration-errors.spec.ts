@@ -102,8 +102,15 @@ test('a failed registration: calls reject with the same error; without requireWo
       ready: Promise<void>;
       status(): Promise<unknown>;
       fetch: typeof fetch;
+      attachAxios(instance: unknown, axios: unknown): () => void;
     };
-    type Lib = { createTokenBroker(o: object): Client; demoWorkerConfig(q: string): object };
+    type Axios = { post(url: string, data: unknown): Promise<unknown> };
+    type Lib = {
+      createTokenBroker(o: object): Client;
+      demoWorkerConfig(q: string): object;
+      api: { create(config: object): Axios };
+      axios: unknown;
+    };
     const lib = (globalThis as unknown as { demoLib: Lib }).demoLib;
     const code = (p: Promise<unknown>) =>
       p.then(
@@ -122,12 +129,16 @@ test('a failed registration: calls reject with the same error; without requireWo
       worker: lib.demoWorkerConfig(''),
       requireWorker: true,
     });
+    // Attached before the start failed, as an app does at module level.
+    const instance = lib.api.create({ baseURL: '/api' });
+    closed.attachAxios(instance, lib.axios);
     const openLogin = (await (await login(open)).json()) as Record<string, unknown>;
     return {
       ready: [await code(open.ready), await code(closed.ready)],
       status: [await code(open.status()), await code(closed.status())],
       openLoginHasRefreshToken: typeof openLogin.refresh_token === 'string',
       closedLogin: await code(login(closed)),
+      closedAxiosLogin: await code(instance.post('/auth/login', { username: 'demo', password: 'demo' })),
     };
   });
   expect(outcome).toEqual({
@@ -136,6 +147,7 @@ test('a failed registration: calls reject with the same error; without requireWo
     // The danger the error message names: nothing captured this login.
     openLoginHasRefreshToken: true,
     closedLogin: 'registration-failed',
+    closedAxiosLogin: 'registration-failed',
   });
   expect(server.control.counters().logins).toBe(1);
 });

@@ -165,10 +165,16 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
   const now = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
     keeper.run(() => send(method, ...args));
 
-  function destroy(): void {
+  // The app's Axios instances: unwrapped by `destroy()` only, so a failed start still fails closed.
+  const detachers: Array<() => void> = [];
+  function release(): void {
     destroyed = true;
     for (const cleanup of cleanups.splice(0)) cleanup();
     emitter.clear();
+  }
+  function destroy(): void {
+    release();
+    for (const detach of detachers.splice(0)) detach();
   }
 
   const scheduler = createWakeScheduler(() => now('wake'), names.leaderLock);
@@ -219,10 +225,10 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
       return null;
     },
     (error: unknown) => {
-      // A refused config or registration leaves nothing behind (channel, timers, listeners).
+      // A refused config or registration leaves nothing running (channel, timers, listeners).
       const failure = toTokenBrokerError(error);
       emitter.emit('error', { error: failure });
-      destroy();
+      release();
       return failure;
     },
   );
@@ -301,7 +307,7 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
     },
     attachAxios(instance, axios = options.axios) {
       const detach = attachAxios(instance, source, axios);
-      cleanups.push(detach);
+      detachers.push(detach);
       return detach;
     },
     fetch: createAuthFetch(source),
