@@ -164,7 +164,10 @@ describe('createTokenBroker without service workers', () => {
 
   it('requireWorker fails closed: ready rejects, and fetch and Axios send nothing', async () => {
     const sent: Request[] = [];
-    vi.stubGlobal('fetch', async (request: Request) => (sent.push(request), new Response('ok')));
+    vi.stubGlobal('fetch', async (request: Request) => {
+      sent.push(request);
+      return new Response('ok');
+    });
     const client = createTokenBroker({ requireWorker: true, proactiveWakeUps: false });
     clients.push(client);
     const adapter = vi.fn<AxiosAdapter>(async (config) => ({
