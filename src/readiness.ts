@@ -27,13 +27,13 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 /** What the page may see while no worker captures the login; every registration error says it. */
 export const NO_CAPTURE_WARNING =
-  'Until a worker runs, nothing captures the login: its answer, refresh token included, reaches this page (`requireWorker: true` refuses to send requests without the worker).';
+  'Without a worker nothing captures the login: its answer, refresh token included, reaches this page (`requireWorker: true` refuses to send requests without one).';
 
 /** The typed error for a registration the browser refused, or one that cannot control this page. */
 export function registrationFailed(scriptUrl: string, reason: string, cause?: unknown): TokenBrokerError {
   return new TokenBrokerError(
     'registration-failed',
-    `the service worker ${scriptUrl} was not registered: ${reason}. ${NO_CAPTURE_WARNING}`,
+    `the service worker ${scriptUrl} cannot serve this page: ${reason.replace(/\.*$/, '')}. ${NO_CAPTURE_WARNING}`,
     cause === undefined ? undefined : { cause },
   );
 }
