@@ -1,4 +1,6 @@
+import axios from 'axios';
 import {
+  createTokenBroker,
   isTokenBrokerError,
   registerTokenBroker,
   type ClientStatus,
@@ -11,12 +13,32 @@ import { createPanel } from './panel.js';
 const panel = createPanel();
 
 async function start(): Promise<void> {
-  const broker = await registerTokenBroker({
+  const query = new URLSearchParams(location.search);
+  const broker = createTokenBroker({
     worker: demoWorkerConfig(location.search),
     ...demoApp(location.pathname),
+    axios,
+    debug: query.get('debug') === '1',
   });
-  // Only does something while this page is not controlled (e.g. after a hard reload).
+  // Waits for the worker, and adds the token while this page is not controlled (e.g. after a hard reload).
   broker.attachAxios(api);
+  // `?startup=1`: the app's first requests leave before the worker is ready, as a React Query or
+  // `useEffect` fetch does; the statuses they got are kept for the tests.
+  if (query.get('startup') === '1') {
+    const statuses = (requests: Array<Promise<number>>) =>
+      Promise.all(
+        requests.map((r) =>
+          r.catch((error: { response?: { status: number } }) => error.response?.status ?? 0),
+        ),
+      );
+    Object.assign(globalThis, {
+      startupRequests: statuses([
+        broker.fetch('/api/me').then((r) => r.status),
+        api.get('/me').then((r) => r.status),
+      ]),
+    });
+  }
+  await broker.ready;
   wire(broker);
   // Exposed for the Playwright tests and for poking around in DevTools.
   Object.assign(globalThis, { demo: { broker, meWithFetch, meWithAxios, api, login, events: panel.events } });
@@ -107,7 +129,9 @@ function summarize(value: unknown): string {
 
 // `?manual=1`: register nothing; tests call `demoLib.registerTokenBroker` themselves with other options.
 if (new URLSearchParams(location.search).get('manual') === '1') {
-  Object.assign(globalThis, { demoLib: { registerTokenBroker, demoWorkerConfig, api } });
+  Object.assign(globalThis, {
+    demoLib: { registerTokenBroker, createTokenBroker, demoWorkerConfig, api, axios },
+  });
 } else {
   void start().catch((error: unknown) =>
     panel.log(

@@ -1,7 +1,8 @@
 // The wire protocol is versioned (issue 28): the first call to a worker checks, with a `hello`
 // answered at once, that it speaks the broker's protocol. A worker that does not fails the call
-// with `protocol-mismatch` after the 1 s handshake instead of the 10 s call timeout (twice, with
-// the retry); while a new broker version installs over a plain worker, calls go to it.
+// with `protocol-mismatch` within 1 s (a 600 ms handshake window) instead of the 10 s call timeout
+// (twice, with the retry); while a new broker version installs over a plain worker, calls go to it
+// and registration completes within 2 s.
 import type { Page } from '@playwright/test';
 import { PLAIN_WORKER } from '../demo/server/routes-test.js';
 import { expect, test, type TestServer } from './fixtures.js';
@@ -72,13 +73,14 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
     expect(o).toMatchObject({ ok: false, code: 'protocol-mismatch' });
     expect(o.message).toContain('/__test/plain-sw.js');
   }
-  // One handshake (1 s) and the registration's check for a newer version, instead of the call
-  // timeout and its retry (2 × 10 s). The check is usually done by then (1.0 s measured), but
-  // Chromium's first update check of a fresh registration took up to 5.3 s on this loaded
-  // machine, so the bound is loose and the figure is logged.
-  expect(outcome.configured.ms).toBeGreaterThanOrEqual(900); // it did wait for an answer
-  expect(outcome.configured.ms).toBeLessThan(8_000);
-  expect(outcome.status.ms).toBeLessThan(1_000);
+  // One handshake window (600 ms; a broker answers even a cold start in 20–100 ms) instead of the
+  // call timeout and its retry (2 × 10 s); the registration's check for a newer version runs
+  // meanwhile and does not extend it: the page reads the script at the URL, sees it is no broker,
+  // and stops waiting for that check (which took up to 3.5 s here under load). Measured
+  // 0.61–0.63 s with the machine at load 29; the issue's bound is 1 s.
+  expect(outcome.configured.ms).toBeGreaterThanOrEqual(550); // it did wait for an answer
+  expect(outcome.configured.ms).toBeLessThan(1_000);
+  expect(outcome.status.ms).toBeLessThan(500); // remembered: no second handshake window
   expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
 });
 
@@ -138,15 +140,15 @@ test('an origin switching from a plain worker at /sw.js to the broker: registrat
   console.log(`plain → broker switch: registerTokenBroker took ${outcome.ms.toFixed(0)} ms`);
   expect(outcome.status).toMatchObject({ configured: true });
   // The old worker got the handshake only; `configure` went to the new version. Before, it went
-  // to the old worker and waited out the whole call timeout (10 s). What remains is Chromium
-  // fetching and starting the new version (1.9 to 4.9 s for a bare `registration.update()` on
-  // this loaded machine), so the bound is loose and the figure is logged.
+  // to the old worker and waited out the whole call timeout (10 s). What remains is Chromium's
+  // update check, fetching and starting the new version: 0.36–0.5 s in all (load 29), but the
+  // check alone once took 2.5 s at load 30, so this bound can fail on a starved machine.
   const posts = await page.evaluate(
     () => (globalThis as unknown as { __posts: Array<{ method: string; toPlain: boolean }> }).__posts,
   );
   expect(posts.filter((p) => p.toPlain).map((p) => p.method)).toEqual(['hello']);
   expect(posts.find((p) => p.method === 'configure')).toEqual({ method: 'configure', toPlain: false });
-  expect(outcome.ms).toBeLessThan(9_000);
+  expect(outcome.ms).toBeLessThan(2_000);
   // The broker takes over the page (the plain worker, also at /sw.js, does not answer the
   // broker's hand-over request, so that takes ~1 s), and captures a login made through it.
   await page.waitForFunction(() => {

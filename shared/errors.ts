@@ -39,6 +39,12 @@ export const ERROR_CODES = [
   'destroyed',
   /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
   'config-conflict',
+  /**
+   * The browser refused to register the worker at `scriptUrl` (404, a MIME type other than
+   * JavaScript, a scope beyond the script's, a script that throws), or its scope does not cover
+   * this page; the message names the script and the browser's reason.
+   */
+  'registration-failed',
   /** The worker at `scriptUrl` does not answer the broker's protocol (a foreign or incompatible worker). */
   'protocol-mismatch',
   /**

@@ -1,6 +1,7 @@
 import { REQUEST_ID_HEADER } from '../shared/protocol.js';
 import { raceAbort } from './abort.js';
-import { PASS, type TokenSource } from './token-source.js';
+import { decide } from './decide.js';
+import type { TokenSource } from './token-source.js';
 
 /** Sends `request` through the worker's login capture and rebuilds the answer as a `Response`. */
 export async function loginThroughWorker(source: TokenSource, request: Request): Promise<Response> {
@@ -56,35 +57,31 @@ function sendKeepalive(request: Request, headers: Headers, body: ArrayBuffer | n
 }
 
 /**
- * A `fetch` for pages the worker may not control. Controlled: plain `fetch`, the worker
- * does the work. Uncontrolled: the worker decides with the rule it applies to requests it
- * sees (scope, exclusions, an existing `Authorization`, login capture); then this attaches
- * the token and, on a 401, refreshes through the worker's lock and replays once with the
- * buffered body, or sends a login through the worker's capture. An abort is honoured at
+ * A `fetch` that waits (bounded) for the client to be ready, then: controlled page, plain
+ * `fetch` (the worker does the work). Uncontrolled: the worker decides with the rule it applies
+ * to requests it sees (scope, exclusions, an existing `Authorization`, login capture); then this
+ * attaches the token and, on a 401, refreshes through the worker's lock and replays once with
+ * the buffered body, or sends a login through the worker's capture. An abort is honoured at
  * every wait. A `keepalive` request in an engine that sends those around the worker
- * ({@link keepaliveBypassesWorker}) is handled like one of an uncontrolled page, and sent as a
+ * ({@link keepaliveBypassesWorker}) is decided like one of an uncontrolled page, and sent as a
  * keepalive fetch with the token attached here.
  */
 export function createAuthFetch(source: TokenSource): typeof fetch {
   return async (input, init) => {
     const request = new Request(input, init);
+    const head = { method: request.method, url: request.url, headers: [...request.headers] };
     const bypass = request.keepalive && keepaliveBypassesWorker();
-    if (source.controlled() && !bypass)
+    const decision = await decide(source, head, request.signal, bypass);
+    if (decision.kind === 'worker')
       return fetch(
         init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request,
       );
-    const head = { method: request.method, url: request.url, headers: [...request.headers] };
-    const decision = await raceAbort(
-      source.route(head).catch(() => PASS),
-      request.signal,
-    );
-    if (decision.route === 'login') return loginThroughWorker(source, request);
-    const pass = decision.route === 'pass' || !decision.token;
-    if (pass && !bypass) return fetch(request);
+    if (decision.kind === 'login') return loginThroughWorker(source, request);
+    if (decision.kind === 'send' && !bypass) return fetch(request);
     // Buffered so the 401 replay sends the same bytes again; GET and HEAD have no body (null).
     const body = request.body && (await request.arrayBuffer());
-    if (pass || !decision.token) return sendKeepalive(request, request.headers, body);
-    const info = decision.token;
+    if (decision.kind === 'send') return sendKeepalive(request, request.headers, body);
+    const info = decision.info;
     const send = (token: string): Promise<Response> => {
       const headers = new Headers(request.headers);
       headers.set('Authorization', `Bearer ${token}`);
@@ -99,6 +96,7 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
       await response.body?.cancel();
       throw reason;
     });
+    source.log?.(next ? '401 cured, replayed' : '401 not cured', head);
     if (!next) return response;
     await response.body?.cancel();
     return send(next.accessToken);

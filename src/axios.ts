@@ -1,8 +1,10 @@
+import { TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo } from '../shared/protocol.js';
 import type { WireRequestHead } from '../shared/wire.js';
 import { raceAbort } from './abort.js';
 import { keepaliveBypassesWorker, loginThroughWorker } from './auth-fetch.js';
-import { PASS, type TokenSource } from './token-source.js';
+import { decide } from './decide.js';
+import type { TokenSource } from './token-source.js';
 
 /** The parts of an Axios (1.x) request config the broker touches. */
 export interface AxiosConfigLike {
@@ -20,34 +22,30 @@ export interface AxiosConfigLike {
   [key: string]: unknown;
 }
 
-/** The parts of an Axios (1.x) instance the broker uses (structural, so axios stays optional). */
-/* eslint-disable @typescript-eslint/no-explicit-any -- axios' own interceptor types are generic; `any` keeps every axios version assignable. */
-export interface AxiosLike {
-  interceptors: {
-    request: {
-      use(onFulfilled?: ((config: any) => any) | null, onRejected?: ((error: any) => any) | null): number;
-      eject(id: number): void;
-    };
-    response: {
-      use(onFulfilled?: ((response: any) => any) | null, onRejected?: ((error: any) => any) | null): number;
-      eject(id: number): void;
-    };
-  };
-  request(config: any): Promise<unknown>;
-  /** The URL axios will send to (baseURL joined as axios does, which URL resolution would not). */
-  getUri(config?: any): string;
+// `any` below: axios' own adapter types are generic, and `any` keeps every axios 1.x version assignable.
+/** An Axios adapter: sends one request config; resolves with the response or rejects with an AxiosError. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AxiosAdapterLike = (config: any) => Promise<any>;
+
+/** What turns adapter names (`['xhr', 'http', 'fetch']`) into a function: axios' default export has it. */
+export interface AxiosAdapters {
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  getAdapter(adapters: any, config?: any): AxiosAdapterLike;
 }
 
-/** Generation of the token a request went out with; REPLAYED once it was replayed (one replay per request). */
-const GENERATION = '__tokenBrokerGeneration';
-/** The login (lineage) that token belongs to: a 401 is cured only within it. */
-const SESSION = '__tokenBrokerSession';
-const REPLAYED = -1;
+/** The parts of an Axios (1.x) instance the broker uses (structural, so axios stays optional). */
+export interface AxiosLike {
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  defaults: { adapter?: any };
+  /** The URL axios will send to (baseURL joined as axios does, which URL resolution would not). */
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  getUri(config?: any): string;
+  /** Only axios' default export has it; instances from `axios.create` need `attachAxios(api, axios)`. */
+  getAdapter?: AxiosAdapters['getAdapter'];
+}
 
 function authorize(config: AxiosConfigLike, info: AccessTokenInfo): AxiosConfigLike {
   config.headers.set('Authorization', `Bearer ${info.accessToken}`);
-  config[GENERATION] = info.generation;
-  config[SESSION] = info.session;
   return config;
 }
 
@@ -69,16 +67,6 @@ function headOf(instance: AxiosLike, config: AxiosConfigLike): WireRequestHead {
       authorization == null || authorization === false ? [] : [['authorization', String(authorization)]],
   };
 }
-
-/**
- * The config for the one replay: the body is the one already serialised for the first
- * attempt, so the app's `transformRequest` must not run again (it would turn a JSON string
- * into `{"0":"{",…}`); headers, including the Content-Type the first run set, are kept.
- */
-function replayOf(config: AxiosConfigLike): AxiosConfigLike {
-  return { ...config, transformRequest: [(data: unknown) => data], [GENERATION]: REPLAYED };
-}
-
 /** An adapter that sends a login through the worker's capture and answers like axios' own adapters. */
 function loginAdapter(instance: AxiosLike, source: TokenSource) {
   return async (config: AxiosConfigLike) => {
@@ -116,48 +104,88 @@ function loginAdapter(instance: AxiosLike, source: TokenSource) {
   };
 }
 
-/**
- * While the page is controlled the worker does everything and these interceptors change
- * nothing (so there is never a second refresh path). While it is not (hard reload,
- * workers blocked), the worker decides each request by its own rule; these attach its
- * token, send 401s to its lock and replay the first attempt's bytes once, and route a login
- * through its capture. An abort is honoured at every wait. A keepalive request (the fetch
- * adapter's `fetchOptions.keepalive`) in an engine that sends those around the worker is
- * handled like one of an uncontrolled page.
- */
-export function attachAxios(instance: AxiosLike, source: TokenSource): () => void {
-  const requestId = instance.interceptors.request.use(async (config: AxiosConfigLike) => {
-    const keepalive = (config.fetchOptions as { keepalive?: unknown } | undefined)?.keepalive === true;
-    const bypass = keepalive && keepaliveBypassesWorker();
-    if ((source.controlled() && !bypass) || config[GENERATION] === REPLAYED) return config;
-    // Aborted while asking: axios itself rejects the request (CanceledError) before sending it.
-    const decision = await raceAbort(
-      source.route(headOf(instance, config)).catch(() => PASS),
-      signalOf(config),
-    ).catch(() => PASS);
-    if (decision.route === 'login') return { ...config, adapter: loginAdapter(instance, source) };
-    return decision.route === 'token' && decision.token ? authorize(config, decision.token) : config;
+/** What axios rejects an aborted request with: `axios.isCancel` matches it by `__CANCEL__`. */
+function canceled(config: AxiosConfigLike): Error {
+  return Object.assign(new Error('canceled'), {
+    name: 'CanceledError',
+    code: 'ERR_CANCELED',
+    __CANCEL__: true,
+    config,
   });
+}
 
-  const responseId = instance.interceptors.response.use(
-    undefined,
-    async (error: { config?: AxiosConfigLike; response?: { status?: number } }) => {
-      const config = error?.config;
-      if (error?.response?.status !== 401 || !config || !((config[GENERATION] as number) >= 0)) throw error;
-      const seen = { generation: config[GENERATION] as number, session: config[SESSION] as string };
-      const info = await raceAbort(
-        source.recover(seen).catch(() => null),
-        signalOf(config),
-      ).catch(() => 'aborted' as const);
-      // Aborted: replaying with the aborted signal makes axios reject with its own CanceledError, sending nothing.
-      if (info === 'aborted') return instance.request(replayOf(config));
-      if (!info) throw error;
-      return instance.request(replayOf(authorize(config, info)));
-    },
-  );
+/** The status of an adapter's outcome: its response's, or the response an AxiosError carries. */
+function statusOf(
+  outcome: { response?: { status?: number }; status?: number } | undefined,
+): number | undefined {
+  return outcome?.response?.status ?? outcome?.status;
+}
 
+/**
+ * Wraps the instance's adapter, below every interceptor: whatever the app's request
+ * interceptors did has been done, and no response interceptor has seen the answer yet, so the
+ * order in which the app and the broker attached theirs does not matter. The adapter waits
+ * (bounded) for the client to be ready. While the page is controlled it sends the request as
+ * it is: the worker does everything, so there is never a second refresh path. While it is not
+ * (hard reload, workers blocked), the worker decides each request by its own rule; this
+ * attaches its token, sends a 401 to its lock and replays once through the same adapter with
+ * the same config, so the bytes of the first attempt (`transformRequest` ran once, above), and
+ * routes a login through its capture. An abort is honoured at every wait: the request then
+ * rejects like one axios cancelled (`axios.isCancel`), and nothing more is sent.
+ *
+ * Adapters given by name (axios' default) are resolved with `axios.getAdapter`: pass the axios
+ * default export as `adapters` unless the instance is that export itself.
+ */
+export function attachAxios(instance: AxiosLike, source: TokenSource, adapters?: AxiosAdapters): () => void {
+  const original: unknown = instance.defaults.adapter;
+  const getAdapter = adapters?.getAdapter ?? instance.getAdapter;
+  const inner: ((config: AxiosConfigLike) => AxiosAdapterLike) | undefined =
+    typeof original === 'function'
+      ? () => original as AxiosAdapterLike
+      : getAdapter && ((config) => getAdapter(original, config));
+  if (!inner)
+    throw new TokenBrokerError(
+      'invalid-config',
+      'attachAxios needs axios.getAdapter to find the adapter: call attachAxios(instance, axios) with the axios default export',
+    );
+
+  const adapter = async (config: AxiosConfigLike): Promise<unknown> => {
+    const send = (): Promise<unknown> => inner(config)(config);
+    const signal = signalOf(config);
+    const head = headOf(instance, config);
+    // A keepalive request (the fetch adapter's `fetchOptions.keepalive`) in an engine that sends
+    // those around the worker is decided like one of an uncontrolled page.
+    const keepalive = (config.fetchOptions as { keepalive?: unknown } | undefined)?.keepalive === true;
+    const decision = await decide(source, head, signal, keepalive && keepaliveBypassesWorker()).catch(
+      (error: unknown) => {
+        throw signal?.aborted ? canceled(config) : error;
+      },
+    );
+    if (decision.kind === 'login') return loginAdapter(instance, source)(config);
+    if (decision.kind !== 'token') return send();
+    authorize(config, decision.info);
+    const first = await send().then(
+      (value) => ({ ok: true, value }),
+      (value: unknown) => ({ ok: false, value }),
+    );
+    const settle = (): unknown => {
+      if (first.ok) return first.value;
+      throw first.value;
+    };
+    if (statusOf(first.value as Parameters<typeof statusOf>[0]) !== 401) return settle();
+    const info = await raceAbort(
+      source.recover(decision.info).catch(() => null),
+      signal,
+    ).catch(() => 'aborted' as const);
+    if (info === 'aborted') throw canceled(config);
+    source.log?.(info ? '401 cured, replayed' : '401 not cured', head);
+    if (!info) return settle();
+    authorize(config, info);
+    return send();
+  };
+
+  instance.defaults.adapter = adapter;
   return () => {
-    instance.interceptors.request.eject(requestId);
-    instance.interceptors.response.eject(responseId);
+    if (instance.defaults.adapter === adapter) instance.defaults.adapter = original;
   };
 }

@@ -1,22 +1,22 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { isBroadcastMessage } from '../shared/broadcast-guard.js';
-import { fromSerializedError, TokenBrokerError } from '../shared/errors.js';
+import { fromSerializedError, toTokenBrokerError, TokenBrokerError } from '../shared/errors.js';
+import { withTimeout } from '../shared/timeout.js';
 import { brokerNames } from '../shared/names.js';
 import type { BrokerMethod, BrokerStatus, SessionTokens } from '../shared/protocol.js';
-import { attachAxios, type AxiosLike } from './axios.js';
+import { attachAxios, type AxiosAdapters, type AxiosLike } from './axios.js';
 import { createAuthFetch } from './auth-fetch.js';
 import { createConfigKeeper } from './config-keeper.js';
+import { createPageLog } from './debug.js';
 import { createEmitter, type EventName, type Handler } from './events.js';
-import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
+import { isControlled, NO_CAPTURE_WARNING, type WorkerHandle } from './readiness.js';
 import { scriptUrlFor } from './namespace.js';
+import { startClient } from './startup.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
-import { watchUpdates, type UpdateControl } from './updates.js';
+import type { UpdateControl } from './updates.js';
 import { createWakeScheduler } from './wakeup.js';
 import type { Workbox } from 'workbox-window';
-
-/** How long a version asked to take over may wait before the app hears `update-stalled`. */
-const UPDATE_STALL_MS = 5000;
 
 /** Calls that must not reach the worker twice for one request of the app. */
 const ONCE_ONLY: ReadonlySet<BrokerMethod> = new Set(['setSession', 'captureLogin', 'logout']);
@@ -45,8 +45,29 @@ export interface RegisterOptions {
   callTimeoutMs?: number;
   /** Calls that may run twice are sent again after this long without an answer (the worker may have died). @default 1500 */
   resendAfterMs?: number;
-  /** How long registration waits for an active, controlling worker. @default 5000 */
+  /**
+   * How long registration waits for an active, controlling worker, and how long the client's
+   * `fetch` and Axios integration hold a request for readiness before deciding it. @default 5000
+   */
   readyTimeoutMs?: number;
+  /**
+   * Fail closed: without a worker (unsupported, blocked, registration failed) `ready` rejects
+   * and the client's `fetch` and Axios integration refuse every request instead of sending it
+   * without the worker, so a login answer (refresh token included) never reaches this page
+   * through them. @default false (requests go out as they are, without a token)
+   */
+  requireWorker?: boolean;
+  /**
+   * Log one line per decision to the console (`console.debug`): each request of the client's
+   * `fetch` and Axios integration (attached, or skipped and why) and each startup step. Never
+   * token material. Costs nothing when off. @default false
+   */
+  debug?: boolean;
+  /**
+   * Your axios default export, so `attachAxios` can resolve adapters given by name (axios'
+   * default `['xhr', 'http', 'fetch']`) with `axios.getAdapter`. @default undefined
+   */
+  axios?: AxiosAdapters;
   /** Let one tab wake the worker when a proactive refresh falls due. @default true */
   proactiveWakeUps?: boolean;
   /**
@@ -65,6 +86,13 @@ export interface ClientStatus extends BrokerStatus {
 
 /** The page-side handle on the broker. It never holds the refresh token. */
 export interface TokenBrokerClient {
+  /**
+   * Settles once the worker is registered, configured and (if it can) controls this page.
+   * Rejects with `registration-failed` (the browser refused the script, or its scope misses
+   * this page), a refused config (`config-conflict`, `invalid-config`), `protocol-mismatch`,
+   * or, with `requireWorker`, `worker-unavailable`. Calls, `fetch` and Axios wait for it.
+   */
+  readonly ready: Promise<void>;
   /** Stores tokens after your login. */
   setSession(tokens: SessionTokens): Promise<ClientStatus>;
   /** A fresh access token (refreshed through the worker's lock if due). */
@@ -76,9 +104,14 @@ export interface TokenBrokerClient {
   status(): Promise<ClientStatus>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, handler: Handler<E>): () => void;
-  /** Makes an Axios instance work on pages the worker does not control; returns a detach function. */
-  attachAxios(instance: AxiosLike): () => void;
-  /** `fetch` that also attaches the token when this page is not controlled. */
+  /**
+   * Makes an Axios instance wait for readiness and work on pages the worker does not control,
+   * below all interceptors (its adapter), so their order does not matter. Adapters given by
+   * name need `axios.getAdapter`: pass the axios default export here or as the `axios` option.
+   * Returns a detach function.
+   */
+  attachAxios(instance: AxiosLike, axios?: AxiosAdapters): () => void;
+  /** `fetch` that waits for readiness and also attaches the token when this page is not controlled. */
   fetch: typeof fetch;
   /**
    * Lets a waiting new worker version (`update-waiting`) take over: workbox-window's
@@ -92,21 +125,23 @@ export interface TokenBrokerClient {
 }
 
 /**
- * Registers the broker's worker and returns the page client once the worker is ready
- * (or known to be unavailable: then every call rejects with `worker-unavailable` and
- * the `control` event reports `controlled: false`).
+ * Creates the page client at once and starts registering the broker's worker. Calls, `fetch`
+ * and an attached Axios instance wait (bounded) for `ready`, so a request the app sends in its
+ * first line, before the worker controls the page, still gets the token.
  *
  * @example
- * const broker = await registerTokenBroker({ worker: { tokenEndpoint: '/api/auth/refresh' } });
- * broker.on('logout', ({ reason }) => showLogin(reason));
+ * export const broker = createTokenBroker({ worker: { tokenEndpoint: '/api/auth/refresh' } });
+ * broker.attachAxios(api, axios); // at module level: no await needed
+ * broker.ready.catch((error) => showFatal(error.message));
  */
-export async function registerTokenBroker(options: RegisterOptions = {}): Promise<TokenBrokerClient> {
+export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerClient {
   const { worker: config, readyTimeoutMs = 5000 } = options;
   const names = brokerNames(options.name);
   const emitter = createEmitter();
   const cleanups: Array<() => void> = [];
-  const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
+  const log = options.debug ? createPageLog() : undefined;
   let worker: WorkerHandle | null = null;
+  let updates: UpdateControl | null = null;
   let destroyed = false;
 
   const send = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
@@ -115,6 +150,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       : callWorker(method, args, {
           target: () => worker?.target() ?? null,
           update: () => worker?.update() ?? Promise.resolve(),
+          brokerScript: () => worker?.brokerScript() ?? Promise.resolve(true),
           timeoutMs: options.callTimeoutMs ?? 10_000,
           // Never repeated: a slow worker would store the tokens or send the login twice.
           retries: method === 'setSession' || method === 'captureLogin' ? 0 : 1,
@@ -127,20 +163,22 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     (own) => send('configure', own),
     (error) => emitter.emit('error', { error }),
   );
-  const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
+  const now = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
     keeper.run(() => send(method, ...args));
-  const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({
-    ...(await status),
-    controlled: isControlled(),
-  });
 
-  function destroy(): void {
+  // The app's Axios instances: unwrapped by `destroy()` only, so a failed start still fails closed.
+  const detachers: Array<() => void> = [];
+  function release(): void {
     destroyed = true;
     for (const cleanup of cleanups.splice(0)) cleanup();
     emitter.clear();
   }
+  function destroy(): void {
+    release();
+    for (const detach of detachers.splice(0)) detach();
+  }
 
-  const scheduler = createWakeScheduler(() => call('wake'), names.leaderLock);
+  const scheduler = createWakeScheduler(() => now('wake'), names.leaderLock);
   if (typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(names.channel);
     channel.onmessage = ({ data }: MessageEvent<unknown>) => {
@@ -152,65 +190,87 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       if (data.type === 'error') emitter.emit('error', { error: fromSerializedError(data.error) });
       else emitter.emit(type, payload as never);
       if (type === 'refreshed' || type === 'session')
-        void call('status').then(scheduler.plan, () => undefined);
+        void now('status').then(scheduler.plan, () => undefined);
     };
     cleanups.push(() => channel.close());
   }
 
-  const handle = await registerWorker(
-    scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name),
-    options.scope,
+  const scriptUrl = scriptUrlFor(options.scriptUrl ?? '/sw.js', names.name);
+  /** Why no worker can be asked once startup settled, or null. Never rejects. */
+  const started: Promise<TokenBrokerError | null> = startClient({
+    scriptUrl,
+    scope: options.scope,
+    config,
     readyTimeoutMs,
-    config !== undefined,
-    options.workbox,
+    workbox: options.workbox,
+    emitter,
+    cleanups,
+    log,
+    configure: (own) => send('configure', own),
+    claim: () => now('claim'),
+    onWorker: (handle) => {
+      worker = handle;
+    },
+  }).then(
+    (control) => {
+      if (!control)
+        return new TokenBrokerError(
+          'worker-unavailable',
+          `service workers are unsupported or blocked here: nothing registered ${scriptUrl}. ${NO_CAPTURE_WARNING}`,
+        );
+      updates = control;
+      if (options.proactiveWakeUps !== false) {
+        scheduler.start();
+        cleanups.push(scheduler.stop);
+      }
+      return null;
+    },
+    (error: unknown) => {
+      // A refused config or registration leaves nothing running (channel, timers, listeners).
+      const failure = toTokenBrokerError(error);
+      emitter.emit('error', { error: failure });
+      release();
+      return failure;
+    },
   );
-  let updates: UpdateControl | undefined;
-  if (handle) {
-    worker = handle;
-    cleanups.push(handle.dispose);
-    updates = watchUpdates(
-      handle.workbox,
-      handle.registration,
-      navigator.serviceWorker,
-      () => emitter.emit('update-waiting', {}),
-      {
-        afterMs: UPDATE_STALL_MS,
-        eager: config !== undefined,
-        onStalled: (waitingMs) => emitter.emit('update-stalled', { waitingMs }),
-      },
-    );
-    cleanups.push(updates.dispose);
-    // A refused config rejects registration; leave nothing behind (channel, timers, listeners).
-    if (config) await send('configure', config).catch((error: unknown) => (destroy(), Promise.reject(error)));
-    const container = navigator.serviceWorker;
-    container.addEventListener('controllerchange', controlChanged);
-    cleanups.push(() => container.removeEventListener('controllerchange', controlChanged));
-    if (!isControlled()) {
-      // First visit or hard reload: ask the active worker to claim this page (never reload).
-      await call('claim').catch(() => undefined);
-      await waitForControl(readyTimeoutMs);
-    }
-    if (options.proactiveWakeUps !== false) {
-      scheduler.start();
-      cleanups.push(scheduler.stop);
-    }
-  }
+  const fatal = (failure: TokenBrokerError | null): boolean =>
+    failure !== null && (failure.code !== 'worker-unavailable' || options.requireWorker === true);
+  const ready = started.then((failure) => {
+    if (failure) log?.(`no worker: ${failure.message}`);
+    if (fatal(failure)) throw failure;
+  });
+  /** Public calls wait for startup; without a worker they fail with the reason. */
+  const call = async <M extends BrokerMethod>(method: M, ...args: Args<M>) => {
+    const failure = await started;
+    // A failed startup destroyed the client: its reason, not `destroyed`, is the answer.
+    if (failure && (fatal(failure) || !destroyed)) throw failure;
+    return now(method, ...args);
+  };
+  const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({
+    ...(await status),
+    controlled: isControlled(),
+  });
 
+  // Bounded: after `readyTimeoutMs` a request is decided with what is known by then.
+  const readyOrLate = within(started, readyTimeoutMs);
   const source: TokenSource = {
+    ready: () => readyOrLate,
     controlled: isControlled,
-    tokenInfo: () => call('getAccessToken', {}),
-    abort: (id) => void call('abort', id).catch(() => undefined),
-    route: (request) => call('route', request),
-    captureLogin: (request) => call('captureLogin', request),
+    failClosed: options.requireWorker === true,
+    log,
+    tokenInfo: () => now('getAccessToken', {}),
+    abort: (id) => void now('abort', id).catch(() => undefined),
+    route: (request) => now('route', request),
+    captureLogin: (request) => now('captureLogin', request),
     // Passing the token the caller saw makes a retried call harmless (it cannot refresh twice), and
     // keeps a request of an ended login from getting the next login's token.
     recover: async (seen) => {
-      await call('refresh', {
+      await now('refresh', {
         trigger: 'unauthorized',
         seenGeneration: seen.generation,
         seenSession: seen.session,
       });
-      const info = await call('getAccessToken', {});
+      const info = await now('getAccessToken', {});
       if (info.session !== seen.session)
         throw new TokenBrokerError('session-changed', 'the login this request belonged to has ended');
       return info;
@@ -218,12 +278,13 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   };
 
   return {
+    ready,
     setSession: (tokens) => withControl(call('setSession', tokens)),
     getAccessToken: async () => (await call('getAccessToken', {})).accessToken,
     refresh: () =>
       withControl(
         call('status').then(({ generation }) =>
-          call('refresh', { trigger: 'explicit', seenGeneration: generation }),
+          now('refresh', { trigger: 'explicit', seenGeneration: generation }),
         ),
       ),
     logout: async () => void (await call('logout')),
@@ -231,25 +292,51 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
     on(event, handler) {
       const off = emitter.on(event, handler);
       let live = true;
-      // The startup decision was made before the app could subscribe: replay it once, asynchronously like any event.
+      // The startup decision is made after the app subscribes, or was made before: told once, when known.
       if (event === 'control')
-        queueMicrotask(
+        void started.then(
           () => live && !destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }),
         );
-      if (event === 'update-waiting' && updates?.waiting())
-        queueMicrotask(() => live && !destroyed && (handler as Handler<'update-waiting'>)({}));
+      if (event === 'update-waiting')
+        void started.then(
+          () => live && !destroyed && updates?.waiting() && (handler as Handler<'update-waiting'>)({}),
+        );
       return () => {
         live = false;
         off();
       };
     },
-    attachAxios(instance) {
-      const detach = attachAxios(instance, source);
-      cleanups.push(detach);
+    attachAxios(instance, axios = options.axios) {
+      const detach = attachAxios(instance, source, axios);
+      detachers.push(detach);
       return detach;
     },
     fetch: createAuthFetch(source),
-    applyUpdate: async () => (destroyed || !updates ? false : updates.apply(readyTimeoutMs)),
+    applyUpdate: async () => {
+      await started;
+      return destroyed || !updates ? false : updates.apply(readyTimeoutMs);
+    },
     destroy,
   };
+}
+
+/** Settles with `promise`'s value, or with null after `ms`. */
+function within<T>(promise: Promise<T | null>, ms: number): Promise<T | null> {
+  return withTimeout(promise, ms, () => null);
+}
+
+/**
+ * Registers the broker's worker and returns the page client once it is ready: the async form
+ * of `createTokenBroker`. Rejects like `ready` (then nothing is left behind). Where service
+ * workers are unsupported or blocked it resolves (unless `requireWorker`), every call rejects
+ * with `worker-unavailable` and the `control` event reports `controlled: false`.
+ *
+ * @example
+ * const broker = await registerTokenBroker({ worker: { tokenEndpoint: '/api/auth/refresh' } });
+ * broker.on('logout', ({ reason }) => showLogin(reason));
+ */
+export async function registerTokenBroker(options: RegisterOptions = {}): Promise<TokenBrokerClient> {
+  const client = createTokenBroker(options);
+  await client.ready;
+  return client;
 }

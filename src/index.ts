@@ -1,7 +1,7 @@
-export { registerTokenBroker } from './client.js';
+export { createTokenBroker, registerTokenBroker } from './client.js';
 export type { RegisterOptions, TokenBrokerClient, ClientStatus } from './client.js';
 export type { TokenBrokerEvents, EventName } from './events.js';
-export type { AxiosLike } from './axios.js';
+export type { AxiosLike, AxiosAdapters } from './axios.js';
 export { TokenBrokerError, isTokenBrokerError } from '../shared/errors.js';
 export type { TokenBrokerErrorCode } from '../shared/errors.js';
 export { ERROR_HEADER } from '../shared/protocol.js';

@@ -1,5 +1,7 @@
 import { Workbox } from 'workbox-window';
 import { withTimeout } from '../shared/timeout.js';
+import { TokenBrokerError } from '../shared/errors.js';
+import { ENVELOPE_KEY } from '../shared/protocol.js';
 
 export interface WorkerHandle {
   /** The workbox-window instance that registered the worker (the app's own, if it gave one). */
@@ -9,6 +11,8 @@ export interface WorkerHandle {
   target(): ServiceWorker[];
   /** Checks for a newer version of the worker script (resolves once one is installing, if any). */
   update(): Promise<unknown>;
+  /** Whether the script now served at the registered URL is a broker (it carries the envelope key). */
+  brokerScript(): Promise<boolean>;
   /** Stops the timers and listeners registration added. */
   dispose(): void;
 }
@@ -22,10 +26,26 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   );
 }
 
+/** What the page may see while no worker captures the login; every registration error says it. */
+export const NO_CAPTURE_WARNING =
+  'Without a worker nothing captures the login: its answer, refresh token included, reaches this page (`requireWorker: true` refuses to send requests without one).';
+
+/** The typed error for a registration the browser refused, or one that cannot control this page. */
+export function registrationFailed(scriptUrl: string, reason: string, cause?: unknown): TokenBrokerError {
+  return new TokenBrokerError(
+    'registration-failed',
+    `the service worker ${scriptUrl} cannot serve this page: ${reason.replace(/\.*$/, '')}. ${NO_CAPTURE_WARNING}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /**
  * Registers the worker with workbox-window (`immediate`, so it does not wait for `load`)
  * and waits, bounded, for an active worker. Resolves null where service workers are
- * unsupported or blocked.
+ * unsupported or blocked; rejects with `registration-failed` when the browser refuses the
+ * script (its reason: a 404, a MIME type other than JavaScript, a scope beyond the script's
+ * directory, a script that throws) or when the registration's scope does not cover this page,
+ * which it could then never control: said at once, not after the wait for control.
  *
  * With `nudgeWaiting` (the standalone worker, whose policy is to take over): Chromium can
  * abandon a `skipWaiting()` hand-over when a busy tab restarts the old worker mid-way,
@@ -47,14 +67,29 @@ export async function registerWorker(
   // The app's instance should come unregistered. One it registered already answers `register()`
   // with undefined in development builds (workbox-window refuses to register twice): then find
   // the registration it made.
+  const registered = await workbox.register({ immediate: true }).catch((error: unknown) => {
+    const e = error as { name?: unknown; message?: unknown } | null;
+    const reason = `${String(e?.name ?? 'Error')}: ${String(e?.message ?? e)}`;
+    // Service workers blocked by the user (site data blocked): Chromium's SecurityError "…denied permission…".
+    if (/denied permission/i.test(reason)) return null;
+    throw registrationFailed(scriptUrl, reason, error);
+  });
+  if (registered === null) return null;
   const registration =
-    (await workbox.register({ immediate: true }).catch(() => undefined)) ??
+    registered ??
     (own
       ? await container
           .getRegistration(scope ?? new URL(scriptUrl, globalThis.location?.href).href)
           .catch(() => undefined)
       : undefined);
   if (!registration) return null;
+  // Scope matching is a plain prefix match on the URL (Service Workers spec, "Match Service Worker Registration").
+  const page = globalThis.location?.href ?? '';
+  if (!page.startsWith(registration.scope))
+    throw registrationFailed(
+      scriptUrl,
+      `its scope ${registration.scope} does not cover this page (${page.split(/[?#]/)[0]}), so it can never control it or see its requests`,
+    );
   const waiting = (): ServiceWorker | null => (nudgeWaiting ? registration.waiting : null);
   const nudge = (): unknown => waiting() && workbox.messageSkipWaiting();
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -91,6 +126,12 @@ export async function registerWorker(
       return [...new Set(order)].filter((w): w is ServiceWorker => w != null && w.state !== 'redundant');
     },
     update: () => registration.update(),
+    // The page reads the script as the update check would. A worker that loads the broker with
+    // `importScripts` reads as foreign here: its first call fails, the next one reaches it.
+    brokerScript: async () => {
+      const response = await fetch(scriptUrl, { cache: 'no-store' });
+      return response.ok && (await response.text()).includes(ENVELOPE_KEY);
+    },
     dispose() {
       stop();
       workbox.removeEventListener('waiting', start);

@@ -1,13 +1,21 @@
+import type { TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo } from '../shared/protocol.js';
 import type { PageRoute, WireRequest, WireRequestHead, WireResponse } from '../shared/wire.js';
+import type { PageLog } from './debug.js';
 
 /**
- * What the Axios and fetch helpers need from the client on a page the worker does not control.
- * The client exists only once registration, configuration and the claim attempt have finished,
- * so a request through these helpers can never leave before that readiness gate.
+ * What the Axios and fetch helpers need from the client. The client exists before its worker
+ * is ready; the helpers wait for `ready()` (bounded) before they decide, so a request the app
+ * sends in its first line is decided like any later one.
  */
 export interface TokenSource {
+  /** Settles once startup has (or after a bound): null, or why no worker can be asked. Never rejects. */
+  ready(): Promise<TokenBrokerError | null>;
   controlled(): boolean;
+  /** Refuse requests rather than send them without a worker (`requireWorker`). @default false */
+  failClosed?: boolean;
+  /** The debug log, when `debug` is on. */
+  log?: PageLog | undefined;
   tokenInfo(): Promise<AccessTokenInfo>;
   /** Tells the worker the page aborted the request it tagged with this id. */
   abort(id: string): void;
@@ -21,6 +29,3 @@ export interface TokenSource {
    */
   recover(seen: Pick<AccessTokenInfo, 'generation' | 'session'>): Promise<AccessTokenInfo>;
 }
-
-/** What a helper does when the worker cannot be asked: send the request as it is. */
-export const PASS: PageRoute = { route: 'pass' };

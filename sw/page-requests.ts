@@ -16,7 +16,14 @@ const toRequest = (head: WireRequestHead, body: ArrayBuffer | null = null): Requ
 export async function routeForPage(broker: Broker, head: WireRequestHead): Promise<PageRoute> {
   await broker.ready();
   const config = broker.currentConfig();
-  const route = config ? routeRequest(toRequest(head), config) : 'pass';
+  if (!config) return { route: 'pass', reason: 'not-configured' };
+  const request = toRequest(head);
+  const route = routeRequest(request, config);
+  if (route === 'pass') {
+    // Why, for the page's debug lines: the rule's second step, else its scope (sw/scope.ts).
+    const own = config.respectExistingAuthorization && request.headers.has('authorization');
+    return { route, reason: own ? 'own-authorization' : 'out-of-scope' };
+  }
   if (route !== 'token') return { route };
   return { route, token: await broker.getAccessToken().catch(() => null) };
 }

@@ -1,10 +1,15 @@
 import axios from 'axios';
-import { registerTokenBroker } from 'sw-token-broker';
+import { createTokenBroker } from 'sw-token-broker';
 
-const broker = await registerTokenBroker({ worker: { tokenEndpoint: '/api/auth/refresh' } });
-const api = axios.create({ baseURL: '/api' });
+// Created at once, at module level: calls, `broker.fetch` and the attached Axios instance wait
+// (bounded) until the worker is ready, so the app's first requests carry the token too.
+export const broker = createTokenBroker({ worker: { tokenEndpoint: '/api/auth/refresh' } });
+export const api = axios.create({ baseURL: '/api' });
 
-const detach = broker.attachAxios(api); // adds nothing while the page is controlled
-const res = await broker.fetch('/api/me'); // plain fetch while controlled (plus an abort tag with a signal)
+// Wraps the instance's adapter, below all interceptors; `axios` resolves its default adapters.
+const detach = broker.attachAxios(api, axios);
+// Sent in the app's first line (a React Query or useEffect fetch), before registration finished;
+// plain fetch once the page is controlled (plus an abort tag when it has a signal).
+const res = await broker.fetch('/api/me');
 console.log(res.status, (await api.get('/me')).data);
 detach();

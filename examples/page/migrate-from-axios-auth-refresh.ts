@@ -10,7 +10,7 @@ export const api = axios.create({ baseURL: '/api' });
 const broker = await registerTokenBroker({
   worker: { tokenEndpoint: '/api/auth/refresh', loginEndpoint: '/api/auth/login' },
 });
-broker.attachAxios(api); // covers hard-reloaded (uncontrolled) pages; a no-op otherwise
+broker.attachAxios(api, axios); // waits for the worker; covers hard-reloaded (uncontrolled) pages
 
 // Before: `if (error.response.status === 401 && refreshFailed) logout()`. Now one event,
 // in every tab, only when the session ends: the server definitively rejected the refresh token

@@ -1,8 +1,8 @@
-import axios from 'axios';
+import axios, { type AxiosAdapter } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTokenBrokerError, TokenBrokerError } from '../../shared/errors.js';
 import { DEFAULT_CHANNEL, type BroadcastMessage } from '../../shared/protocol.js';
-import { registerTokenBroker, type TokenBrokerClient } from '../../src/client.js';
+import { createTokenBroker, registerTokenBroker, type TokenBrokerClient } from '../../src/client.js';
 import { APP } from './fake-source.js';
 
 // Node has no navigator.serviceWorker: this is the "service workers unavailable" page
@@ -152,20 +152,57 @@ describe('broadcasts from the worker', () => {
   });
 });
 
+describe('createTokenBroker without service workers', () => {
+  it('returns the client at once; ready resolves and calls say why there is no worker', async () => {
+    const client = createTokenBroker({ callTimeoutMs: 200, proactiveWakeUps: false });
+    clients.push(client);
+    await client.ready;
+    const error = await failure(client.status());
+    expect(isTokenBrokerError(error, 'worker-unavailable')).toBe(true);
+    expect((error as Error).message).toMatch(/unsupported or blocked.*refresh token included/);
+  });
+
+  it('requireWorker fails closed: ready rejects, and fetch and Axios send nothing', async () => {
+    const sent: Request[] = [];
+    vi.stubGlobal('fetch', async (request: Request) => {
+      sent.push(request);
+      return new Response('ok');
+    });
+    const client = createTokenBroker({ requireWorker: true, proactiveWakeUps: false });
+    clients.push(client);
+    const adapter = vi.fn<AxiosAdapter>(async (config) => ({
+      status: 200,
+      statusText: 'OK',
+      data: null,
+      headers: {},
+      config,
+    }));
+    const instance = axios.create({ adapter });
+    client.attachAxios(instance);
+    const ready = failure(client.ready);
+    expect(isTokenBrokerError(await ready, 'worker-unavailable')).toBe(true);
+    expect(
+      isTokenBrokerError(await failure(client.fetch(`${APP}/api/auth/login`)), 'worker-unavailable'),
+    ).toBe(true);
+    expect(isTokenBrokerError(await failure(instance.get(`${APP}/api/me`)), 'worker-unavailable')).toBe(true);
+    expect(sent).toEqual([]);
+    expect(adapter).not.toHaveBeenCalled();
+  });
+});
+
 describe('destroy', () => {
-  it('removes listeners, interceptors and the channel, and later calls reject with destroyed', async () => {
+  it('removes listeners, the Axios adapter and the channel, and later calls reject with destroyed', async () => {
     const client = await register();
     const handler = vi.fn();
     client.on('logout', handler);
     const live = vi.fn();
     (await register()).on('logout', live);
     const instance = axios.create();
-    const requestEject = vi.spyOn(instance.interceptors.request, 'eject');
-    const responseEject = vi.spyOn(instance.interceptors.response, 'eject');
-    client.attachAxios(instance);
+    const original: unknown = instance.defaults.adapter;
+    client.attachAxios(instance, axios);
+    expect(instance.defaults.adapter).not.toBe(original);
     client.destroy();
-    expect(requestEject).toHaveBeenCalledTimes(1);
-    expect(responseEject).toHaveBeenCalledTimes(1);
+    expect(instance.defaults.adapter).toBe(original);
     await broadcast({ type: 'logout', reason: 'user-logout' }, () => live.mock.calls.length === 1);
     expect(live).toHaveBeenCalledTimes(1);
     expect(handler).not.toHaveBeenCalled();

@@ -1,6 +1,8 @@
 import { vi } from 'vitest';
 import type { AccessTokenInfo } from '../../shared/protocol.js';
 import type { PageRoute, WireRequest, WireRequestHead, WireResponse } from '../../shared/wire.js';
+import type { TokenBrokerError } from '../../shared/errors.js';
+import type { PageLog } from '../../src/debug.js';
 import type { TokenSource } from '../../src/token-source.js';
 
 export const APP = 'https://app.test';
@@ -42,6 +44,9 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
     return info();
   });
   const source = {
+    ready: vi.fn(async (): Promise<TokenBrokerError | null> => null),
+    failClosed: false,
+    log: undefined as PageLog | undefined,
     controlled: () => state.controlled,
     /** The token lookups `route` made (only for requests that get the token). */
     tokenInfo,
@@ -51,10 +56,11 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
         state.respectExistingAuthorization &&
         head.headers.some(([name]) => name.toLowerCase() === 'authorization')
       )
-        return { route: 'pass' };
-      if (url.origin !== APP || !url.pathname.startsWith('/api/')) return { route: 'pass' };
+        return { route: 'pass', reason: 'own-authorization' };
+      if (url.origin !== APP || !url.pathname.startsWith('/api/'))
+        return { route: 'pass', reason: 'out-of-scope' };
       if (url.pathname === '/api/auth/login')
-        return head.method === 'POST' ? { route: 'login' } : { route: 'pass' };
+        return head.method === 'POST' ? { route: 'login' } : { route: 'pass', reason: 'out-of-scope' };
       return { route: 'token', token: await tokenInfo().catch(() => null) };
     }),
     captureLogin: vi.fn(async (request: WireRequest): Promise<WireResponse> => {
@@ -80,7 +86,7 @@ export function fakeSource(options: { controlled?: boolean } = {}) {
     }),
   };
   const typed: TokenSource = source;
-  return { source: typed as typeof source, state };
+  return { source: typed as unknown as typeof source, state };
 }
 
 /** Runs queued tasks and microtasks a few times over (no timers involved). */

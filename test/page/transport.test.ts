@@ -3,6 +3,7 @@ import vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTokenBrokerError, TokenBrokerError } from '../../shared/errors.js';
 import type { BrokerMethod } from '../../shared/protocol.js';
+import { HANDSHAKE_TIMEOUT_MS } from '../../shared/wire.js';
 import { callWorker } from '../../src/transport.js';
 import {
   fakeWorker,
@@ -294,7 +295,7 @@ describe('the version handshake', () => {
     const plain = foreignWorker();
     const update = vi.fn(async () => undefined);
     const outcome = failure(callWorker('status', [], { target: () => plain, timeoutMs: 10_000, update }));
-    await vi.advanceTimersByTimeAsync(999);
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS - 1);
     let settled = false;
     void outcome.then(() => (settled = true));
     await settle();
@@ -316,6 +317,66 @@ describe('the version handshake', () => {
     expect(plain.posts).toHaveLength(1);
   });
 
+  it('hears a broker that answers the handshake late: that call fails, the next one reaches it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    // A broker slower than the window (a cold start on a starved machine): every message arrives late.
+    const slow = {
+      scriptURL: w.worker.scriptURL,
+      state: 'activated',
+      postMessage: (data: unknown, transfer: Transferable[]) =>
+        void setTimeout(() => w.worker.postMessage(data, transfer), HANDSHAKE_TIMEOUT_MS + 200),
+    } as unknown as ServiceWorker;
+    const first = failure(callWorker('status', [], { target: () => slow, timeoutMs: 10_000 }));
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS);
+    expect(isTokenBrokerError(await first, 'protocol-mismatch')).toBe(true);
+    await vi.advanceTimersByTimeAsync(200);
+    await settle(() => w.posts.length === 1);
+    await settle();
+    const next = callWorker('status', [], { target: () => slow, timeoutMs: 10_000 });
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS + 200);
+    expect(await next).toMatchObject({ loggedIn: false });
+    expect(w.posts.length - calls(w).length).toBe(1); // one hello in all
+  });
+
+  it('fails when the window closes if the script at the URL is no broker, without waiting for the update check', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker();
+    const update = vi.fn(() => new Promise<void>(() => undefined)); // the browser's check, still running
+    const brokerScript = vi.fn(async () => false);
+    const outcome = failure(
+      callWorker('status', [], { target: () => plain, timeoutMs: 10_000, update, brokerScript }),
+    );
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS);
+    expect(isTokenBrokerError(await outcome, 'protocol-mismatch')).toBe(true);
+    expect(brokerScript).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps waiting for the update check when the script at the URL is a broker (a new version installs)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const plain = foreignWorker(`${TOKEN_ENDPOINT}/../old.js`);
+    const w = spawn(uniqueStore(), tokenServer().fetch);
+    let workers: ServiceWorker[] = [plain];
+    // The check ends well after the window.
+    const update = vi.fn(
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            workers = [w.worker, plain];
+            resolve();
+          }, 3000),
+        ),
+    );
+    const call = callWorker('status', [], {
+      target: () => workers,
+      timeoutMs: 10_000,
+      update,
+      brokerScript: async () => true,
+    });
+    await vi.advanceTimersByTimeAsync(3000 + HANDSHAKE_TIMEOUT_MS);
+    expect(await call).toMatchObject({ loggedIn: false });
+  });
+
   it('sends one hello for concurrent first calls, and none once the worker answered', async () => {
     const w = spawn(uniqueStore(), tokenServer().fetch);
     await Promise.all([
@@ -333,7 +394,7 @@ describe('the version handshake', () => {
     const plain = foreignWorker(`${TOKEN_ENDPOINT}/../plain.js`);
     const w = spawn(uniqueStore(), tokenServer().fetch);
     const call = callWorker('status', [], { target: () => [plain, w.worker], timeoutMs: 10_000 });
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS);
     expect(await call).toMatchObject({ loggedIn: false });
     expect(calls(w)).toHaveLength(1);
   });
@@ -345,7 +406,7 @@ describe('the version handshake', () => {
     let workers: ServiceWorker[] = [plain];
     const update = vi.fn(async () => void (workers = [w.worker, plain]));
     const call = callWorker('status', [], { target: () => workers, timeoutMs: 10_000, update });
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(HANDSHAKE_TIMEOUT_MS);
     expect(await call).toMatchObject({ loggedIn: false });
     expect(update).toHaveBeenCalledTimes(1);
   });

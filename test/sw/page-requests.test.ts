@@ -16,14 +16,17 @@ describe('routeForPage: the worker’s rule for requests it does not see', () =>
     const token = await rig.broker.getAccessToken();
     expect(await routeForPage(rig.broker, head('GET', '/api/me'))).toEqual({ route: 'token', token });
     for (const path of ['/public/x', '/api/auth/refresh', '/api/auth/revoke', '/apix/me']) {
-      expect(await routeForPage(rig.broker, head('POST', path)), path).toEqual({ route: 'pass' });
+      expect(await routeForPage(rig.broker, head('POST', path)), path).toEqual({
+        route: 'pass',
+        reason: 'out-of-scope',
+      });
     }
     expect(
       await routeForPage(rig.broker, {
         ...head('GET', '/api/me'),
         url: 'https://app.example.evil.test/api/me',
       }),
-    ).toEqual({ route: 'pass' });
+    ).toEqual({ route: 'pass', reason: 'out-of-scope' });
   });
 
   it('respects an existing Authorization only when configured to', async () => {
@@ -31,7 +34,7 @@ describe('routeForPage: the worker’s rule for requests it does not see', () =>
     await respecting.login();
     expect(
       await routeForPage(respecting.broker, head('GET', '/api/me', [['Authorization', 'Bearer anon']])),
-    ).toEqual({ route: 'pass' });
+    ).toEqual({ route: 'pass', reason: 'own-authorization' });
     const replacing = new Rig({ config: { respectExistingAuthorization: false } });
     await replacing.login();
     expect(

@@ -1,0 +1,74 @@
+import type { DeclarativeConfig } from '../shared/config.js';
+import type { BrokerStatus } from '../shared/protocol.js';
+import type { PageLog } from './debug.js';
+import type { Emitter } from './events.js';
+import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
+import { watchUpdates, type UpdateControl } from './updates.js';
+import type { Workbox } from 'workbox-window';
+
+/** How long a version asked to take over may wait before the app hears `update-stalled`. */
+const UPDATE_STALL_MS = 5000;
+
+/** What the client's startup needs from the client it starts. */
+export interface StartupContext {
+  scriptUrl: string;
+  scope: string | undefined;
+  config: DeclarativeConfig | undefined;
+  readyTimeoutMs: number;
+  workbox: Workbox | undefined;
+  emitter: Emitter;
+  cleanups: Array<() => void>;
+  log: PageLog | undefined;
+  /** Sends `configure` straight to the worker (no readiness wait: this is the readiness). */
+  configure(config: DeclarativeConfig): Promise<BrokerStatus>;
+  /** Asks the worker to claim this page. */
+  claim(): Promise<unknown>;
+  /** Called as soon as a registration exists, so calls can reach its workers. */
+  onWorker(handle: WorkerHandle): void;
+}
+
+/**
+ * The client's startup, in order: register (typed `registration-failed` if the browser refuses
+ * or the scope misses this page), follow updates, configure the standalone worker, and, on a
+ * page the worker does not control (first visit, hard reload), ask it to claim the page and wait
+ * (bounded) for control. Resolves with the update control, or null where service workers are
+ * unsupported or blocked. Every wait is bounded by `readyTimeoutMs` or the call timeout.
+ */
+export async function startClient(ctx: StartupContext): Promise<UpdateControl | null> {
+  const { emitter, cleanups, log, readyTimeoutMs } = ctx;
+  const handle = await registerWorker(
+    ctx.scriptUrl,
+    ctx.scope,
+    readyTimeoutMs,
+    ctx.config !== undefined,
+    ctx.workbox,
+  );
+  if (!handle) return null;
+  log?.(`registered ${ctx.scriptUrl}, scope ${handle.registration.scope}`);
+  ctx.onWorker(handle);
+  cleanups.push(handle.dispose);
+  const updates = watchUpdates(
+    handle.workbox,
+    handle.registration,
+    navigator.serviceWorker,
+    () => emitter.emit('update-waiting', {}),
+    {
+      afterMs: UPDATE_STALL_MS,
+      eager: ctx.config !== undefined,
+      onStalled: (waitingMs) => emitter.emit('update-stalled', { waitingMs }),
+    },
+  );
+  cleanups.push(updates.dispose);
+  if (ctx.config) await ctx.configure(ctx.config);
+  const container = navigator.serviceWorker;
+  const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
+  container.addEventListener('controllerchange', controlChanged);
+  cleanups.push(() => container.removeEventListener('controllerchange', controlChanged));
+  if (!isControlled()) {
+    // First visit or hard reload: ask the active worker to claim this page (never reload).
+    await ctx.claim().catch(() => undefined);
+    await waitForControl(readyTimeoutMs);
+  }
+  log?.(isControlled() ? 'ready, page controlled' : 'ready, page not controlled');
+  return updates;
+}
