@@ -9,6 +9,7 @@ import { createConfigKeeper } from './config-keeper.js';
 import { createEmitter, type EventName, type Handler } from './events.js';
 import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
 import { scriptUrlFor } from './namespace.js';
+import { createSnapshotStore, type SessionSnapshot } from './snapshot.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
 import { watchUpdates, type UpdateControl } from './updates.js';
@@ -71,6 +72,11 @@ export interface TokenBrokerClient {
   /** Ends the session in every tab and revokes the refresh token if configured. */
   logout(): Promise<void>;
   status(): Promise<ClientStatus>;
+  /**
+   * The session as this tab knows it, synchronously: `loading` until the worker first answered,
+   * then kept current by the worker's broadcasts to every tab (a `change` event follows each new one).
+   */
+  snapshot(): SessionSnapshot;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, handler: Handler<E>): () => void;
   /** Makes an Axios instance work on pages the worker does not control; returns a detach function. */
@@ -101,6 +107,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   const { worker: config, readyTimeoutMs = 5000 } = options;
   const names = brokerNames(options.name);
   const emitter = createEmitter();
+  const session = createSnapshotStore((snapshot) => emitter.emit('change', snapshot));
   const cleanups: Array<() => void> = [];
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   let worker: WorkerHandle | null = null;
@@ -127,7 +134,7 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
   const call = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
     keeper.run(() => send(method, ...args));
   const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({
-    ...(await status),
+    ...(await session.track(status)),
     controlled: isControlled(),
   });
 
@@ -145,11 +152,12 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       if (!isBroadcastMessage(data)) return;
       if (data.type === 'error' && keeper.onBroadcastError(data.error.code)) return;
       const { type, ...payload } = data;
+      session.fromBroadcast(data);
       // The wire shape carries no `name`, so the error is rebuilt from its code.
       if (data.type === 'error') emitter.emit('error', { error: fromSerializedError(data.error) });
       else emitter.emit(type, payload as never);
       if (type === 'refreshed' || type === 'session')
-        void call('status').then(scheduler.plan, () => undefined);
+        void session.track(call('status')).then(scheduler.plan, () => undefined);
     };
     cleanups.push(() => channel.close());
   }
@@ -179,11 +187,14 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
       await call('claim').catch(() => undefined);
       await waitForControl(readyTimeoutMs);
     }
+    void session.track(call('status')).catch(() => undefined);
     if (options.proactiveWakeUps !== false) {
       scheduler.start();
       cleanups.push(scheduler.stop);
     }
   }
+
+  if (!handle) session.unavailable();
 
   const source: TokenSource = {
     controlled: isControlled,
@@ -215,8 +226,9 @@ export async function registerTokenBroker(options: RegisterOptions = {}): Promis
           call('refresh', { trigger: 'explicit', seenGeneration: generation }),
         ),
       ),
-    logout: async () => void (await call('logout')),
+    logout: async () => void (await session.track(call('logout'))),
     status: () => withControl(call('status')),
+    snapshot: session.get,
     on(event, handler) {
       const off = emitter.on(event, handler);
       let live = true;

@@ -1,5 +1,6 @@
 import type { TokenBrokerError } from '../shared/errors.js';
 import type { LogoutReason, RefreshTrigger } from '../shared/protocol.js';
+import type { SessionSnapshot } from './snapshot.js';
 
 /** Events a `TokenBrokerClient` emits, with their payloads. */
 export interface TokenBrokerEvents {
@@ -15,9 +16,12 @@ export interface TokenBrokerEvents {
   control: { controlled: boolean };
   /** A new worker version is installed and waits; `applyUpdate()` lets it take over. A new subscriber hears of one already waiting. */
   'update-waiting': Record<string, never>;
+  /** The session snapshot changed (login, refresh, logout, in any tab, or the first answer): the payload is the new `snapshot()`. */
+  change: SessionSnapshot;
 }
 
 export type EventName = keyof TokenBrokerEvents;
+/** A listener of event `E`. */
 export type Handler<E extends EventName> = (payload: TokenBrokerEvents[E]) => void;
 
 export interface Emitter {

@@ -10,6 +10,7 @@ import type {
 } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
 import { AbortRegistry } from './abort-registry.js';
+import { identityOf } from './claims.js';
 import { bounded } from './bounded.js';
 import { createDebugLog, type DebugLog } from './debug-log.js';
 import { refreshDueAt } from './expiry.js';
@@ -231,6 +232,10 @@ export class Broker {
   }
 
   private post(message: BroadcastMessage): void {
+    // A new token's claims ride with its announcement, so every tab's snapshot follows without a call.
+    const s = this.session;
+    if ((message.type === 'session' || message.type === 'refreshed') && s?.generation === message.generation)
+      message = { ...message, identity: identityOf(s.accessToken) };
     this.deps.broadcaster.post(message);
   }
 
@@ -275,6 +280,7 @@ export class Broker {
         s && s.trigger !== 'login' ? { trigger: s.trigger, agoMs: this.now() - s.receivedAt } : null,
       configured: this.config !== null,
       workerInstance: this.instance,
+      identity: s ? identityOf(s.accessToken) : null,
     };
   }
 
