@@ -54,7 +54,12 @@ export function useSession(
     () => toValue(source),
     (client, _previous, onCleanup) => {
       snapshot.value = client?.snapshot() ?? LOADING;
-      if (client) onCleanup(client.on('change', (next) => void (snapshot.value = next)));
+      if (!client) return;
+      onCleanup(
+        client.on('change', (next) => {
+          snapshot.value = next;
+        }),
+      );
     },
     { immediate: true },
   );

@@ -24,8 +24,16 @@ function Session(props: { broker?: ReturnType<typeof fakeSessionSource> | null }
   );
 }
 
+let seenClient: unknown;
+
+function Probe() {
+  seenClient = useTokenBroker();
+  return createElement(Session);
+}
+
 beforeEach(() => {
   renders = 0;
+  seenClient = 'unset';
   container = document.createElement('div');
   document.body.append(container);
   root = createRoot(container);
@@ -68,19 +76,14 @@ describe('sw-token-broker/react', () => {
   it('reads the provider, says loading while the provider has no client yet, and follows it once set', () => {
     const broker = fakeSessionSource();
     broker.broadcast({ type: 'session', generation: 5, expiresIn: 60_000, identity: ADA });
-    let seen: unknown = 'unset';
-    function Probe() {
-      seen = useTokenBroker();
-      return createElement(Session);
-    }
     const app = (b: unknown) =>
       createElement(TokenBrokerProvider, { broker: b as TokenBrokerClient | null }, createElement(Probe));
     act(() => root.render(app(null)));
     expect(container.textContent).toBe('loading - - g0');
-    expect(seen).toBeNull();
+    expect(seenClient).toBeNull();
     act(() => root.render(app(broker)));
     expect(container.textContent).toBe('authenticated ada Ada Lovelace g5');
-    expect(seen).toBe(broker);
+    expect(seenClient).toBe(broker);
   });
 
   it('renders loading on the server (no client, no subscription)', () => {

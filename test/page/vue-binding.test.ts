@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { createApp, defineComponent, h, nextTick, shallowRef, type App } from 'vue';
+import { createApp, defineComponent, h, nextTick, shallowRef, type App, type Component } from 'vue';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenBrokerClient } from '../../src/client.js';
 import { tokenBrokerPlugin, useSession, useTokenBroker } from '../../src/vue.js';
@@ -11,7 +11,7 @@ afterEach(() => {
   for (const app of apps.splice(0)) app.unmount();
 });
 
-function mount(component: ReturnType<typeof defineComponent>, setup?: (app: App) => void): HTMLElement {
+function mount(component: Component, setup?: (app: App) => void): HTMLElement {
   const el = document.createElement('div');
   const app = createApp(component);
   setup?.(app);
@@ -20,22 +20,24 @@ function mount(component: ReturnType<typeof defineComponent>, setup?: (app: App)
   return el;
 }
 
-const Session = (broker?: ReturnType<typeof fakeSessionSource>) =>
-  defineComponent({
-    setup() {
-      const session = useSession(broker);
-      return () =>
-        h(
-          'p',
-          `${session.value.status} ${session.value.sub ?? '-'} ${session.value.claims?.name ?? '-'} g${session.value.generation}`,
-        );
-    },
-  });
+// Vue composables are called in `setup`; Biome's React hook rules do not know that.
+const Session = defineComponent({
+  props: { broker: { type: Object, default: undefined } },
+  setup(props) {
+    // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable in setup, not a React hook
+    const session = useSession(props.broker as ReturnType<typeof fakeSessionSource> | undefined);
+    return () =>
+      h(
+        'p',
+        `${session.value.status} ${session.value.sub ?? '-'} ${session.value.claims?.name ?? '-'} g${session.value.generation}`,
+      );
+  },
+});
 
 describe('sw-token-broker/vue', () => {
   it('useSession follows login, refresh and logout, and unsubscribes when the component unmounts', async () => {
     const broker = fakeSessionSource();
-    const el = mount(Session(broker));
+    const el = mount(defineComponent({ setup: () => () => h(Session, { broker }) }));
     expect(el.textContent).toBe('loading - - g0');
     broker.broadcast({ type: 'session', generation: 1, expiresIn: 60_000, identity: ADA });
     await nextTick();
@@ -64,8 +66,9 @@ describe('sw-token-broker/vue', () => {
     let seen: unknown = 'unset';
     const Probe = defineComponent({
       setup() {
+        // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable in setup, not a React hook
         seen = useTokenBroker();
-        return () => h(Session());
+        return () => h(Session);
       },
     });
     const el = mount(Probe, (app) => app.use(tokenBrokerPlugin(client)));
