@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jwtVerify, SignJWT } from 'jose';
+import type { DeclarativeConfig } from '../../src/index.js';
 import { listenOnLoopback } from './listen.js';
 
 export interface GoTrueFixtureOptions {
@@ -62,6 +63,18 @@ export interface GoTrueFixture {
   /** Deletes every session, as `signOut({ scope: 'global' })` or an admin would. */
   signOutEverywhere(): void;
   close(): Promise<void>;
+}
+
+/** The README's Supabase recipe, pointed at the fixture. */
+export function supabaseWorkerConfig(gotrue: Pick<GoTrueFixture, 'url' | 'apiKey'>): DeclarativeConfig {
+  return {
+    tokenEndpoint: `${gotrue.url}/auth/v1/token`,
+    format: 'gotrue',
+    apiKey: gotrue.apiKey,
+    allowedOrigins: [gotrue.url],
+    apiPaths: ['/rest/v1/', '/storage/v1/', '/functions/v1/'],
+    respectExistingAuthorization: false,
+  };
 }
 
 export const GOTRUE_EMAIL = 'user@example.com';
