@@ -31,8 +31,8 @@ const test = base.extend<{ gotrue: GoTrueFixture }>({
 
 /** Calls the page's `bindings.login` / `refresh` / `logout` (see app/bindings.ts). */
 function act(page: Page, method: 'login' | 'refresh' | 'logout', ...args: string[]): Promise<void> {
-  type Bindings = Record<string, (...a: string[]) => Promise<void>>;
-  return page.evaluate(([m, a]) => (globalThis as unknown as { bindings: Bindings }).bindings[m]!(...a), [
+  type Bindings = Record<typeof method, (...a: string[]) => Promise<void>>;
+  return page.evaluate(([m, a]) => (globalThis as unknown as { bindings: Bindings }).bindings[m](...a), [
     method,
     args,
   ] as const);

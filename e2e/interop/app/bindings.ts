@@ -29,13 +29,21 @@ function ReactSession() {
 
 const VueSession = defineComponent({
   setup() {
+    // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable in setup, not a React hook
     const session = useVueSession();
     let renders = 0;
     return () => h('p', { id: 'vue-session', ...attributes(session.value, ++renders) }, session.value.status);
   },
 });
 
-async function gotrueLogin(gotrue: NonNullable<PageConfig['gotrue']>, email: string, password: string) {
+function element(id: string): HTMLElement {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`bindings.html has no #${id}`);
+  return found;
+}
+
+async function gotrueLogin(gotrue: PageConfig['gotrue'], email: string, password: string) {
+  if (!gotrue) throw new Error('the page config has no gotrue');
   const response = await fetch(`${gotrue.url}/auth/v1/token?grant_type=password`, {
     method: 'POST',
     headers: { apikey: gotrue.apiKey, 'Content-Type': 'application/json' },
@@ -49,23 +57,23 @@ async function gotrueLogin(gotrue: NonNullable<PageConfig['gotrue']>, email: str
 async function start(): Promise<void> {
   const config = (await (await fetch('/interop-config.json')).json()) as PageConfig;
   const broker = await registerTokenBroker({ worker: config.worker });
-  createRoot(document.getElementById('react')!).render(
+  createRoot(element('react')).render(
     createElement(TokenBrokerProvider, { broker }, createElement(ReactSession)),
   );
   createApp(VueSession).use(tokenBrokerPlugin(broker)).mount('#vue');
   Object.assign(globalThis, {
     bindings: {
       login: async (email: string, password: string) =>
-        void (await broker.setSession(await gotrueLogin(config.gotrue!, email, password))),
+        void (await broker.setSession(await gotrueLogin(config.gotrue, email, password))),
       refresh: async () => void (await broker.refresh()),
       logout: () => broker.logout(),
     },
   });
-  document.getElementById('state')!.textContent = 'ready';
+  element('state').textContent = 'ready';
   document.body.dataset.ready = 'true';
 }
 
 void start().catch((error: unknown) => {
-  document.getElementById('state')!.textContent = `startup failed: ${String(error)}`;
+  element('state').textContent = `startup failed: ${String(error)}`;
   document.body.dataset.ready = 'failed';
 });
