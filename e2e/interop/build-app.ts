@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const appDir = fileURLToPath(new URL('./app/', import.meta.url));
-const PAGES = ['index', 'bindings'];
+const PAGES = ['index', 'bindings', 'supabase'];
+// The README's examples import the package by name: here it is the source.
+const packageEntry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 /**
- * Builds the interop pages (./app: index.html, bindings.html) with Vite into a temporary
+ * Builds the interop pages (./app: index.html, bindings.html, supabase.html) with Vite into a temporary
  * directory. The repo's vite.config.ts builds only the demo and the worker; these pages exist
  * for tests only.
  */
@@ -18,6 +20,7 @@ export async function buildInteropApp(): Promise<{ dir: string; remove(): Promis
     configFile: false,
     root: appDir,
     logLevel: 'warn',
+    resolve: { alias: { 'sw-token-broker': packageEntry } },
     // Vue's bundler build reads these compile-time flags (set by @vitejs/plugin-vue in an app).
     define: {
       __VUE_OPTIONS_API__: 'true',
