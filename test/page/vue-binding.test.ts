@@ -20,11 +20,9 @@ function mount(component: Component, setup?: (app: App) => void): HTMLElement {
   return el;
 }
 
-// Vue composables are called in `setup`; Biome's React hook rules do not know that.
 const Session = defineComponent({
   props: { broker: { type: Object, default: undefined } },
   setup(props) {
-    // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable in setup, not a React hook
     const session = useSession(props.broker as ReturnType<typeof fakeSessionSource> | undefined);
     return () =>
       h(
@@ -66,7 +64,6 @@ describe('sw-token-broker/vue', () => {
     let seen: unknown = 'unset';
     const Probe = defineComponent({
       setup() {
-        // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable in setup, not a React hook
         seen = useTokenBroker();
         return () => h(Session);
       },
