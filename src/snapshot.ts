@@ -79,7 +79,11 @@ export function createSnapshotStore(
       set(LOGGED_OUT);
       return;
     }
-    const sameToken = current.status === 'authenticated' && current.generation === generation;
+    // Generations restart at 1 after a logout: a tab that missed one must not keep the old user.
+    const sameToken =
+      current.status === 'authenticated' &&
+      current.generation === generation &&
+      (identity?.sub ?? current.sub) === current.sub;
     // An older worker announces no identity: keep what is known of this token until a status brings it.
     const known = identity === undefined && sameToken ? current : null;
     set({

@@ -103,3 +103,14 @@ describe('session snapshot', () => {
     expect(none.snapshot.get().status).toBe('unauthenticated');
   });
 });
+
+describe('session snapshot across logins', () => {
+  it('shows the new user when a status of the same generation names another sub (a logout this tab missed)', async () => {
+    const { changes, snapshot } = store();
+    await snapshot.track(Promise.resolve(status()));
+    const grace = { sub: 'user-2', claims: { sub: 'user-2', email: 'g@example.com' } };
+    await snapshot.track(Promise.resolve(status({ identity: grace })));
+    expect(changes.map((c) => c.sub)).toEqual(['user-1', 'user-2']);
+    expect(snapshot.get().claims).toEqual(grace.claims);
+  });
+});
