@@ -1,5 +1,6 @@
 import type { SerializedError } from './errors.js';
 import type { DeclarativeConfig } from './config.js';
+import type { SessionIdentity } from './identity.js';
 import { brokerNames } from './names.js';
 import type { WireApi } from './wire.js';
 
@@ -37,6 +38,8 @@ export interface BrokerStatus {
   configured: boolean;
   /** Changes whenever the browser restarted the worker. */
   workerInstance: string;
+  /** Who is logged in: `sub` and the exposed claims of the access token; null when logged out. Absent from workers before 0.2. */
+  identity?: SessionIdentity | null;
 }
 
 export interface AccessTokenInfo {
@@ -79,8 +82,15 @@ export type BrokerMethod = keyof BrokerApi;
 /** Messages the worker sends to every tab of the origin on a BroadcastChannel. */
 export type BroadcastMessage =
   | { type: 'logout'; reason: LogoutReason }
-  | { type: 'refreshed'; generation: number; expiresIn: number; trigger: RefreshTrigger }
-  | { type: 'session'; generation: number; expiresIn: number }
+  | {
+      type: 'refreshed';
+      generation: number;
+      expiresIn: number;
+      trigger: RefreshTrigger;
+      /** The new token's identity (absent from workers before 0.2). */
+      identity?: SessionIdentity | null;
+    }
+  | { type: 'session'; generation: number; expiresIn: number; identity?: SessionIdentity | null }
   | { type: 'error'; error: SerializedError };
 
 /** Marks a page→worker message as ours; the Comlink message rides in `call`, the reply port in `ports[0]`. */

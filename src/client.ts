@@ -11,6 +11,7 @@ import { createPageLog } from './debug.js';
 import { createEmitter, type EventName, type Handler } from './events.js';
 import { isControlled, NO_CAPTURE_WARNING, type WorkerHandle } from './readiness.js';
 import { scriptUrlFor } from './namespace.js';
+import { createSnapshotStore, type SessionSnapshot } from './snapshot.js';
 import { startClient } from './startup.js';
 import { callWorker, type Args } from './transport.js';
 import type { TokenSource } from './token-source.js';
@@ -102,6 +103,11 @@ export interface TokenBrokerClient {
   /** Ends the session in every tab and revokes the refresh token if configured. */
   logout(): Promise<void>;
   status(): Promise<ClientStatus>;
+  /**
+   * The session as this tab knows it, synchronously: `loading` until the worker first answered,
+   * then kept current by the worker's broadcasts to every tab (a `change` event follows each new one).
+   */
+  snapshot(): SessionSnapshot;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, handler: Handler<E>): () => void;
   /**
@@ -138,6 +144,7 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
   const { worker: config, readyTimeoutMs = 5000 } = options;
   const names = brokerNames(options.name);
   const emitter = createEmitter();
+  const session = createSnapshotStore((snapshot) => emitter.emit('change', snapshot));
   const cleanups: Array<() => void> = [];
   const log = options.debug ? createPageLog() : undefined;
   let worker: WorkerHandle | null = null;
@@ -186,11 +193,12 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
       if (!isBroadcastMessage(data)) return;
       if (data.type === 'error' && keeper.onBroadcastError(data.error.code)) return;
       const { type, ...payload } = data;
+      session.fromBroadcast(data);
       // The wire shape carries no `name`, so the error is rebuilt from its code.
       if (data.type === 'error') emitter.emit('error', { error: fromSerializedError(data.error) });
       else emitter.emit(type, payload as never);
       if (type === 'refreshed' || type === 'session')
-        void now('status').then(scheduler.plan, () => undefined);
+        void session.track(now('status')).then(scheduler.plan, () => undefined);
     };
     cleanups.push(() => channel.close());
   }
@@ -219,6 +227,7 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
           `service workers are unsupported or blocked here: nothing registered ${scriptUrl}. ${NO_CAPTURE_WARNING}`,
         );
       updates = control;
+      void session.track(now('status')).catch(() => undefined);
       if (options.proactiveWakeUps !== false) {
         scheduler.start();
         cleanups.push(scheduler.stop);
@@ -236,6 +245,8 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
   const fatal = (failure: TokenBrokerError | null): boolean =>
     failure !== null && (failure.code !== 'worker-unavailable' || options.requireWorker === true);
   const ready = started.then((failure) => {
+    // No worker will ever answer: the snapshot leaves `loading` for `unauthenticated`.
+    if (failure) session.unavailable();
     if (failure) log?.(`no worker: ${failure.message}`);
     if (fatal(failure)) throw failure;
   });
@@ -247,7 +258,7 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
     return now(method, ...args);
   };
   const withControl = async (status: Promise<BrokerStatus>): Promise<ClientStatus> => ({
-    ...(await status),
+    ...(await session.track(status)),
     controlled: isControlled(),
   });
 
@@ -287,8 +298,9 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
           now('refresh', { trigger: 'explicit', seenGeneration: generation }),
         ),
       ),
-    logout: async () => void (await call('logout')),
+    logout: async () => void (await session.track(call('logout'))),
     status: () => withControl(call('status')),
+    snapshot: session.get,
     on(event, handler) {
       const off = emitter.on(event, handler);
       let live = true;

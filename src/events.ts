@@ -1,5 +1,6 @@
 import type { TokenBrokerError } from '../shared/errors.js';
 import type { LogoutReason, RefreshTrigger } from '../shared/protocol.js';
+import type { SessionSnapshot } from './snapshot.js';
 
 /** Events a `TokenBrokerClient` emits, with their payloads. */
 export interface TokenBrokerEvents {
@@ -21,9 +22,12 @@ export interface TokenBrokerEvents {
    * updates section); `waitingMs` is how long it has waited.
    */
   'update-stalled': { waitingMs: number };
+  /** The session snapshot changed (login, refresh, logout, in any tab, or the first answer): the payload is the new `snapshot()`. */
+  change: SessionSnapshot;
 }
 
 export type EventName = keyof TokenBrokerEvents;
+/** A listener of event `E`. */
 export type Handler<E extends EventName> = (payload: TokenBrokerEvents[E]) => void;
 
 export interface Emitter {

@@ -1,6 +1,8 @@
 export { createTokenBroker, registerTokenBroker } from './client.js';
 export type { RegisterOptions, TokenBrokerClient, ClientStatus } from './client.js';
-export type { TokenBrokerEvents, EventName } from './events.js';
+export type { TokenBrokerEvents, EventName, Handler } from './events.js';
+export type { SessionSnapshot, SessionStatus } from './snapshot.js';
+export type { SessionClaims, SessionIdentity } from '../shared/identity.js';
 export type { AxiosLike, AxiosAdapters } from './axios.js';
 export { TokenBrokerError, isTokenBrokerError } from '../shared/errors.js';
 export type { TokenBrokerErrorCode } from '../shared/errors.js';

@@ -1,3 +1,4 @@
+import { identityOf } from './claims.js';
 import { serializeError, TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import type { BroadcastMessage, LogoutReason } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
@@ -150,6 +151,10 @@ export class BrokerState {
   }
 
   post(message: BroadcastMessage): void {
+    // A new token's claims ride with its announcement, so every tab's snapshot follows without a call.
+    const s = this.session;
+    if ((message.type === 'session' || message.type === 'refreshed') && s?.generation === message.generation)
+      message = { ...message, identity: identityOf(s.accessToken) };
     this.deps.broadcaster.post(message);
   }
 

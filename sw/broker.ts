@@ -1,3 +1,4 @@
+import { identityOf } from './claims.js';
 import type { DeclarativeConfig } from '../shared/config.js';
 import { serializeError, TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo, BrokerStatus, RefreshTrigger, SessionTokens } from '../shared/protocol.js';
@@ -115,6 +116,7 @@ export class Broker {
         s && s.trigger !== 'login' ? { trigger: s.trigger, agoMs: this.now() - s.receivedAt } : null,
       configured: this.state.config !== null,
       workerInstance: this.instance,
+      identity: s ? identityOf(s.accessToken) : null,
     };
   }
 

@@ -9,6 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jwtVerify, SignJWT } from 'jose';
+import { WebSocketServer } from 'ws';
+import type { DeclarativeConfig } from '../../src/index.js';
 import { listenOnLoopback } from './listen.js';
 
 export interface GoTrueFixtureOptions {
@@ -32,6 +34,16 @@ export interface TokenCall {
   errorCode?: string;
 }
 
+/** One Realtime message that carried an access token (a channel join or an `access_token` push). */
+export interface RealtimeAuth {
+  event: 'phx_join' | 'access_token';
+  topic: string;
+  /** `sub` of a user token that verified, or `anon` for the anon key, or why it did not verify. */
+  subject: string;
+  /** The token's `gen` claim (which token of the fixture it is), 0 for the anon key. */
+  generation: number;
+}
+
 export interface RestCall {
   path: string;
   status: number;
@@ -52,7 +64,12 @@ export interface GoTrueFixture {
   url: string;
   apiKey: string;
   tokenCalls: TokenCall[];
+  /** Calls to `/rest/v1/`, `/storage/v1/` and `/functions/v1/`, in order. */
   restCalls: RestCall[];
+  /** Tokens Realtime clients presented on `/realtime/v1/websocket`. */
+  realtimeAuths: RealtimeAuth[];
+  /** Session ids ended by `POST /auth/v1/logout`. */
+  logouts: string[];
   /** Revoked refresh tokens presented again (within the interval or not). */
   reuses: string[];
   /** Refresh tokens still usable: one per live session. */
@@ -64,16 +81,40 @@ export interface GoTrueFixture {
   close(): Promise<void>;
 }
 
+/** The README's Supabase recipe, pointed at the fixture. */
+export function supabaseWorkerConfig(gotrue: Pick<GoTrueFixture, 'url' | 'apiKey'>): DeclarativeConfig {
+  return {
+    tokenEndpoint: `${gotrue.url}/auth/v1/token`,
+    format: 'gotrue',
+    apiKey: gotrue.apiKey,
+    allowedOrigins: [gotrue.url],
+    apiPaths: ['/rest/v1/', '/storage/v1/', '/functions/v1/'],
+    respectExistingAuthorization: false,
+  };
+}
+
 export const GOTRUE_EMAIL = 'user@example.com';
 export const GOTRUE_PASSWORD = 'correct horse';
 
-// Supabase's gateway answers CORS for any origin; the browser's preflight for `apikey` needs it.
+// Supabase's gateway answers CORS for any origin and allows whatever headers a preflight asks for
+// (supabase-js sends accept-profile, content-profile, prefer, x-retry-count, x-upsert, ...).
 const CORS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers':
     'authorization, x-client-info, apikey, content-type, x-supabase-api-version',
   'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+  'Access-Control-Expose-Headers': 'content-range, x-supabase-api-version',
 };
+
+/** The preflight answer: the gateway's CORS headers, allowing the headers the browser asked about. */
+function preflight(req: IncomingMessage): Record<string, string> {
+  const asked = req.headers['access-control-request-headers'];
+  return {
+    ...CORS,
+    ...(asked ? { 'Access-Control-Allow-Headers': asked } : {}),
+    'Access-Control-Max-Age': '0',
+  };
+}
 
 export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Promise<GoTrueFixture> {
   const apiKey = options.apiKey ?? 'anon-key';
@@ -83,6 +124,8 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
   const sessions = new Set<string>();
   const tokenCalls: TokenCall[] = [];
   const restCalls: RestCall[] = [];
+  const realtimeAuths: RealtimeAuth[] = [];
+  const logouts: string[] = [];
   const reuses: string[] = [];
   let issued = 0;
   let minGeneration = 0;
@@ -153,6 +196,11 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
     return [200, await sessionResponse(row.sessionId, newRefreshToken(row.sessionId, token))];
   }
 
+  const drain = (req: IncomingMessage): Promise<void> =>
+    new Promise((resolve) => {
+      req.once('end', resolve).resume();
+    });
+
   async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -205,38 +253,119 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
     send(res, status, answer);
   }
 
+  /** The user token's `sub` and `gen`, or throws why it is not one. */
+  async function verifyUser(token: string | undefined): Promise<{ sub: string; gen: number }> {
+    if (token === apiKey) throw new Error('anon key, not a user token');
+    const { payload } = await jwtVerify(token ?? '', secret, { audience: 'authenticated' });
+    if (typeof payload.gen !== 'number' || payload.gen <= minGeneration) throw new Error('JWT expired');
+    return { sub: String(payload.sub), gen: payload.gen };
+  }
+
+  /** What PostgREST, Storage and an Edge Function answer a verified user (the body is drained). */
+  const dataAnswer = (path: string, sub: string): unknown => {
+    if (path.startsWith('/storage/v1/object/')) {
+      const key = path.slice('/storage/v1/object/'.length);
+      return { Key: key, Id: randomBytes(8).toString('hex') };
+    }
+    if (path.startsWith('/functions/v1/')) return { hello: sub };
+    return [{ id: 1, owner: sub }];
+  };
+
   async function rest(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const apikey = req.headers.apikey?.toString() ?? null;
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const call: RestCall = { path, status: 401, apikey };
     restCalls.push(call);
+    await drain(req); // an upload's body
     if (apikey !== apiKey) return send(res, 401, { message: 'No API key found in request' });
     try {
-      const { payload } = await jwtVerify(bearer ?? '', secret, { audience: 'authenticated' });
-      if (typeof payload.gen !== 'number' || payload.gen <= minGeneration) throw new Error('JWT expired');
-      call.subject = String(payload.sub);
+      const { sub } = await verifyUser(bearer);
+      call.subject = sub;
       call.status = 200;
-      return send(res, 200, [{ id: 1, owner: payload.sub }]);
+      return send(res, 200, dataAnswer(path, sub));
     } catch (error) {
-      call.reason = bearer === apiKey ? 'anon key, not a user token' : String((error as Error).message);
+      call.reason = String((error as Error).message);
       return send(res, 401, { code: 'PGRST301', message: call.reason });
     }
+  }
+
+  /** `POST /auth/v1/logout` (scope local): the access token's session ends, its refresh tokens die. */
+  async function logout(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await drain(req);
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    try {
+      const { payload } = await jwtVerify(bearer ?? '', secret, { audience: 'authenticated' });
+      logouts.push(String(payload.session_id));
+      sessions.delete(String(payload.session_id));
+      res.writeHead(204, CORS).end();
+    } catch {
+      send(res, 401, { code: 401, error_code: 'bad_jwt', msg: 'invalid JWT' });
+    }
+  }
+
+  /** Phoenix over JSON arrays (Realtime `vsn=2.0.0`): joins and heartbeats answered, tokens recorded. */
+  function realtime(socket: import('ws').WebSocket): void {
+    socket.on('message', (data) => {
+      let message: unknown;
+      try {
+        message = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      if (!Array.isArray(message)) return;
+      const [joinRef, ref, topic, event, payload] = message as [
+        string | null,
+        string | null,
+        string,
+        string,
+        Record<string, unknown> | null,
+      ];
+      const reply = (response: unknown): void =>
+        socket.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status: 'ok', response }]));
+      if (event === 'phx_join' || event === 'access_token') {
+        const token = typeof payload?.access_token === 'string' ? payload.access_token : undefined;
+        void verifyUser(token).then(
+          ({ sub, gen }) => realtimeAuths.push({ event, topic, subject: sub, generation: gen }),
+          (error: unknown) =>
+            realtimeAuths.push({
+              event,
+              topic,
+              subject: token === apiKey ? 'anon' : String((error as Error).message),
+              generation: 0,
+            }),
+        );
+        if (event === 'phx_join') reply({ postgres_changes: [] });
+      } else if (event === 'heartbeat' || event === 'phx_leave') reply({});
+    });
   }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gotrue.invalid');
     if (req.method === 'OPTIONS') {
-      res.writeHead(200, CORS).end();
+      res.writeHead(200, preflight(req)).end();
       return;
     }
     const handle = async (): Promise<void> => {
       if (req.method === 'POST' && url.pathname === '/auth/v1/token') return token(req, res, url);
-      if (url.pathname.startsWith('/rest/v1/')) return rest(req, res, url.pathname);
+      if (req.method === 'POST' && url.pathname === '/auth/v1/logout') return logout(req, res);
+      if (['/rest/v1/', '/storage/v1/', '/functions/v1/'].some((p) => url.pathname.startsWith(p)))
+        return rest(req, res, url.pathname);
       return send(res, 404, { code: 404, error_code: 'not_found', msg: 'Not found' });
     };
     handle().catch((error: unknown) =>
       send(res, 500, { code: 500, error_code: 'unexpected_failure', msg: String(error) }),
     );
+  });
+  // Realtime's websocket, on the same origin as the gateway puts it.
+  const sockets = new WebSocketServer({ noServer: true });
+  sockets.on('connection', realtime);
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://gotrue.invalid');
+    if (url.pathname !== '/realtime/v1/websocket' || url.searchParams.get('apikey') !== apiKey) {
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
   const listening = await listenOnLoopback(server);
 
@@ -245,11 +374,19 @@ export async function startGoTrueFixture(options: GoTrueFixtureOptions = {}): Pr
     apiKey,
     tokenCalls,
     restCalls,
+    realtimeAuths,
+    logouts,
     reuses,
     activeRefreshTokens: () =>
       [...rows.values()].filter((r) => sessions.has(r.sessionId) && !r.revoked).map((r) => r.token),
-    expireAccessTokens: () => void (minGeneration = issued),
+    expireAccessTokens: () => {
+      minGeneration = issued;
+    },
     signOutEverywhere: () => sessions.clear(),
-    close: () => listening.close(),
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await listening.close();
+    },
   };
 }

@@ -2,9 +2,14 @@
 // origin, as a Supabase project is: the worker's refresh carries `apikey` (a CORS preflight), and
 // the page talks to PostgREST with the anon key as its bearer, as supabase-js does, which the worker
 // replaces with the user's token. Every count is what the fixture saw.
-import type { DeclarativeConfig } from '../../src/index.js';
 import { expect, test as base } from './fixtures.js';
-import { GOTRUE_EMAIL, GOTRUE_PASSWORD, startGoTrueFixture, type GoTrueFixture } from './gotrue-fixture.js';
+import {
+  GOTRUE_EMAIL,
+  GOTRUE_PASSWORD,
+  startGoTrueFixture,
+  supabaseWorkerConfig,
+  type GoTrueFixture,
+} from './gotrue-fixture.js';
 import type { PageConfig } from './page-config.js';
 import { gotrueLogin, openApp } from './page-helpers.js';
 import { recordedEvents } from '../harness/events.js';
@@ -31,18 +36,6 @@ const test = base.extend<{ gotrue: GoTrueFixture }>({
     }
   },
 });
-
-/** The README's Supabase recipe, pointed at the fixture. */
-function supabaseWorkerConfig(gotrue: GoTrueFixture): DeclarativeConfig {
-  return {
-    tokenEndpoint: `${gotrue.url}/auth/v1/token`,
-    format: 'gotrue',
-    apiKey: gotrue.apiKey,
-    allowedOrigins: [gotrue.url],
-    apiPaths: ['/rest/v1/', '/storage/v1/', '/functions/v1/'],
-    respectExistingAuthorization: false,
-  };
-}
 
 test(`2 tabs across ${LIFETIMES} lifetimes → one rotation per lifetime with apikey; then a sign-out elsewhere logs both tabs out`, async ({
   context,

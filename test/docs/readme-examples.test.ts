@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // `tsc -b` (examples/*/tsconfig.json). This test keeps the README's copies identical.
 const root = new URL('../../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');
-const blocks = [...readme.matchAll(/(<!-- example: (\S+) -->\n)?```ts\n([\s\S]*?)```/g)];
+const blocks = [...readme.matchAll(/(<!-- example: (\S+) -->\n)?```tsx?\n([\s\S]*?)```/g)];
 
 describe('README examples', () => {
   it('has TypeScript examples', () => {

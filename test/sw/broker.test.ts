@@ -46,8 +46,9 @@ describe('setSession', () => {
       lastRefresh: null,
     });
     expect(rig.bus.of('session')).toEqual([
-      { type: 'session', generation: 1, expiresIn: 600_000 },
-      { type: 'session', generation: 2, expiresIn: 600_000 },
+      // Opaque test tokens: an identity without sub or claims (test/sw/claims.test.ts has JWTs).
+      { type: 'session', generation: 1, expiresIn: 600_000, identity: { sub: null, claims: {} } },
+      { type: 'session', generation: 2, expiresIn: 600_000, identity: { sub: null, claims: {} } },
     ]);
   });
 

@@ -161,7 +161,13 @@ describe('expiry in the broker', () => {
     await rig.broker.refreshIfDue();
     expect(rig.backend.refreshCount).toBe(1);
     expect(rig.bus.of('refreshed')).toEqual([
-      { type: 'refreshed', generation: 2, expiresIn: 3600_000, trigger: 'proactive' },
+      {
+        type: 'refreshed',
+        generation: 2,
+        expiresIn: 3600_000,
+        trigger: 'proactive',
+        identity: { sub: null, claims: {} },
+      },
     ]);
     expect(rig.broker.dueIn()).toBe(3600_000 - 30_000); // long-lived: the configured lead
   });
