@@ -6,6 +6,20 @@ import type { TestServer } from '../fixtures.js';
 import { openDemo, type DemoQuery } from './tabs.js';
 
 /**
+ * Why a test runs in Chromium only: what it needs exists only as a CDP command. Use with
+ * `test.skip(({ browserName }) => browserName !== 'chromium', reason)`.
+ */
+export const CHROMIUM_ONLY = {
+  stopWorker:
+    'stops the worker at a chosen moment (mid-event) with CDP ServiceWorker.stopAllWorkers; Firefox can only idle a worker out after a quiet period (docs/platform-facts.md §13)',
+  hardReload:
+    'a hard reload that leaves the page uncontrolled is CDP Page.reload({ ignoreCache }); Playwright has no engine-neutral shift+reload',
+  installability: 'PWA installability errors come from CDP Page.getInstallabilityErrors',
+  routeWorkerFetch:
+    "rewrites the worker's own fetch with context.route; under Firefox BiDi the route did not rewrite the answer the worker got (docs/platform-facts.md §13)",
+} as const;
+
+/**
  * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
  * docs/platform-facts.md §2) and resolves once each version that was running has been reported stopped at
  * least once. It does not require them to stay stopped: a fetch or message in flight, or a
