@@ -7,6 +7,7 @@ import type { BrowserContext, BrowserType, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures.js';
 import { readStoredSession } from './harness/storage.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { CHROMIUM_ONLY } from './harness/worker-control.js';
 
 /** A persistent context on `dir` with the project's browser, flags and device settings. */
 function launch(browserType: BrowserType, dir: string, testInfo: TestInfo): Promise<BrowserContext> {
@@ -45,6 +46,7 @@ const persistent = test.extend<{ profileDir: string; open: () => Promise<Browser
 });
 
 persistent.describe('restart', () => {
+  persistent.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.persistentContext);
   persistent(
     'after closing every tab and the browser, the session is restored without logging in',
     async ({ open, server }) => {

@@ -109,6 +109,7 @@ console.log(
 console.log(
   `ensure-browser: firefox from ${firefox.source} (${firefox.executablePath}): ${output(firefox.executablePath, ['--version']) ?? 'version unknown'}`,
 );
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template.
 const webkitVersion = output('dpkg-query', ['-W', '-f', '${Version}', 'libwebkit2gtk-4.1-0']);
 console.log(
   `ensure-browser: webkit driver from ${webkit.source} (${webkit.executablePath}): WebKitGTK ${webkitVersion ?? 'version unknown'}`,
