@@ -52,8 +52,11 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 export async function openDemo(session: WebKitSession, origin: string, query: Record<string, number> = {}) {
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
   const tab = await session.openTab(`${origin}/${search ? `?${search}` : ''}`);
-  await waitFor('the demo client', () =>
-    session.run(tab, () => document.body.dataset.ready === 'true', undefined),
+  // Generous: a loaded 2-core machine has taken over 10 s to start MiniBrowser's page and worker.
+  await waitFor(
+    'the demo client',
+    () => session.run(tab, () => document.body.dataset.ready === 'true', undefined),
+    30_000,
   );
   await session.run(tab, installEventRecorder, undefined);
   return tab;
@@ -61,8 +64,10 @@ export async function openDemo(session: WebKitSession, origin: string, query: Re
 
 export async function loginThroughForm(session: WebKitSession, tab: string): Promise<void> {
   await session.run(tab, () => document.getElementById('login')?.click(), undefined);
-  await waitFor('logged in', () =>
-    session.run(tab, () => document.getElementById('state')?.textContent === 'logged in', undefined),
+  await waitFor(
+    'logged in',
+    () => session.run(tab, () => document.getElementById('state')?.textContent === 'logged in', undefined),
+    30_000,
   );
 }
 
