@@ -1,8 +1,16 @@
 import { defineConfig, devices } from '@playwright/test';
-import { findChromium, missingBrowserMessage } from './scripts/find-browser.mjs';
+import {
+  findChromium,
+  findFirefox,
+  missingBrowserMessage,
+  missingFirefoxMessage,
+} from './scripts/find-browser.mjs';
 
 const chromium = findChromium();
 if (!chromium) throw new Error(missingBrowserMessage);
+// Firefox gates `npm test` like Chromium does: missing means fail with the install command.
+const firefox = findFirefox();
+if (!firefox) throw new Error(missingFirefoxMessage);
 
 // Flags for a locked-down CI box: nothing may phone home (no internet here), and
 // Chromium refuses to start as root without --no-sandbox.
@@ -15,8 +23,21 @@ const args = [
   ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
 ];
 
+// The same for Firefox: no update checks, telemetry or remote settings on a box without
+// internet. Runs as root headless without extra MOZ_* variables (docs/platform-facts.md §15).
+const firefoxUserPrefs = {
+  'app.update.enabled': false,
+  'browser.shell.checkDefaultBrowser': false,
+  'datareporting.policy.dataSubmissionEnabled': false,
+  'toolkit.telemetry.enabled': false,
+  'network.captive-portal-service.enabled': false,
+  'network.connectivity-service.enabled': false,
+};
+
 export default defineConfig({
   testDir: 'e2e',
+  // The WebKit suite is vitest + WebDriver, not Playwright (e2e/webkit/).
+  testIgnore: ['webkit/**'],
   outputDir: 'test-results',
   fullyParallel: true,
   workers: 2,
@@ -32,6 +53,17 @@ export default defineConfig({
       use: {
         ...devices['Desktop Chrome'],
         launchOptions: { executablePath: chromium.executablePath, args },
+      },
+    },
+    {
+      // Debian's Firefox ESR over WebDriver BiDi. Playwright is pinned to 1.64.1 for every
+      // project: 1.65 fails at newContext on ESR 153 (README "Browser support").
+      name: 'firefox',
+      use: {
+        browserName: 'firefox',
+        channel: 'moz-firefox',
+        viewport: { width: 1280, height: 720 },
+        launchOptions: { executablePath: firefox.executablePath, firefoxUserPrefs },
       },
     },
   ],

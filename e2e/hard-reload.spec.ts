@@ -15,7 +15,9 @@ import {
 } from './harness/server-counters.js';
 import { startStorm, stormAcrossLifetimes, type Via } from './harness/traffic.js';
 import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
-import { hardReload, keepUncontrolled } from './harness/worker-control.js';
+import { hardReload, keepUncontrolled, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.hardReload);
 
 const TTL_S = 6;
 /** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry. */

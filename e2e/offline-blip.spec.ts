@@ -56,6 +56,10 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   const expiresAt = Date.now() + expiresIn!;
 
   server.control.reset();
+  // The server's switch cuts the worker's own fetches in every engine; the browser's offline
+  // emulation drives navigator.onLine and the online event (Firefox applies it to pages only,
+  // docs/platform-facts.md §15).
+  server.control.setOffline(true);
   await context.setOffline(true);
   // Before the refresh is due, and again after the token expired: plain network errors.
   for (const tab of tabs) expect(await tryBoth(tab)).toEqual(networkErrors);
@@ -70,6 +74,7 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   // for /sw.js is not subject to the offline emulation, so static files are not counted.)
   expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);
 
+  server.control.setOffline(false);
   await context.setOffline(false);
   const onlineAt = Date.now();
   const firstAfter = await Promise.all(

@@ -16,7 +16,9 @@ import {
   watchGenerations,
 } from './harness/server-counters.js';
 import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
-import { stopServiceWorkers } from './harness/worker-control.js';
+import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
 
 const TTL_S = 6;
 /** Refresh lead: due at expiry − min(lead, lifetime / 4) = 1.5 s before expiry, the margin a restarted worker has on a loaded machine. */

@@ -6,7 +6,7 @@
 import type { Page } from '@playwright/test';
 import { PLAIN_WORKER } from '../demo/server/routes-test.js';
 import { expect, test, type TestServer } from './fixtures.js';
-import { waitForController } from './harness/worker-control.js';
+import { CHROMIUM_ONLY, waitForController } from './harness/worker-control.js';
 
 interface Outcome {
   ok: boolean;
@@ -23,9 +23,11 @@ async function openManual(page: Page, server: TestServer): Promise<void> {
 }
 
 test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming the script, after one short handshake', async ({
+  browserName,
   page,
   server,
 }) => {
+  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.firefoxForeignWorkerStatus);
   await openManual(page, server);
   // The origin already runs a worker that is not the broker, at the script URL the app registers.
   await page.evaluate(
@@ -85,10 +87,12 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
 });
 
 test('an origin switching from a plain worker at /sw.js to the broker: registration talks to the new version at once', async ({
+  browserName,
   context,
   page,
   server,
 }) => {
+  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.firefoxControllerAfterSwitch);
   // Before the switch the origin serves a plain worker at /sw.js, which controls the page.
   await context.route('**/sw.js', (route) =>
     route.fulfill({

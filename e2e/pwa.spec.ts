@@ -3,7 +3,7 @@ import { appendFile, cp } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { expect, test as base, type TestServer } from './fixtures.js';
-import { waitForController } from './harness/worker-control.js';
+import { CHROMIUM_ONLY, waitForController } from './harness/worker-control.js';
 
 // The reference PWA (examples/pwa, vite-plugin-pwa injectManifest) served by the demo server,
 // whose routes are its API. "Offline" is the server dropping every connection (docs/platform-facts.md §11),
@@ -147,6 +147,7 @@ test.describe('a storm across two tabs', () => {
     server,
   }) => {
     await open(page, `${server.url}/`);
+    const loginAt = Date.now();
     await page.click('#login');
     await expect(out(page)).toHaveText('logged in');
     const other = await context.newPage();
@@ -169,17 +170,24 @@ test.describe('a storm across two tabs', () => {
     expect(counters.reuseDetections).toBe(0);
     expect(counters.invalidGrants).toBe(0);
     expect(counters.refreshCalls).toBe(counters.rotations);
-    // 7 s of 3 s tokens: two or three rotations, never one per request or per tab.
+    // 7 s of 3 s tokens: at least two rotations, never one per request or per tab. A refresh is
+    // due at most lifetime / 4 early (sw/expiry.ts), so one comes at most every 2.25 s from the
+    // login on; a slow engine on a loaded machine takes longer than 7 s in all.
+    const elapsedMs = Date.now() - loginAt;
     expect(counters.rotations).toBeGreaterThanOrEqual(2);
-    expect(counters.rotations).toBeLessThanOrEqual(4);
+    expect(counters.rotations, `${elapsedMs} ms from login`).toBeLessThanOrEqual(
+      Math.floor(elapsedMs / 2_250) + 1,
+    );
   });
 });
 
 test('the shadowed-route warning works on a real FetchEvent: Chromium lets the broker wrap its respondWith', async ({
+  browserName,
   page,
   context,
   server,
 }) => {
+  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.workerEvaluate);
   await open(page, `${server.url}/`);
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const outcome = await worker.evaluate(() => {

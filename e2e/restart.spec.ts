@@ -3,16 +3,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type TestInfo } from '@playwright/test';
+import type { BrowserContext, BrowserType, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures.js';
 import { readStoredSession } from './harness/storage.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { CHROMIUM_ONLY } from './harness/worker-control.js';
 
 /** A persistent context on `dir` with the project's browser, flags and device settings. */
-function launch(dir: string, testInfo: TestInfo): Promise<BrowserContext> {
-  const { launchOptions, viewport, userAgent, deviceScaleFactor, isMobile, hasTouch } = testInfo.project.use;
-  return chromium.launchPersistentContext(dir, {
+function launch(browserType: BrowserType, dir: string, testInfo: TestInfo): Promise<BrowserContext> {
+  const { launchOptions, channel, viewport, userAgent, deviceScaleFactor, isMobile, hasTouch } =
+    testInfo.project.use;
+  return browserType.launchPersistentContext(dir, {
     ...launchOptions,
+    ...(channel === undefined ? {} : { channel }),
     ...(viewport === undefined ? {} : { viewport }),
     ...(userAgent === undefined ? {} : { userAgent }),
     ...(deviceScaleFactor === undefined ? {} : { deviceScaleFactor }),
@@ -31,10 +34,10 @@ const persistent = test.extend<{ profileDir: string; open: () => Promise<Browser
       await rm(dir, { recursive: true, force: true });
     }
   },
-  open: async ({ profileDir }, use, testInfo) => {
+  open: async ({ profileDir, playwright, browserName }, use, testInfo) => {
     const contexts: BrowserContext[] = [];
     await use(async () => {
-      const context = await launch(profileDir, testInfo);
+      const context = await launch(playwright[browserName], profileDir, testInfo);
       contexts.push(context);
       return context;
     });
@@ -43,6 +46,7 @@ const persistent = test.extend<{ profileDir: string; open: () => Promise<Browser
 });
 
 persistent.describe('restart', () => {
+  persistent.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.persistentContext);
   persistent(
     'after closing every tab and the browser, the session is restored without logging in',
     async ({ open, server }) => {

@@ -3,7 +3,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, expect } from '@playwright/test';
-import { hardReload, stopServiceWorkers, waitForController } from './harness/worker-control.js';
+import {
+  hardReload,
+  stopServiceWorkers,
+  waitForController,
+  CHROMIUM_ONLY,
+} from './harness/worker-control.js';
 
 const page = `<!doctype html><meta charset="utf-8"><title>smoke</title>
 <script>navigator.serviceWorker.register('/sw.js');</script>`;
@@ -61,9 +66,11 @@ test('the configured Chromium runs a service worker that answers fetches', async
 });
 
 test('CDP helpers: stopping restarts the worker, a hard reload is uncontrolled', async ({
+  browserName,
   context,
   page,
 }) => {
+  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
   await page.goto(smoke.url);
   await waitForController(page);
   const first = await hello(page);

@@ -7,7 +7,9 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test, type TestServer } from './fixtures.js';
 import { readStoredSession } from './harness/storage.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
-import { stopServiceWorkers } from './harness/worker-control.js';
+import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
 
 /** Clears the origin's IndexedDB (CDP, which also closes the worker's open connection), then stops the worker. */
 async function loseStorage(context: BrowserContext, page: Page, server: TestServer): Promise<void> {

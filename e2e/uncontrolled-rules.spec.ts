@@ -7,7 +7,9 @@ import { DEMO_CREDENTIALS } from '../demo/server/index.js';
 import { expect, test } from './fixtures.js';
 import { apiRequests } from './harness/server-counters.js';
 import { brokerStatus, sessionTheServerAlreadyExpired } from './harness/tabs.js';
-import { openUncontrolledDemo } from './harness/worker-control.js';
+import { openUncontrolledDemo, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.hardReload);
 
 /** The demo's globals this spec uses (demo/main.ts). */
 type Demo = {

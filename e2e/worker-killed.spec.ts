@@ -19,7 +19,9 @@ import {
   settledCalls,
   startCalls,
 } from './harness/tabs.js';
-import { stopServiceWorkers } from './harness/worker-control.js';
+import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
 
 const TTL_SECONDS = 2;
 const SLOW_MS = 6_000;

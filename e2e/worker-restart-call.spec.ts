@@ -3,7 +3,9 @@
 import { expect, test } from './fixtures.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
-import { stopServiceWorkers } from './harness/worker-control.js';
+import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
 
 type Status = { loggedIn: boolean; generation: number; workerInstance: string };
 

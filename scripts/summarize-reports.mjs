@@ -1,10 +1,11 @@
 // Prints the closing line CI reads: `N passed, N failed[, N skipped]`, summed over the
-// vitest and Playwright JSON reports of this run.
+// JSON reports of this run: vitest (unit), Playwright (Chromium and Firefox projects) and the
+// WebKit suite (vitest's format, reports/webkit.json).
 //
 //   node scripts/summarize-reports.mjs --since <epoch ms> --exit-code <rc> [--dir reports]
 //
 // Must: count a missing, unreadable or stale report (mtime before --since) as 1 failed, since
-// CI always expects both; never let a non-zero test command read as all green (a stage that
+// CI always expects all three; never let a non-zero test command read as all green (a stage that
 // failed before writing a report, e.g. type-check or build, counts as 1 failed); print the
 // summary as the very last line. Exits 1 when anything failed.
 import { readFileSync, statSync } from 'node:fs';
@@ -72,7 +73,11 @@ function read(name, summarize) {
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
-for (const counts of [read('vitest.json', fromVitest), read('playwright.json', fromPlaywright)]) {
+for (const counts of [
+  read('vitest.json', fromVitest),
+  read('playwright.json', fromPlaywright),
+  read('webkit.json', fromVitest),
+]) {
   total.passed += counts.passed;
   total.failed += counts.failed;
   total.skipped += counts.skipped;

@@ -20,6 +20,8 @@ export interface StormOptions {
   /** Same-origin path or absolute URL. @default '/api/me' */
   url?: string;
   headers?: Record<string, string>;
+  /** Tags each request (`?storm=<tag>-<n>`) and reports the tags of those that succeeded. */
+  tag?: string;
 }
 
 /** What one tab's storm came to. A request succeeded when it answered 2xx and its body was read. */
@@ -28,6 +30,8 @@ export interface StormResult {
   failed: number;
   /** The first few failures (`<url> answered <status>` or the error), for assertion messages. */
   errors: string[];
+  /** With {@link StormOptions.tag}: the tag of every request that succeeded. */
+  okTags: string[];
 }
 
 type StormGlobal = {
@@ -39,68 +43,104 @@ type StormGlobal = {
   __storm?: StormResult & { stop: boolean; paused: boolean; done: Promise<void> };
 };
 
+/** {@link StormOptions} with every default filled in, as the in-page driver takes them. */
+export interface StormPlan {
+  burst: number;
+  pauseMs: number;
+  via: Via[] | undefined;
+  url: string;
+  headers: Record<string, string>;
+  /** When set, request n carries `?storm=<tag>-<n>` so it can be matched to a server record. */
+  tag: string | undefined;
+}
+
+/**
+ * In-page: starts the storm. Self-contained (it runs through `page.evaluate` or WebDriver's
+ * `executeScript`), so it names nothing outside itself.
+ */
+export function runStormInPage(plan: StormPlan): void {
+  const { burst, pauseMs, via, url, headers, tag } = plan;
+  const g = globalThis as unknown as StormGlobal;
+  const app = g.demo ?? g.interop;
+  if (!app) throw new Error('startStorm: no demo or interop page');
+  const order: Via[] = via ?? (g.demo ? ['fetch', 'axios'] : ['fetch']);
+  const storm = {
+    ok: 0,
+    failed: 0,
+    errors: [] as string[],
+    okTags: [] as string[],
+    stop: false,
+    paused: false,
+    done: Promise.resolve(),
+  };
+  g.__storm = storm;
+  let sent = 0;
+  const one = async (how: Via): Promise<string | undefined> => {
+    const id = tag === undefined ? undefined : `${tag}-${sent++}`;
+    const target = id === undefined ? url : `${url}${url.includes('?') ? '&' : '?'}storm=${id}`;
+    if (how === 'axios') {
+      if (!g.demo) throw new Error('startStorm: axios needs the demo page');
+      // Absolute base: the demo's instance is rooted at /api.
+      await g.demo.api.get(target, { baseURL: location.origin, headers });
+      return id;
+    }
+    const send = how === 'fetch' ? fetch : app.broker.fetch;
+    const response = await send(target, { headers, cache: 'no-store' });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${target} answered ${response.status}`);
+    return id;
+  };
+  storm.done = (async () => {
+    for (let round = 0; !storm.stop; round++) {
+      if (storm.paused) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      const results = await Promise.allSettled(
+        Array.from({ length: burst }, (_, i) => one(order[(round + i) % order.length] ?? 'fetch')),
+      );
+      for (const r of results) {
+        if (r.status === 'fulfilled') {
+          storm.ok++;
+          if (r.value !== undefined) storm.okTags.push(r.value);
+        } else {
+          storm.failed++;
+          if (storm.errors.length < 10) storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+}
+
+/** In-page: stops the storm once its current round settled; its tally. Self-contained. */
+export async function stopStormInPage(): Promise<StormResult> {
+  const storm = (globalThis as unknown as StormGlobal).__storm;
+  if (!storm) throw new Error('stopStorm: no storm started in this page');
+  storm.stop = true;
+  await storm.done;
+  return { ok: storm.ok, failed: storm.failed, errors: storm.errors, okTags: storm.okTags };
+}
+
+/** Fills in the defaults of {@link StormOptions}. */
+export function stormPlan(options: StormOptions = {}): StormPlan {
+  return {
+    burst: options.burst ?? 8,
+    pauseMs: options.pauseMs ?? 40,
+    via: options.via,
+    url: options.url ?? '/api/me',
+    headers: options.headers ?? {},
+    tag: options.tag,
+  };
+}
+
 /**
  * Starts an endless series of rounds in the page: `burst` concurrent requests, cycling through
  * `via`, then a pause, until {@link stopStorm}. Every non-2xx answer or rejection counts as a
  * failure.
  */
 export async function startStorm(page: Page, options: StormOptions = {}): Promise<void> {
-  await page.evaluate(
-    ({ burst, pauseMs, via, url, headers }) => {
-      const g = globalThis as unknown as StormGlobal;
-      const app = g.demo ?? g.interop;
-      if (!app) throw new Error('startStorm: no demo or interop page');
-      const order: Via[] = via ?? (g.demo ? ['fetch', 'axios'] : ['fetch']);
-      const one = async (how: Via): Promise<void> => {
-        if (how === 'axios') {
-          if (!g.demo) throw new Error('startStorm: axios needs the demo page');
-          // Absolute base: the demo's instance is rooted at /api.
-          await g.demo.api.get(url, { baseURL: location.origin, headers });
-          return;
-        }
-        const send = how === 'fetch' ? fetch : app.broker.fetch;
-        const response = await send(url, { headers, cache: 'no-store' });
-        await response.arrayBuffer();
-        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      };
-      const storm = {
-        ok: 0,
-        failed: 0,
-        errors: [] as string[],
-        stop: false,
-        paused: false,
-        done: Promise.resolve(),
-      };
-      g.__storm = storm;
-      storm.done = (async () => {
-        for (let round = 0; !storm.stop; round++) {
-          if (storm.paused) {
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            continue;
-          }
-          const results = await Promise.allSettled(
-            Array.from({ length: burst }, (_, i) => one(order[(round + i) % order.length] ?? 'fetch')),
-          );
-          for (const r of results) {
-            if (r.status === 'fulfilled') storm.ok++;
-            else {
-              storm.failed++;
-              if (storm.errors.length < 10)
-                storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
-            }
-          }
-          await new Promise((resolve) => setTimeout(resolve, pauseMs));
-        }
-      })();
-    },
-    {
-      burst: options.burst ?? 8,
-      pauseMs: options.pauseMs ?? 40,
-      via: options.via,
-      url: options.url ?? '/api/me',
-      headers: options.headers ?? {},
-    },
-  );
+  await page.evaluate(runStormInPage, stormPlan(options));
 }
 
 /**
@@ -115,13 +155,7 @@ export function startBusy(page: Page): Promise<void> {
 
 /** Stops the page's storm once its current round settled and returns its tally. */
 export function stopStorm(page: Page): Promise<StormResult> {
-  return page.evaluate(async () => {
-    const storm = (globalThis as unknown as StormGlobal).__storm;
-    if (!storm) throw new Error('stopStorm: no storm started in this page');
-    storm.stop = true;
-    await storm.done;
-    return { ok: storm.ok, failed: storm.failed, errors: storm.errors };
-  });
+  return page.evaluate(stopStormInPage);
 }
 
 /** Pauses or resumes the storm after its current round, keeping its tally. */

@@ -6,6 +6,29 @@ import type { TestServer } from '../fixtures.js';
 import { openDemo, type DemoQuery } from './tabs.js';
 
 /**
+ * Why a test runs in Chromium only: what it needs exists only as a CDP command. Use with
+ * `test.skip(({ browserName }) => browserName !== 'chromium', reason)`.
+ */
+export const CHROMIUM_ONLY = {
+  stopWorker:
+    'stops the worker at a chosen moment (mid-event) with CDP ServiceWorker.stopAllWorkers; Firefox can only idle a worker out after a quiet period (docs/platform-facts.md §15)',
+  hardReload:
+    'a hard reload that leaves the page uncontrolled is CDP Page.reload({ ignoreCache }); Playwright has no engine-neutral shift+reload',
+  installability: 'PWA installability errors come from CDP Page.getInstallabilityErrors',
+  workerEvaluate:
+    'evaluates code inside the service worker (context.serviceWorkers()), which Playwright offers in Chromium only',
+  persistentContext:
+    "a persistent context's browser closed itself mid-test under Playwright 1.64.1's Firefox BiDi (page.goto: target closed), before anything of the library ran",
+  /** Not harness limits: open findings of the Firefox run, reported for a library fix. */
+  firefoxControllerAfterSwitch:
+    'FINDING (Firefox): after /sw.js switches from a plain worker to the broker, the page client kept posting configure/status/wake to the plain worker (docs/platform-facts.md §15)',
+  firefoxForeignWorkerStatus:
+    'FINDING (Firefox): with a foreign worker at scriptUrl, a later status() took ~1.1 s again (Chromium: ~30 ms), i.e. it did not reuse the failed handshake (docs/platform-facts.md §15)',
+  routeWorkerFetch:
+    "rewrites the worker's own fetch with context.route; under Firefox BiDi the route did not rewrite the answer the worker got (docs/platform-facts.md §15)",
+} as const;
+
+/**
  * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
  * docs/platform-facts.md §2) and resolves once each version that was running has been reported stopped at
  * least once. It does not require them to stay stopped: a fetch or message in flight, or a
