@@ -27,7 +27,6 @@ async function markersIn(dir: string): Promise<string[]> {
   return [...found].sort();
 }
 
-// biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures from a destructuring pattern.
 test('a production build of the demo and the library ship none of the lab; the demo build does', async ({}, testInfo) => {
   const outDir = testInfo.outputPath('demo-production');
   await build({

@@ -71,8 +71,8 @@ function findUpdate(checker: Page): Promise<boolean> {
 function registrationState(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const r = await navigator.serviceWorker.getRegistration();
-    const describe = (w: ServiceWorker | null | undefined): string => (w ? `${w.state}` : '-');
-    return `installing ${describe(r?.installing)}, waiting ${describe(r?.waiting)}, active ${describe(r?.active)}`;
+    const stateOf = (w: ServiceWorker | null | undefined): string => (w ? `${w.state}` : '-');
+    return `installing ${stateOf(r?.installing)}, waiting ${stateOf(r?.waiting)}, active ${stateOf(r?.active)}`;
   });
 }
 

@@ -42,7 +42,10 @@ export function createEmitter(): Emitter {
   return {
     on(event, handler) {
       let set = handlers.get(event);
-      if (!set) handlers.set(event, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        handlers.set(event, set);
+      }
       set.add(handler as Handler<never>);
       return () => void set.delete(handler as Handler<never>);
     },

@@ -194,7 +194,11 @@ async function attempt<M extends BrokerMethod>(
     }, after);
   });
   // A resend that never happened must not keep the race open: the first call settles it alone.
-  return Promise.race([first.finally(() => ((answered = true), clearTimeout(timer))), again]);
+  const settled = first.finally(() => {
+    answered = true;
+    clearTimeout(timer);
+  });
+  return Promise.race([settled, again]);
 }
 
 /** Calls a broker method, rebuilding errors as `TokenBrokerError`. */

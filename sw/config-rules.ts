@@ -71,7 +71,7 @@ function list(
   const items = value as unknown[];
   if (items.length < minLength) fail(`${name} must not be empty`);
   if (items.length > MAX_LIST_LENGTH) fail(`${name} has more than ${MAX_LIST_LENGTH} entries`);
-  items.forEach((item, i) => each(item, `${name}[${i}]`));
+  for (const [i, item] of items.entries()) each(item, `${name}[${i}]`);
 }
 
 /** A path prefix written in the normal form requests are matched in (shared/paths.ts). */

@@ -33,8 +33,11 @@ export function createConfigWait(deps: ConfigWaitDeps): () => Promise<boolean> {
     }
     return deps.configured();
   };
-  return () =>
-    deps.configured() ? Promise.resolve(true) : (attempt ??= wait()).then(() => deps.configured());
+  return () => {
+    if (deps.configured()) return Promise.resolve(true);
+    attempt ??= wait();
+    return attempt.then(() => deps.configured());
+  };
 }
 
 /** The most of a body the unconfigured worker reads to look for a refresh token. */

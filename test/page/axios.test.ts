@@ -1,7 +1,7 @@
 import axios, { AxiosError, type AxiosAdapter, type AxiosInstance, type AxiosResponse } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attachAxios } from '../../src/axios.js';
-import { APP, deferred, fakeSource, flush } from './fake-source.js';
+import { APP, fakeSource } from './fake-source.js';
 
 /** Plays the API server: `/api/*` wants `Bearer <valid>`, anything else is public. Records what it saw. */
 function apiServer(valid: string | null = 'at-1') {
