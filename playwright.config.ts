@@ -1,5 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import {
+  CHROMIUM_ARGS,
   findChromium,
   findFirefox,
   missingBrowserMessage,
@@ -12,16 +13,7 @@ if (!chromium) throw new Error(missingBrowserMessage);
 const firefox = findFirefox();
 if (!firefox) throw new Error(missingFirefoxMessage);
 
-// Flags for a locked-down CI box: nothing may phone home (no internet here), and
-// Chromium refuses to start as root without --no-sandbox.
-const args = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-];
+const args = CHROMIUM_ARGS;
 
 // The same for Firefox: no update checks, telemetry or remote settings on a box without
 // internet. Runs as root headless without extra MOZ_* variables (docs/platform-facts.md §15).

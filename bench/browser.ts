@@ -1,6 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type CDPSession } from '@playwright/test';
-import config from '../playwright.config.js';
-import { findChromium, missingBrowserMessage } from '../scripts/find-browser.mjs';
+import { CHROMIUM_ARGS, findChromium, missingBrowserMessage } from '../scripts/find-browser.mjs';
 import { sleep, withTimeout } from './stats.js';
 export { stopServiceWorkers } from '../e2e/harness/worker-control.js';
 
@@ -8,8 +7,8 @@ export { stopServiceWorkers } from '../e2e/harness/worker-control.js';
 export async function launchBrowser(): Promise<Browser> {
   const found = findChromium();
   if (!found) throw new Error(missingBrowserMessage);
-  const args = config.projects?.[0]?.use?.launchOptions?.args ?? [];
-  return chromium.launch({ executablePath: found.executablePath, args: [...args] });
+  // Only Chromium: the bench does not need the other engines the e2e config insists on.
+  return chromium.launch({ executablePath: found.executablePath, args: [...CHROMIUM_ARGS] });
 }
 
 /**

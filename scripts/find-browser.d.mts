@@ -13,6 +13,7 @@ export declare const SYSTEM_CHROMIUM: string;
 export declare const SYSTEM_FIREFOX: string;
 export declare const SYSTEM_WEBKIT_DRIVER: string;
 export declare const ENGINE_PACKAGES: string[];
+export declare const CHROMIUM_ARGS: string[];
 export declare const missingFirefoxMessage: string;
 export declare const missingWebKitMessage: string;
 export declare const missingBrowserMessage: string;

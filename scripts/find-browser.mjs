@@ -16,6 +16,19 @@ export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SYSTEM_FIREFOX = '/usr/bin/firefox-esr';
 export const SYSTEM_WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 /** Debian packages that provide Firefox and the WebKitGTK WebDriver (with Xvfb to run it). */
+/**
+ * Chromium flags for a locked-down CI box: nothing may phone home (no internet here), and
+ * Chromium refuses to start as root without --no-sandbox. Shared by the e2e config and the bench.
+ */
+export const CHROMIUM_ARGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+];
+
 export const ENGINE_PACKAGES = ['firefox-esr', 'webkit2gtk-driver', 'xvfb'];
 
 export const missingBrowserMessage = [
