@@ -22,8 +22,9 @@ const allowed = [
   /^CHANGELOG\.md$/,
   /^LICENSE$/,
   /^dist\/(src|sw|shared)\/[\w-]+\.(js|d\.ts)$/,
-  // The optional OIDC login helper (`sw-token-broker/oidc`).
+  // The optional OIDC login helper (`sw-token-broker/oidc`), and the token-endpoint presets.
   /^dist\/src\/oidc\/[\w-]+\.(js|d\.ts)$/,
+  /^dist\/sw\/formats\/[\w-]+\.(js|d\.ts)$/,
   /^dist\/standalone\/sw\.js(\.map)?$/,
 ];
 for (const f of files)
