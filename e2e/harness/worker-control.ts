@@ -24,6 +24,10 @@ export const CHROMIUM_ONLY = {
     'FINDING (Firefox): after /sw.js switches from a plain worker to the broker, the page client kept posting configure/status/wake to the plain worker (docs/platform-facts.md §15)',
   firefoxForeignWorkerStatus:
     'FINDING (Firefox): with a foreign worker at scriptUrl, a later status() took ~1.1 s again (Chromium: ~30 ms), i.e. it did not reuse the failed handshake (docs/platform-facts.md §15)',
+  versionTrace:
+    "traces the registration's worker versions with CDP ServiceWorker.workerVersionUpdated (docs/platform-facts.md §13)",
+  firefoxDemoRace:
+    'FINDING (Firefox): the demo race never armed ("Race armed by tab 1" missing) in the first Firefox run; not investigated yet',
   routeWorkerFetch:
     "rewrites the worker's own fetch with context.route; under Firefox BiDi the route did not rewrite the answer the worker got (docs/platform-facts.md §15)",
 } as const;
