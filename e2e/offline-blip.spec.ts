@@ -87,10 +87,12 @@ test('offline across an expiry in two tabs: network errors only, no logout, one 
   const timeline = (await recordedEvents(tabs[0]!))
     .map((e) => `${e.at - onlineAt} ms ${e.type} ${e.code ?? e.trigger ?? ''}`)
     .join(', ');
+  // "Within about a second" (README): the unreachable endpoint is probed at most 1 s apart
+  // (UNREACHABLE_RETRY_MS), then a refresh and four requests follow; Firefox took 1021 ms once.
   expect(
     recoveredIn,
     `ms from reconnect until the first requests of both tabs succeeded; events: ${timeline}`,
-  ).toBeLessThan(1000);
+  ).toBeLessThan(1500);
 
   // All later requests succeed too.
   await Promise.all(tabs.map((tab) => startStorm(tab, { burst: 6 })));
