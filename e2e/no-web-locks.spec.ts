@@ -36,9 +36,10 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     const busy = await openDemo(context, server, query);
     await loginThroughForm(busy);
     const caller = await openDemo(context, server, query);
-    // The old version stays busy: its tab keeps requests in flight back to back, so the new
+    // The old version stays busy: both tabs keep requests in flight back to back, so the new
     // version waits beside it (it takes over only at a quiet moment, or after 60 s).
     await startLoops(busy, 4);
+    await startLoops(caller, 4);
     await deploy(2);
     await findUpdate(caller);
     await expect
@@ -71,7 +72,7 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     expect(workers.length).toBeGreaterThanOrEqual(2);
     for (const worker of workers)
       expect(await worker.evaluate(() => navigator.locks === undefined)).toBe(true);
-    const outcomes = await stopLoops(busy);
+    const outcomes = [...(await stopLoops(busy)), ...(await stopLoops(caller))];
     const counters = server.control.counters();
     console.log(
       `rotations ${counters.rotations - rotations}, refresh calls ${counters.refreshCalls}, getAccessToken ${calls.length} (${calls.filter((c) => c !== 'ok').length} not ok), busy requests ${outcomes.length} (${outcomes.filter((o) => o !== 200).length} not 200)`,

@@ -34,6 +34,9 @@ export interface Handover {
   stop(): void;
 }
 
+/** How often a new version asked again re-sends `watch` (the old worker may have restarted). */
+const REWATCH_MS = 5000;
+
 type Kind = (typeof HANDOVER_MESSAGES)[keyof typeof HANDOVER_MESSAGES];
 
 function kindOf(data: unknown): Kind | null {
@@ -74,6 +77,7 @@ export function createHandover(options: HandoverOptions = {}): Handover {
   // New side.
   let requested = false;
   let armed = false;
+  let watchSentAt = 0;
   let answerTimer: ReturnType<typeof setTimeout> | undefined;
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   let onArmed = (): void => undefined;
@@ -122,15 +126,20 @@ export function createHandover(options: HandoverOptions = {}): Handover {
       return true;
     },
     request() {
-      if (requested || armed) return whenArmed;
+      if (armed) return whenArmed;
       const active = self.registration?.active ?? null;
       const own = me();
       if (!active || active === own || own?.state === 'activating' || own?.state === 'activated') {
         arm();
         return whenArmed;
       }
-      requested = true;
+      // Asked again (a page's nudge): the old worker may have been stopped and restarted since,
+      // forgetting it was asked; ask it again, at most every REWATCH_MS.
+      if (requested && Date.now() - watchSentAt < REWATCH_MS) return whenArmed;
+      watchSentAt = Date.now();
       active.postMessage({ type: HANDOVER_MESSAGES.watch });
+      if (requested) return whenArmed;
+      requested = true;
       answerTimer = setTimeout(arm, answerMs);
       deadlineTimer = setTimeout(arm, deadlineMs);
       return whenArmed;

@@ -70,6 +70,21 @@ describe('the new version asks to take over once, when the old one is quiet', ()
     expect(scope.skipWaiting).toHaveBeenCalledTimes(1);
   });
 
+  it('asked again (page nudges), it re-sends watch at most every 5 s: an old worker restarted since forgot', async () => {
+    const handover = createHandover({ answerMs: 1000, deadlineMs: 60_000 });
+    const old = scope.registration.active as ReturnType<typeof peer>;
+    void handover.request();
+    handover.onMessage(message(HANDOVER_MESSAGES.watching, old));
+    void handover.request();
+    await vi.advanceTimersByTimeAsync(4_000);
+    void handover.request();
+    expect(old.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    void handover.request();
+    expect(old.sent).toEqual([{ type: HANDOVER_MESSAGES.watch }, { type: HANDOVER_MESSAGES.watch }]);
+    expect(scope.skipWaiting).not.toHaveBeenCalled();
+  });
+
   it('ignores other messages', () => {
     expect(createHandover().onMessage(message('SOMETHING_ELSE'))).toBe(false);
     expect(createHandover().onMessage({ data: null } as unknown as ExtendableMessageEvent)).toBe(false);
