@@ -8,8 +8,8 @@ export const PROTOCOL_VERSION = 2;
 
 /**
  * How long the first call to a worker waits for `hello` before calling it foreign: a broker
- * answers a cold start in 20–100 ms (measured at load 15 on 2 cores), and registration plus
- * this window stay under the 1 s in which a foreign worker must fail.
+ * answers a cold start in 20–100 ms (docs/platform-facts.md §3), and registration plus this
+ * window stay under the 1 s in which a foreign worker must fail.
  */
 export const HANDSHAKE_TIMEOUT_MS = 600;
 

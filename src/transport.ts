@@ -73,9 +73,8 @@ const asking = new WeakMap<ServiceWorker, Promise<boolean>>();
 
 /**
  * How much longer than the window a `hello` is still heard. A broker answers within
- * milliseconds, even from a cold start (20–100 ms measured with the machine at load 15 on
- * 2 cores); one slower than the window fails that call, and its late answer clears the verdict
- * for the next call.
+ * milliseconds, even from a cold start (docs/platform-facts.md §3); one slower than the window
+ * fails that call, and its late answer clears the verdict for the next call.
  */
 const LATE_HELLO_FACTOR = 10;
 
@@ -141,8 +140,8 @@ async function pick(options: CallOptions): Promise<ServiceWorker> {
     current.catch(() => resolve());
   });
   // Whether the script at the registered URL is a broker at all. If not, no update will bring
-  // one: the call fails when the window closes instead of waiting for the browser's update check,
-  // which took 0.1–3.5 s here under load. Unknown (no check, a network error) counts as maybe.
+  // one: the call fails when the window closes instead of waiting for the browser's update check
+  // (docs/platform-facts.md §3). Unknown (no check, a network error) counts as maybe.
   const isBroker = slow.then(() => options.brokerScript?.() ?? true).catch(() => true);
   const never = new Promise<never>(() => undefined);
   const foreign = current.then(
