@@ -3,6 +3,7 @@
 // sends its calls to) must not both send the refresh token when it falls due. The worker under
 // test is the built sw.js behind a test-only prelude that removes `navigator.locks` from the
 // worker scope (pages keep theirs); the in-flight record on the stored session is the lease.
+import { settledCounters } from './harness/server-counters.js';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test } from './fixtures.js';
 import { CHROMIUM_ONLY } from './harness/worker-control.js';
@@ -73,7 +74,8 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     for (const worker of workers)
       expect(await worker.evaluate(() => navigator.locks === undefined)).toBe(true);
     const outcomes = [...(await stopLoops(busy)), ...(await stopLoops(caller))];
-    const counters = server.control.counters();
+    // Traffic has stopped, but a proactive refresh may still be out (400 ms at the server).
+    const counters = await settledCounters(server);
     console.log(
       `rotations ${counters.rotations - rotations}, refresh calls ${counters.refreshCalls}, getAccessToken ${calls.length} (${calls.filter((c) => c !== 'ok').length} not ok), busy requests ${outcomes.length} (${outcomes.filter((o) => o !== 200).length} not 200)`,
     );

@@ -4,6 +4,7 @@
 // over only once the old one reports a quiet moment (sw/skip-waiting.ts); a tab whose traffic never
 // pauses hears `update-stalled` and, as the README advises, holds its requests for a second.
 import type { Page } from '@playwright/test';
+import { settledCounters } from './harness/server-counters.js';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test } from './fixtures.js';
 import { CHROMIUM_ONLY } from './harness/worker-control.js';
@@ -45,7 +46,7 @@ async function expectCleanRun(
       `tab ${i}: failed requests\n${trace.join('\n')}`,
     ).toEqual([]);
   }
-  const counters = server.control.counters();
+  const counters = await settledCounters(server);
   const unauthenticated = counters.requests.filter((r) => r.path === '/api/me' && !r.authorization);
   expect(unauthenticated, 'API requests that reached the server without a token').toEqual([]);
   expect(counters.refreshCalls).toBe(counters.rotations);

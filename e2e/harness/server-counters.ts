@@ -149,3 +149,21 @@ export function requestTrail(counters: Counters): string {
   flush();
   return parts.join(' ');
 }
+
+/**
+ * Counters read when no refresh call is mid-flight. The server counts a refresh call when it
+ * arrives and its outcome (rotation, grace, reuse, invalid grant) only after its latency, so a
+ * read in between sees one call more than outcomes: a proactive timer can be out at any moment.
+ * Polls (bounded by `timeoutMs`) until every call has an outcome; a real double send keeps its
+ * reuse detection or extra call, so this never hides one. Not for specs that inject faults.
+ */
+export async function settledCounters(server: TestServer, timeoutMs = 5000): Promise<Counters> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const counters = server.control.counters();
+    const outcomes =
+      counters.rotations + counters.graceReuses + counters.reuseDetections + counters.invalidGrants;
+    if (counters.refreshCalls === outcomes || Date.now() >= end) return counters;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
