@@ -1,7 +1,7 @@
 import type { SerializedError } from './errors.js';
 import type { DeclarativeConfig } from './config.js';
 import type { SessionIdentity } from './identity.js';
-import { brokerNames } from './names.js';
+import { DEFAULT_BROKER_NAME } from './names.js';
 import type { WireApi } from './wire.js';
 
 /** What crosses the worker boundary: a value or a serialized error, never a throw. */
@@ -105,7 +105,8 @@ export function isEnvelope(data: unknown): data is Envelope {
   return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[ENVELOPE_KEY] === 1;
 }
 
-export const DEFAULT_CHANNEL = brokerNames().channel;
+/** The BroadcastChannel of a broker given no name (`brokerNames().channel`, without import-time work). */
+export const DEFAULT_CHANNEL = DEFAULT_BROKER_NAME;
 
 /**
  * Request header `broker.fetch` tags a request with, so the page can announce its abort

@@ -1,7 +1,12 @@
-import type { TokenBrokerError } from '../shared/errors.js';
+import { TokenBrokerError } from '../shared/errors.js';
 import type { AccessTokenInfo } from '../shared/protocol.js';
 import type { PageRoute, WireRequest, WireRequestHead, WireResponse } from '../shared/wire.js';
 import type { PageLog } from './debug.js';
+import type { BrokerMethod } from '../shared/protocol.js';
+import type { Args, callWorker } from './transport.js';
+
+/** One call to the worker, as the client sends it. */
+export type Send = <M extends BrokerMethod>(method: M, ...args: Args<M>) => ReturnType<typeof callWorker<M>>;
 
 /**
  * What the Axios and fetch helpers need from the client. The client exists before its worker
@@ -28,4 +33,31 @@ export interface TokenSource {
    * returns the current token of the same login; rejects `session-changed` if that login ended.
    */
   recover(seen: Pick<AccessTokenInfo, 'generation' | 'session'>): Promise<AccessTokenInfo>;
+}
+
+/** The client's {@link TokenSource}: every question goes to the worker through `now`. */
+export function createTokenSource(
+  now: Send,
+  page: Pick<TokenSource, 'ready' | 'controlled' | 'failClosed' | 'log'>,
+): TokenSource {
+  return {
+    ...page,
+    tokenInfo: () => now('getAccessToken', {}),
+    abort: (id) => void now('abort', id).catch(() => undefined),
+    route: (request) => now('route', request),
+    captureLogin: (request) => now('captureLogin', request),
+    // Passing the token the caller saw makes a retried call harmless (it cannot refresh twice), and
+    // keeps a request of an ended login from getting the next login's token.
+    recover: async (seen) => {
+      await now('refresh', {
+        trigger: 'unauthorized',
+        seenGeneration: seen.generation,
+        seenSession: seen.session,
+      });
+      const info = await now('getAccessToken', {});
+      if (info.session !== seen.session)
+        throw new TokenBrokerError('session-changed', 'the login this request belonged to has ended');
+      return info;
+    },
+  };
 }

@@ -1,8 +1,6 @@
 import { brokerNames } from '../shared/names.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 
-export const LEADER_LOCK = brokerNames().leaderLock;
-
 /**
  * The longest delay a timer holds: browsers keep it in a signed 32-bit integer and fire a
  * longer one at once (a 30-day token made an idle tab post ~2,000 wake-ups a second).
@@ -24,7 +22,7 @@ export interface WakeScheduler {
  */
 export function createWakeScheduler(
   wake: () => Promise<BrokerStatus>,
-  leaderLock: string = LEADER_LOCK,
+  leaderLock: string = brokerNames().leaderLock,
 ): WakeScheduler {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let release: (() => void) | undefined;

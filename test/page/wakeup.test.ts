@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerStatus } from '../../shared/protocol.js';
-import { createWakeScheduler, LEADER_LOCK, MAX_TIMER_MS, type WakeScheduler } from '../../src/wakeup.js';
+import { brokerNames } from '../../shared/names.js';
+import { createWakeScheduler, MAX_TIMER_MS, type WakeScheduler } from '../../src/wakeup.js';
+
+const LEADER_LOCK = brokerNames().leaderLock;
 import { deferred } from './fake-source.js';
 
 function status(refreshDueIn: number | null, loggedIn = true): BrokerStatus {
