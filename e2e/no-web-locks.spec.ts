@@ -7,13 +7,11 @@ import { settledCounters } from './harness/server-counters.js';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
 import { expect, test } from './fixtures.js';
 import { CHROMIUM_ONLY } from './harness/worker-control.js';
-import {
-  findUpdate,
-  registrationState,
-  startLoops,
-  startUpdatableServer,
-  stopLoops,
-} from './update-helpers.js';
+import { startStorm, stopStorm, type StormOptions } from './harness/traffic.js';
+import { findUpdate, registrationState, startUpdatableServer } from './update-helpers.js';
+
+/** Four lanes of back-to-back plain `fetch('/api/me')`, no pause between requests. */
+const BUSY: StormOptions = { burst: 4, pauseMs: 0, lanes: true, via: ['fetch'] };
 
 test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.workerEvaluate);
 
@@ -39,8 +37,8 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     const caller = await openDemo(context, server, query);
     // The old version stays busy: both tabs keep requests in flight back to back, so the new
     // version waits beside it (it takes over only at a quiet moment, or after 60 s).
-    await startLoops(busy, 4);
-    await startLoops(caller, 4);
+    await startStorm(busy, BUSY);
+    await startStorm(caller, BUSY);
     await deploy(2);
     await findUpdate(caller);
     await expect
@@ -73,11 +71,11 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     expect(workers.length).toBeGreaterThanOrEqual(2);
     for (const worker of workers)
       expect(await worker.evaluate(() => navigator.locks === undefined)).toBe(true);
-    const outcomes = [...(await stopLoops(busy)), ...(await stopLoops(caller))];
+    const storms = [await stopStorm(busy), await stopStorm(caller)];
     // Traffic has stopped, but a proactive refresh may still be out (400 ms at the server).
     const counters = await settledCounters(server);
     console.log(
-      `rotations ${counters.rotations - rotations}, refresh calls ${counters.refreshCalls}, getAccessToken ${calls.length} (${calls.filter((c) => c !== 'ok').length} not ok), busy requests ${outcomes.length} (${outcomes.filter((o) => o !== 200).length} not 200)`,
+      `rotations ${counters.rotations - rotations}, refresh calls ${counters.refreshCalls}, getAccessToken ${calls.length} (${calls.filter((c) => c !== 'ok').length} not ok), busy requests ${storms.map((s) => s.ok + s.failed).join(' + ')} (${storms.map((s) => s.failed).join(' + ')} failed)`,
     );
     expect(counters.rotations - rotations, 'token lifetimes raced over').toBeGreaterThanOrEqual(3);
     expect(counters.refreshCalls).toBe(counters.rotations);
@@ -86,6 +84,7 @@ test('no Web Locks in the worker: two live versions racing at each due moment se
     expect(counters.logins).toBe(1);
     expect(Object.values(counters.families)).toEqual([expect.objectContaining({ revoked: false })]);
     expect(calls.filter((c) => c === 'no-session' || c === 'refresh-rejected')).toEqual([]);
+    expect(storms.flatMap((s) => s.errors)).toEqual([]);
   } finally {
     await close();
   }

@@ -77,73 +77,21 @@ export async function traceVersions(context: BrowserContext, page: Page): Promis
   return lines;
 }
 
-type LoopGlobal = {
-  __loops: { outcomes: Array<number | string>; stop: boolean; pausedUntil: number; done?: Promise<unknown> };
-  __controllerChangedAt?: number;
-};
+type ChangeGlobal = { __controllerChangedAt?: number };
 
-/**
- * Runs `count` loops of back-to-back `GET /api/me` (plain `fetch`, no pause between requests),
- * recording each status (or error). With `pauseOnStall`, the tab does what the README advises on
- * `update-stalled`: it holds new requests for that long.
- */
-export function startLoops(page: Page, count: number, pauseOnStall = 0): Promise<void> {
-  return page.evaluate(
-    ({ count, pauseOnStall }) => {
-      const g = globalThis as unknown as LoopGlobal & {
-        demo: { broker: { on(event: string, handler: () => void): unknown } };
-      };
-      const loops = { outcomes: [] as Array<number | string>, stop: false, pausedUntil: 0 };
-      g.__loops = loops;
-      navigator.serviceWorker.addEventListener(
-        'controllerchange',
-        () => (g.__controllerChangedAt = Date.now()),
-      );
-      if (pauseOnStall > 0)
-        g.demo.broker.on('update-stalled', () => (loops.pausedUntil = Date.now() + pauseOnStall));
-      const loop = async (): Promise<void> => {
-        while (!loops.stop) {
-          const wait = loops.pausedUntil - Date.now();
-          if (wait > 0) {
-            await new Promise((resolve) => setTimeout(resolve, wait));
-            continue;
-          }
-          try {
-            const response = await fetch('/api/me', { cache: 'no-store' });
-            await response.arrayBuffer();
-            loops.outcomes.push(response.status);
-          } catch (error) {
-            loops.outcomes.push(String(error));
-          }
-        }
-      };
-      (g.__loops as LoopGlobal['__loops']).done = Promise.all(Array.from({ length: count }, loop));
-    },
-    { count, pauseOnStall },
-  );
-}
-
-/** Holds every loop of the tab for `ms` (0 resumes). */
-export function pauseLoops(page: Page, ms: number): Promise<void> {
-  return page.evaluate((ms) => {
-    (globalThis as unknown as LoopGlobal).__loops.pausedUntil = Date.now() + ms;
-  }, ms);
-}
-
-/** Stops the loops once their requests settled; resolves with every outcome. */
-export function stopLoops(page: Page): Promise<Array<number | string>> {
-  return page.evaluate(async () => {
-    const loops = (globalThis as unknown as LoopGlobal).__loops;
-    loops.stop = true;
-    loops.pausedUntil = 0;
-    await loops.done;
-    return loops.outcomes;
+/** Records the moment of the tab's next `controllerchange` (read by {@link controllerChangedAt}). */
+export function watchControllerChange(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    navigator.serviceWorker.addEventListener(
+      'controllerchange',
+      () => ((globalThis as ChangeGlobal).__controllerChangedAt = Date.now()),
+    );
   });
 }
 
-/** Epoch ms of the tab's last `controllerchange` (set up by {@link startLoops}), or null. */
+/** Epoch ms of the tab's last `controllerchange` (set up by {@link watchControllerChange}), or null. */
 export function controllerChangedAt(page: Page): Promise<number | null> {
-  return page.evaluate(() => (globalThis as unknown as LoopGlobal).__controllerChangedAt ?? null);
+  return page.evaluate(() => (globalThis as unknown as ChangeGlobal).__controllerChangedAt ?? null);
 }
 
 /** The registration as the page sees it: controller and waiting states. */

@@ -1,5 +1,6 @@
-// The one storm driver: a tab sends bursts of API requests until told to stop, pausable, and
-// reports what came back. A "busy tab" is a storm of one request every 250 ms.
+// The one storm driver: a tab sends API requests until told to stop, pausable, and reports what
+// came back: in rounds of concurrent requests, or in lanes that each send back to back. A "busy
+// tab" is a storm of one request every 250 ms.
 import type { Page } from '@playwright/test';
 import { expect, type TestServer } from '../fixtures.js';
 import { onlyFamily } from './server-counters.js';
@@ -22,6 +23,13 @@ export interface StormOptions {
   headers?: Record<string, string>;
   /** Tags each request (`?storm=<tag>-<n>`) and reports the tags of those that succeeded. */
   tag?: string;
+  /**
+   * Each of the `burst` requests runs in its own lane, the next one sent as soon as it settled
+   * (after `pauseMs`), instead of rounds that wait for their slowest request. @default false
+   */
+  lanes?: boolean;
+  /** On the client's `update-stalled` event, hold new requests this long (what the README advises). @default 0 */
+  holdOnStall?: number;
 }
 
 /** What one tab's storm came to. A request succeeded when it answered 2xx and its body was read. */
@@ -40,8 +48,10 @@ type StormGlobal = {
     api: { get(url: string, config: object): Promise<unknown> };
   };
   interop?: { broker: { fetch: typeof fetch } };
-  __storm?: StormResult & { stop: boolean; paused: boolean; done: Promise<void> };
+  __storm?: StormResult & { stop: boolean; pausedUntil: number; done: Promise<void> };
 };
+
+type StormApp = { broker: { fetch: typeof fetch; on?(event: string, handler: () => void): unknown } };
 
 /** {@link StormOptions} with every default filled in, as the in-page driver takes them. */
 export interface StormPlan {
@@ -52,6 +62,8 @@ export interface StormPlan {
   headers: Record<string, string>;
   /** When set, request n carries `?storm=<tag>-<n>` so it can be matched to a server record. */
   tag: string | undefined;
+  lanes: boolean;
+  holdOnStall: number;
 }
 
 /**
@@ -59,9 +71,9 @@ export interface StormPlan {
  * `executeScript`), so it names nothing outside itself.
  */
 export function runStormInPage(plan: StormPlan): void {
-  const { burst, pauseMs, via, url, headers, tag } = plan;
+  const { burst, pauseMs, via, url, headers, tag, lanes, holdOnStall } = plan;
   const g = globalThis as unknown as StormGlobal;
-  const app = g.demo ?? g.interop;
+  const app = (g.demo ?? g.interop) as StormApp | undefined;
   if (!app) throw new Error('startStorm: no demo or interop page');
   const order: Via[] = via ?? (g.demo ? ['fetch', 'axios'] : ['fetch']);
   const storm = {
@@ -70,10 +82,12 @@ export function runStormInPage(plan: StormPlan): void {
     errors: [] as string[],
     okTags: [] as string[],
     stop: false,
-    paused: false,
+    pausedUntil: 0,
     done: Promise.resolve(),
   };
   g.__storm = storm;
+  if (holdOnStall > 0)
+    app.broker.on?.('update-stalled', () => (storm.pausedUntil = Date.now() + holdOnStall));
   let sent = 0;
   const one = async (how: Via): Promise<string | undefined> => {
     const id = tag === undefined ? undefined : `${tag}-${sent++}`;
@@ -90,27 +104,44 @@ export function runStormInPage(plan: StormPlan): void {
     if (!response.ok) throw new Error(`${target} answered ${response.status}`);
     return id;
   };
-  storm.done = (async () => {
+  const tally = (r: PromiseSettledResult<string | undefined>): void => {
+    if (r.status === 'fulfilled') {
+      storm.ok++;
+      if (r.value !== undefined) storm.okTags.push(r.value);
+    } else {
+      storm.failed++;
+      if (storm.errors.length < 10) storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
+    }
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Waits out a pause; true when it waited (the caller looks at `stop` again). */
+  const held = async (): Promise<boolean> => {
+    const wait = storm.pausedUntil - Date.now();
+    if (wait <= 0) return false;
+    await sleep(Math.min(wait, 50));
+    return true;
+  };
+  const lane = async (n: number): Promise<void> => {
+    for (let i = n; !storm.stop; i += burst) {
+      if (await held()) continue;
+      const [r] = await Promise.allSettled([one(order[i % order.length] ?? 'fetch')]);
+      if (r) tally(r);
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+  };
+  const rounds = async (): Promise<void> => {
     for (let round = 0; !storm.stop; round++) {
-      if (storm.paused) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
+      if (await held()) continue;
       const results = await Promise.allSettled(
         Array.from({ length: burst }, (_, i) => one(order[(round + i) % order.length] ?? 'fetch')),
       );
-      for (const r of results) {
-        if (r.status === 'fulfilled') {
-          storm.ok++;
-          if (r.value !== undefined) storm.okTags.push(r.value);
-        } else {
-          storm.failed++;
-          if (storm.errors.length < 10) storm.errors.push(String((r.reason as Error)?.message ?? r.reason));
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      for (const r of results) tally(r);
+      await sleep(pauseMs);
     }
-  })();
+  };
+  storm.done = lanes
+    ? Promise.all(Array.from({ length: burst }, (_, n) => lane(n))).then(() => undefined)
+    : rounds();
 }
 
 /** In-page: stops the storm once its current round settled; its tally. Self-contained. */
@@ -118,6 +149,7 @@ export async function stopStormInPage(): Promise<StormResult> {
   const storm = (globalThis as unknown as StormGlobal).__storm;
   if (!storm) throw new Error('stopStorm: no storm started in this page');
   storm.stop = true;
+  storm.pausedUntil = 0;
   await storm.done;
   return { ok: storm.ok, failed: storm.failed, errors: storm.errors, okTags: storm.okTags };
 }
@@ -131,6 +163,8 @@ export function stormPlan(options: StormOptions = {}): StormPlan {
     url: options.url ?? '/api/me',
     headers: options.headers ?? {},
     tag: options.tag,
+    lanes: options.lanes ?? false,
+    holdOnStall: options.holdOnStall ?? 0,
   };
 }
 
@@ -158,12 +192,15 @@ export function stopStorm(page: Page): Promise<StormResult> {
   return page.evaluate(stopStormInPage);
 }
 
-/** Pauses or resumes the storm after its current round, keeping its tally. */
-export function pauseStorm(page: Page, paused: boolean): Promise<void> {
+/**
+ * Pauses (`true`, until resumed; or a number of ms) or resumes (`false`) the storm once the
+ * requests in flight settled, keeping its tally.
+ */
+export function pauseStorm(page: Page, paused: boolean | number): Promise<void> {
   return page.evaluate((p) => {
     const storm = (globalThis as unknown as StormGlobal).__storm;
     if (!storm) throw new Error('pauseStorm: no storm started in this page');
-    storm.paused = p;
+    storm.pausedUntil = p === true ? Number.POSITIVE_INFINITY : p === false ? 0 : Date.now() + p;
   }, paused);
 }
 
