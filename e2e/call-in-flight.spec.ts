@@ -3,7 +3,12 @@
 // twice is now sent again after 1.5 s without an answer, as a new event that starts the worker.
 import { expect, test } from './fixtures.js';
 import { loginThroughForm, openDemo } from './harness/tabs.js';
-import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
+import {
+  CHROMIUM_ONLY,
+  hookWorkerPosts,
+  type PostHooks,
+  stopServiceWorkers,
+} from './harness/worker-control.js';
 
 test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
 
@@ -15,25 +20,15 @@ test('a status() whose message the stopped worker never answered is answered by 
   await loginThroughForm(page);
   // The next `status` message is lost, as when the worker dies between receiving a call and
   // answering it (too short a moment to hit with a CDP stop); the worker is then stopped for real.
+  await page.evaluate(hookWorkerPosts);
   await page.evaluate(() => {
-    const post = ServiceWorker.prototype.postMessage as (
-      this: ServiceWorker,
-      message: unknown,
-      transfer: Transferable[],
-    ) => void;
     let dropped = false;
-    ServiceWorker.prototype.postMessage = function (
-      this: ServiceWorker,
-      message: unknown,
-      transfer?: unknown,
-    ) {
+    (globalThis as unknown as PostHooks).__postHooks.push((_worker, message) => {
       const m = message as { call?: { path?: string[] } } | null;
-      if (!dropped && m?.call?.path?.[0] === 'status') {
-        dropped = true;
-        return;
-      }
-      return post.call(this, message, (transfer ?? []) as Transferable[]);
-    } as typeof ServiceWorker.prototype.postMessage;
+      if (dropped || m?.call?.path?.[0] !== 'status') return message;
+      dropped = true;
+      return null;
+    });
   });
   await stopServiceWorkers(context, page);
   const outcome = await page.evaluate(async () => {

@@ -3,6 +3,7 @@
 // leader tab posted ~2,000 wake-ups a second to the worker. Bounded, an idle tab posts nothing.
 import { expect, test } from './fixtures.js';
 import { brokerStatus, loginThroughForm, openDemo } from './harness/tabs.js';
+import { hookWorkerPosts, type PostHooks } from './harness/worker-control.js';
 
 const DAYS_30 = 30 * 24 * 3600;
 const WINDOW_MS = 15_000;
@@ -12,21 +13,13 @@ test.use({ serverOptions: { accessTtlSeconds: DAYS_30 } });
 test('a 30-day token: an idle tab posts (almost) nothing to the worker', async ({ context, server }) => {
   // `panelPoll: 0`: no status polling by the demo panel, so only the client's own messages count.
   const page = await openDemo(context, server, { panelPoll: 0 });
+  await page.evaluate(hookWorkerPosts);
   await page.evaluate(() => {
     const counter = ((globalThis as unknown as { __posts: { n: number } }).__posts = { n: 0 });
-    const post = ServiceWorker.prototype.postMessage as (
-      this: ServiceWorker,
-      message: unknown,
-      transfer: Transferable[],
-    ) => void;
-    ServiceWorker.prototype.postMessage = function (
-      this: ServiceWorker,
-      message: unknown,
-      transfer?: unknown,
-    ) {
+    (globalThis as unknown as PostHooks).__postHooks.push((_worker, message) => {
       counter.n++;
-      return post.call(this, message, (transfer ?? []) as Transferable[]);
-    } as typeof ServiceWorker.prototype.postMessage;
+      return message;
+    });
   });
   await loginThroughForm(page);
   const status = await brokerStatus(page);

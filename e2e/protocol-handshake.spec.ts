@@ -6,7 +6,12 @@
 import type { Page } from '@playwright/test';
 import { PLAIN_WORKER } from '../demo/server/routes-test.js';
 import { expect, test, type TestServer } from './fixtures.js';
-import { CHROMIUM_ONLY, waitForController } from './harness/worker-control.js';
+import {
+  CHROMIUM_ONLY,
+  hookWorkerPosts,
+  type PostHooks,
+  waitForController,
+} from './harness/worker-control.js';
 
 interface Outcome {
   ok: boolean;
@@ -107,26 +112,18 @@ test('an origin switching from a plain worker at /sw.js to the broker: registrat
   await context.unroute('**/sw.js');
   // The deploy: /sw.js is now the broker, and the page's new code registers it. Every call
   // is recorded with whether it went to the worker controlling the page at load (the plain one).
+  await page.addInitScript(hookWorkerPosts);
   await page.addInitScript(() => {
     const plain = navigator.serviceWorker.controller;
     (globalThis as unknown as { __plain: unknown }).__plain = plain;
     const posts: Array<{ method: string; toPlain: boolean }> = ((
       globalThis as unknown as { __posts: unknown[] }
     ).__posts = []);
-    const post = ServiceWorker.prototype.postMessage as (
-      this: ServiceWorker,
-      message: unknown,
-      transfer: Transferable[],
-    ) => void;
-    ServiceWorker.prototype.postMessage = function (
-      this: ServiceWorker,
-      message: unknown,
-      transfer?: unknown,
-    ) {
+    (globalThis as unknown as PostHooks).__postHooks.push((worker, message) => {
       const method = (message as { call?: { path?: string[] } } | null)?.call?.path?.[0];
-      if (method) posts.push({ method, toPlain: this === plain });
-      return post.call(this, message, (transfer ?? []) as Transferable[]);
-    } as typeof ServiceWorker.prototype.postMessage;
+      if (method) posts.push({ method, toPlain: worker === plain });
+      return message;
+    });
   });
   await page.reload();
   await page.waitForFunction(() => 'demoLib' in globalThis);

@@ -97,26 +97,51 @@ export async function waitForController(page: Page, timeoutMs = 10_000): Promise
 }
 
 /**
+ * A look at each message a page posts to a service worker, before it goes: returns the message
+ * to send (the same one or a replacement), or null to drop it.
+ */
+export type PostHook = (worker: ServiceWorker, message: unknown) => unknown;
+
+/** The page global that {@link hookWorkerPosts} reads its hooks from, in order. */
+export type PostHooks = { __postHooks: PostHook[] };
+
+/**
+ * In-page, self-contained (for `page.evaluate` or `page.addInitScript`): routes every
+ * `ServiceWorker.prototype.postMessage` through the hooks in `globalThis.__postHooks`. Installs
+ * once per document; add hooks afterwards with a second script that pushes to the array.
+ */
+export function hookWorkerPosts(): void {
+  const g = globalThis as unknown as Partial<PostHooks>;
+  if (g.__postHooks) return;
+  const hooks: PostHook[] = (g.__postHooks = []);
+  const post = ServiceWorker.prototype.postMessage as (
+    this: ServiceWorker,
+    message: unknown,
+    transfer: Transferable[],
+  ) => void;
+  ServiceWorker.prototype.postMessage = function (this: ServiceWorker, message: unknown, transfer?: unknown) {
+    let next = message;
+    for (const hook of hooks) {
+      next = hook(this, next);
+      if (next === null) return;
+    }
+    return post.call(this, next, (transfer ?? []) as Transferable[]);
+  } as typeof ServiceWorker.prototype.postMessage;
+}
+
+/**
  * From the next load on, the page stays uncontrolled, as in a browser where the claim does not
  * take: its client's `claim` call reaches the worker as a `status` call instead.
  */
 export async function keepUncontrolled(page: Page): Promise<void> {
+  await page.addInitScript(hookWorkerPosts);
   await page.addInitScript(() => {
-    const post = ServiceWorker.prototype.postMessage as (
-      this: ServiceWorker,
-      message: unknown,
-      transfer: Transferable[],
-    ) => void;
-    ServiceWorker.prototype.postMessage = function (
-      this: ServiceWorker,
-      message: unknown,
-      transfer?: unknown,
-    ) {
+    (globalThis as unknown as PostHooks).__postHooks.push((_worker, message) => {
       const m = message as { __swTokenBroker?: number; call?: { path?: string[] } } | null;
-      if (m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim')
-        message = { ...m, call: { ...m.call, path: ['status'] } };
-      return post.call(this, message, (transfer ?? []) as Transferable[]);
-    } as typeof ServiceWorker.prototype.postMessage;
+      return m?.__swTokenBroker === 1 && m.call?.path?.[0] === 'claim'
+        ? { ...m, call: { ...m.call, path: ['status'] } }
+        : message;
+    });
   });
 }
 
