@@ -97,6 +97,11 @@ export class RefreshBackoff {
     if (retryAfterMs !== undefined) this.#retryAfterUntil = now + retryAfterMs;
   }
 
+  /** The earliest moment the next attempt may go out (now or earlier when no wait is due). */
+  nextAttemptAt(): number {
+    return Math.max(this.#backoffUntil, this.#retryAfterUntil);
+  }
+
   /** Whether tabs should hear of this failure: `offline` once per transition, every other code each time. */
   shouldReport(code: string): boolean {
     if (code === 'offline' && this.#reported === 'offline') return false;
@@ -110,7 +115,7 @@ export class RefreshBackoff {
    */
   async waitOut(maxMs: number): Promise<void> {
     for (;;) {
-      const wait = Math.max(this.#backoffUntil, this.#retryAfterUntil) - this.#deps.now();
+      const wait = this.nextAttemptAt() - this.#deps.now();
       if (wait <= 0) return;
       if (wait > maxMs) {
         throw new TokenBrokerError('refresh-unavailable', 'token endpoint asked to retry later', {

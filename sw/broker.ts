@@ -22,6 +22,8 @@ export interface BrokerDeps extends BrokerStateDeps {
   lockIsShared?: boolean;
   /** @default REFRESH_HARD_CAP_MS (create-coordinator.ts) */
   hardCapMs?: number;
+  /** @default REFRESH_BUDGET_MS (refresh-retry.ts) */
+  refreshBudgetMs?: number;
   /** Name of the refresh Web Lock when `lock` is not given (one per broker name). @default LOCK_NAME */
   lockName?: string;
   now?: () => number;

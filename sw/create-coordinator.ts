@@ -38,6 +38,7 @@ export function createCoordinator(
     config: () => state.requireConfig(),
     instance,
     hardCapMs,
+    ...(deps.refreshBudgetMs === undefined ? {} : { budgetMs: deps.refreshBudgetMs }),
     now,
     sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     random: deps.random ?? Math.random,

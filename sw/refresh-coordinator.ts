@@ -19,6 +19,8 @@ export interface CoordinatorDeps {
   instance: string;
   /** How long a refresh request may stay unanswered before it counts as lost. */
   hardCapMs: number;
+  /** @default REFRESH_BUDGET_MS (refresh-retry.ts) */
+  budgetMs?: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;

@@ -11,11 +11,23 @@ export type LockedOutcome =
   | { kind: 'lost' }
   | Exclude<AttemptOutcome, { kind: 'ok' }>;
 
+/**
+ * How long one refresh (all its attempts, each request allowed up to `hardCapMs`) may keep the
+ * worker busy. Browsers stop a worker whose event runs past 5 minutes, and a refresh stopped
+ * that way leaves its token recorded as sent: the budget keeps the last attempt inside them.
+ */
+export const REFRESH_BUDGET_MS = 270_000;
+
 export interface RetryDeps {
   /** The backoff of the lineage being refreshed. */
   backoff: RefreshBackoff;
   config: () => ResolvedConfig;
   isOnline: () => boolean;
+  now: () => number;
+  /** How long one attempt's request may stay unanswered before it counts as lost. */
+  hardCapMs: number;
+  /** @default REFRESH_BUDGET_MS */
+  budgetMs?: number;
   /** Called once per refresh that stored or adopted a session, before callers resume. */
   onSession: (session: StoredSession, adopted: boolean) => void;
   /** Called once when a definitive rejection or a corrupt record ended the session. */
@@ -27,7 +39,8 @@ export interface RetryDeps {
 /**
  * Runs attempts (each one `locked()`: lock, re-read, at most one request) until one stores or
  * adopts a session, ends it, or `maxRefreshAttempts` transient failures used it up, waiting out
- * the backoff before each. Tells the tabs of the outcome; resolves with the session or throws.
+ * the backoff before each. No attempt starts that could still be out when the refresh's budget
+ * (`REFRESH_BUDGET_MS` from the first attempt) ends: the last transient error is thrown instead. Tells the tabs of the outcome; resolves with the session or throws.
  */
 export async function retryRefresh(
   locked: () => Promise<LockedOutcome>,
@@ -51,6 +64,7 @@ function report(deps: RetryDeps, error: TokenBrokerError): void {
 async function loop(locked: () => Promise<LockedOutcome>, deps: RetryDeps): Promise<StoredSession> {
   const { backoff } = deps;
   const config = deps.config();
+  const deadline = deps.now() + (deps.budgetMs ?? REFRESH_BUDGET_MS);
   for (let attempt = 1; ; attempt++) {
     await backoff.waitOut(config.backoff.maxMs);
     if (!deps.isOnline()) throw new TokenBrokerError('offline', 'the browser is offline');
@@ -91,6 +105,7 @@ async function loop(locked: () => Promise<LockedOutcome>, deps: RetryDeps): Prom
         if (!deps.isOnline())
           throw new TokenBrokerError('offline', 'the browser is offline', { cause: outcome.error });
         if (attempt >= config.maxRefreshAttempts) throw outcome.error;
+        if (Math.max(deps.now(), backoff.nextAttemptAt()) + deps.hardCapMs > deadline) throw outcome.error;
     }
   }
 }

@@ -243,6 +243,8 @@ export interface RigOptions {
   lockIsShared?: boolean;
   /** Real milliseconds an unanswered refresh request may run before it counts as lost. @default 5000 */
   hardCapMs?: number;
+  /** Virtual milliseconds one refresh's attempts may span. @default REFRESH_BUDGET_MS */
+  refreshBudgetMs?: number;
 }
 
 /** One worker's world: backend, store, clock, lock and broadcast bus, plus brokers over them. */
@@ -276,6 +278,7 @@ export class Rig {
       lock: options.lock ?? this.mutex.lock,
       lockIsShared: options.lockIsShared ?? options.lock !== noLock,
       hardCapMs: options.hardCapMs ?? 5_000,
+      ...(options.refreshBudgetMs === undefined ? {} : { refreshBudgetMs: options.refreshBudgetMs }),
       now: this.clock.now,
       sleep: this.clock.sleep,
       random: this.clock.random,

@@ -186,6 +186,27 @@ describe('failure rules', () => {
     expect(rig.bus.of('logout')).toEqual([]);
   });
 
+  it('no attempt starts that could still be out when the refresh budget ends', async () => {
+    // Backoff 0.75 s between attempts (fixed jitter), requests allowed 5 s: attempts at 0, 0.75
+    // and 1.5 s fit a 7 s budget; one at 2.25 s could run to 7.25 s, so it is not sent.
+    const config = { maxRefreshAttempts: 5, backoff: { initialSeconds: 1, maxSeconds: 1 } };
+    const rig = new Rig({ config, hardCapMs: 5_000, refreshBudgetMs: 7_000 });
+    await rig.login();
+    const before = await rig.stored();
+    rig.backend.replies.push(...Array.from({ length: 5 }, () => ({ status: 503 })));
+    await expect(rig.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(rig.backend.refreshCount).toBe(3);
+    expect(rig.clock.sleeps).toEqual([750, 750]);
+    expect(await rig.stored()).toMatchObject({ generation: before?.generation });
+    expect(rig.bus.of('logout')).toEqual([]);
+    // The same failures under the default budget (4.5 min): every attempt the config allows.
+    const roomy = new Rig({ config, hardCapMs: 5_000 });
+    await roomy.login();
+    roomy.backend.replies.push(...Array.from({ length: 5 }, () => ({ status: 503 })));
+    await expect(roomy.broker.refresh('explicit')).rejects.toMatchObject({ code: 'refresh-unavailable' });
+    expect(roomy.backend.refreshCount).toBe(5);
+  });
+
   it('offline: fails with `offline` and makes no network call', async () => {
     const rig = new Rig();
     await rig.login();
