@@ -52,7 +52,7 @@ export class DpopServer {
     const verdict = await this.#verify(request, nonce, accessToken);
     if (verdict.refused) return this.#refuse(path, verdict.refused, token, nonce, verdict);
     this.proofs.push({ path, claims: verdict.claims, jkt: verdict.jkt });
-    if (path === '/api/auth/login') this.boundJkt = verdict.jkt;
+    if (path === '/api/auth/login') this.boundJkt = verdict.jkt ?? null;
     else if (verdict.jkt !== this.boundJkt) return this.#refuse(path, 'another key', token, nonce);
     if (!token && accessToken !== this.backend.accessToken) return json({ error: 'invalid_token' }, 401);
     const answer = await this.backend.fetch(request);
