@@ -56,7 +56,9 @@ export async function measureDpop(
     for (const v of rotate([plain, dpop], round))
       times
         .get(v)!
-        .push(...(await v.page.evaluate(timeSequential, { path: API_PATH, count: DPOP.perRound, token: null })));
+        .push(
+          ...(await v.page.evaluate(timeSequential, { path: API_PATH, count: DPOP.perRound, token: null })),
+        );
     signal.throwIfAborted();
   }
   const details: DpopDetails = { plain: summarize(times.get(plain)!), dpop: summarize(times.get(dpop)!) };
