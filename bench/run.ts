@@ -9,6 +9,7 @@ import { launchBrowser } from './browser.js';
 import { heapBaseline, measureMemory, type HeapBaseline } from './memory.js';
 import { openVariant, prepareSite, type BenchSite, type Closer, type Variant } from './origins.js';
 import { measureOverhead, warmUp } from './overhead.js';
+import { measureDpop } from './dpop.js';
 import { measureAtLatency } from './latency.js';
 import { measureRecovery } from './recovery.js';
 import { measureStorm } from './refresh.js';
@@ -102,6 +103,9 @@ try {
     if (!none) throw new Error('no direct origin (setup failed)');
     return measureRecovery(b, s, none, onClose, signal);
   });
+  await phase('dpop', 120_000, ['8', 'DPoP per-request overhead'], (signal) =>
+    measureDpop(b, s, onClose, STEADY_TTL_SECONDS, signal),
+  );
   await phase('storm', 60_000, ['3', 'refresh efficiency'], () => measureStorm(b, s, onClose));
   await phase('latency', 240_000, ['7', 'at realistic latency'], (signal) =>
     measureAtLatency(b, s, onClose, signal),

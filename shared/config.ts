@@ -56,4 +56,11 @@ export interface DeclarativeConfig {
   debug?: boolean;
   /** Endpoint called with the refresh token on logout (RFC 7009 form body `token=…`). */
   revocationEndpoint?: string;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): the worker keeps a non-extractable ES256 key per
+   * login and sends a proof with the login, every refresh and every in-scope request
+   * (`Authorization: DPoP …`). The server must issue DPoP-bound tokens; `getAccessToken()` then
+   * fails `dpop-bound`, as a page cannot use such a token without the worker's key. @default false
+   */
+  dpop?: boolean;
 }

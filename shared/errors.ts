@@ -63,6 +63,14 @@ export const ERROR_CODES = [
   'login-callback-failed',
   /** `sw-token-broker/oidc`: the ID token fails its checks (`iss`, `aud`, `exp`, `nonce`); the session was ended. */
   'invalid-id-token',
+  /**
+   * `dpop` is on: the access token is bound to the worker's DPoP key (RFC 9449) and useless
+   * without it, so it is not handed to pages. Send the request through the worker instead (a
+   * path under `apiPaths`, or an origin in `allowedOrigins`).
+   */
+  'dpop-bound',
+  /** `dpop` is on and the session's DPoP key is missing (storage partly lost, or a session stored without one); the session was ended, nothing was sent. */
+  'dpop-key-lost',
   /** Anything else; the message says what. */
   'internal',
 ] as const;

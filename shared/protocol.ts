@@ -15,7 +15,9 @@ export type LogoutReason =
   | 'user-logout'
   | 'refresh-rejected'
   /** The stored session was deleted, cleared or corrupted outside the broker (storage cleared, quota eviction). */
-  | 'storage-lost';
+  | 'storage-lost'
+  /** `dpop` is on and the session's DPoP key is missing: its tokens cannot be used (nothing was sent). */
+  | 'dpop-key-lost';
 
 /** Tokens a page hands over after its own login. The worker keeps the refresh token to itself. */
 export interface SessionTokens {

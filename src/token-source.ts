@@ -21,10 +21,14 @@ export interface TokenSource {
   failClosed?: boolean;
   /** The debug log, when `debug` is on. */
   log?: PageLog | undefined;
+  /**
+   * The worker's `getAccessToken` answer. With `dpop` on it rejects `dpop-bound`: the token is
+   * bound to the worker's DPoP key, so a page could not use it; its requests go through the worker.
+   */
   tokenInfo(): Promise<AccessTokenInfo>;
   /** Tells the worker the page aborted the request it tagged with this id. */
   abort(id: string): void;
-  /** The worker's decision for this request (its own routing rule), with the token to attach. */
+  /** The worker's decision for this request (its own routing rule), with the token to attach (none with `dpop`). */
   route(request: WireRequestHead): Promise<PageRoute>;
   /** Sends a login request through the worker's login capture; the answer holds no refresh token. */
   captureLogin(request: WireRequest): Promise<WireResponse>;

@@ -4,6 +4,7 @@ import type { BroadcastMessage, LogoutReason } from '../shared/protocol.js';
 import type { Broadcaster } from './broadcast.js';
 import type { ConfigLimits } from './config-rules.js';
 import { createDebugLog, type DebugLog } from './debug-log.js';
+import { DpopNonces } from './dpop-nonces.js';
 import { revokeRefreshToken } from './revoke.js';
 import { type ResolvedConfig, resolveConfig, safeResolve, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
@@ -32,6 +33,8 @@ export class BrokerState {
   config: ResolvedConfig | null;
   /** One line per decision when the config says `debug: true`. */
   readonly debug: DebugLog = createDebugLog(() => this.config?.debug === true);
+  /** The `DPoP-Nonce` each origin announced last (`dpop` on). */
+  readonly dpopNonces = new DpopNonces();
   #loading: Promise<void> | null = null;
   #loaded = false;
   /** Work that must finish before the worker may stop (cache deletions, revocations). */
@@ -129,6 +132,18 @@ export class BrokerState {
         .catch(() => undefined)
         .then(() => this.post({ type: 'logout', reason })),
     );
+  }
+
+  /**
+   * `dpop` is on and `session` has no DPoP key (storage partly lost, or a session stored
+   * without one): its tokens are bound to a key nobody holds, or were never bound, and must not
+   * go out as bearer tokens. The session ends (`dpop-key-lost`); a newer login is left alone.
+   */
+  async keyLost(session: StoredSession): Promise<void> {
+    await this.deps.store
+      .update((current) => (current?.lineage === session.lineage ? null : undefined))
+      .catch(() => undefined);
+    if (this.session?.lineage === session.lineage) await this.ended('dpop-key-lost');
   }
 
   /** Revokes a refresh token at the revocation endpoint, if one is configured (best effort). */

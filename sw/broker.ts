@@ -7,6 +7,7 @@ import { bounded } from './bounded.js';
 import { BrokerState, type BrokerStateDeps } from './broker-state.js';
 import { configureFromPage } from './configure.js';
 import { createCoordinator } from './create-coordinator.js';
+import type { DpopKey } from './dpop-proof.js';
 import { expiresIn } from './expiry.js';
 import type { LockFn } from './lock.js';
 import type { RefreshCoordinator } from './refresh-coordinator.js';
@@ -129,10 +130,10 @@ export class Broker {
     return configureFromPage(this.state, config, () => this.status());
   }
 
-  /** A login: its tokens become a new lineage at once (session-lifecycle.ts). */
-  async setSession(tokens: SessionTokens): Promise<BrokerStatus> {
+  /** A login: its tokens become a new lineage at once (session-lifecycle.ts), bound to `dpopKey` when the login was proved with it. */
+  async setSession(tokens: SessionTokens, dpopKey?: DpopKey): Promise<BrokerStatus> {
     await this.ready();
-    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now));
+    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now, dpopKey));
     return this.status();
   }
 
@@ -187,6 +188,11 @@ export class Broker {
     await this.sync();
     if (this.state.config && !this.state.config.revealAccessToken)
       throw new TokenBrokerError('token-not-revealed', 'the worker is configured not to reveal tokens');
+    if (this.state.config?.dpop)
+      throw new TokenBrokerError(
+        'dpop-bound',
+        "the access token is bound to the worker's DPoP key: send the request through the worker (apiPaths, allowedOrigins)",
+      );
     if (!this.state.session) throw new TokenBrokerError('no-session', 'no session is stored');
     const s = (await this.policy.sessionFor({ for: 'token', minValidityMs })) as StoredSession;
     return {

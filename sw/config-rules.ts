@@ -153,6 +153,7 @@ const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
   revealAccessToken: booleanRule,
   respectExistingAuthorization: booleanRule,
   debug: booleanRule,
+  dpop: booleanRule,
   loginEndpoint: text,
   revocationEndpoint: text,
 };

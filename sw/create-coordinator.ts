@@ -34,7 +34,13 @@ export function createCoordinator(
         deps.lockName,
       ),
     lockIsShared: deps.lock ? (deps.lockIsShared ?? true) : hasWebLocks(),
-    attempt: (token) => attemptRefresh(token, state.requireConfig(), { fetch: deps.fetch, now, hardCapMs }),
+    attempt: (token, key) =>
+      attemptRefresh(token, state.requireConfig(), {
+        fetch: deps.fetch,
+        now,
+        hardCapMs,
+        ...(key ? { dpop: { key, nonces: state.dpopNonces } } : {}),
+      }),
     config: () => state.requireConfig(),
     instance,
     hardCapMs,

@@ -3,6 +3,7 @@ import { ERROR_HEADER } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
 import { pathOf } from './debug-log.js';
+import { answerNonce, bindAttempt } from './dpop-headers.js';
 import { ABORTED } from './refresh-policy.js';
 import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
@@ -185,7 +186,9 @@ export async function prepareAttempt(
     ...where,
     generation: sent?.generation,
   });
-  return { request, body, sent, attempt: withToken(request, body, sent?.accessToken ?? null) };
+  // `dpop`: the DPoP scheme and a proof; a session without its key ends here, unsent.
+  const attempt = await bindAttempt(broker, withToken(request, body, sent?.accessToken ?? null), sent);
+  return attempt instanceof Response ? { answer: attempt } : { request, body, sent, attempt };
 }
 
 /**
@@ -196,12 +199,21 @@ export async function cureUnauthorized(
   broker: Broker,
   config: ResolvedConfig,
   { request, body, sent }: PreparedAttempt,
-  first: Response,
+  answer: Response,
   signal: AbortSignal,
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  if (first.type !== 'error') broker.networkBack();
+  if (answer.type !== 'error') broker.networkBack();
+  // `dpop`: a resource server's nonce demand is sent once more with the nonce, not refreshed.
+  const first = await answerNonce(
+    broker,
+    sent,
+    answer,
+    request.url,
+    (r) => send(fetchFn, r),
+    () => withToken(request, body, sent?.accessToken ?? null),
+  );
   if (first.status !== 401 || !sent) return first;
 
   let current = broker.currentSession();
@@ -230,7 +242,9 @@ export async function cureUnauthorized(
     ...where,
     generation: current.generation,
   });
-  const replay = await send(fetchFn, withToken(request, body, current.accessToken));
+  const again = await bindAttempt(broker, withToken(request, body, current.accessToken), current);
+  if (again instanceof Response) return again;
+  const replay = await send(fetchFn, again);
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
 }

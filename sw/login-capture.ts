@@ -2,6 +2,8 @@ import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
 import type { Broker } from './broker.js';
 import { readBodyUpTo } from './bounded-body.js';
+import { sendLogin } from './dpop-headers.js';
+import { generateDpopKey } from './dpop-proof.js';
 import { parseJson, validateTokens } from './token-response.js';
 
 /** A login answer larger than this cannot be inspected, so a 2xx one is not passed on. */
@@ -69,13 +71,19 @@ function refuse(error: TokenBrokerError, status = 503): Response {
  *   non-2xx non-JSON answer mentioning `refresh_token` keeps its status, not its body).
  * A `expires_in` the broker refuses is dropped (expiry then comes from the JWT): the refresh
  * token the server issued is kept.
+ *
+ * With `dpop` on, the login's DPoP key is made before the request goes out and the request
+ * carries its proof, so the server binds the tokens it issues to that key (RFC 9449 §5).
  */
 export async function captureLogin(
   broker: Broker,
   request: Request,
   fetchFn: typeof fetch,
 ): Promise<Response> {
-  const response = await fetchFn(request);
+  const key = broker.currentConfig()?.dpop ? await generateDpopKey() : undefined;
+  const response = key
+    ? await sendLogin(fetchFn, request, { key, nonces: broker.state.dpopNonces })
+    : await fetchFn(request);
   const notCaptured = (why: string, cause?: unknown): TokenBrokerError => {
     const error = new TokenBrokerError(
       'login-not-captured',
@@ -126,11 +134,14 @@ export async function captureLogin(
     expiresIn = undefined;
   }
   try {
-    await broker.setSession({
-      accessToken: fields.access_token as string,
-      refreshToken: fields[REFRESH_KEY] as string,
-      ...(expiresIn === undefined || expiresIn === null ? {} : { expiresIn: expiresIn as number }),
-    });
+    await broker.setSession(
+      {
+        accessToken: fields.access_token as string,
+        refreshToken: fields[REFRESH_KEY] as string,
+        ...(expiresIn === undefined || expiresIn === null ? {} : { expiresIn: expiresIn as number }),
+      },
+      key,
+    );
   } catch (cause) {
     const error = toTokenBrokerError(cause);
     // The server's tokens are unusable: its answer, minus refresh-token material, plus the marker.

@@ -1,5 +1,6 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { parseRetryAfter } from './backoff.js';
+import { sendToTokenEndpoint, type DpopSigner } from './dpop-headers.js';
 import type { ResolvedConfig } from './settings.js';
 import { buildRefreshRequest, isDefinitiveRejection, parseRefreshResponse } from './token-endpoint.js';
 import { parseJson, readCappedText, salvageTokens, type SalvagedTokens } from './token-response.js';
@@ -30,6 +31,8 @@ export interface AttemptDeps {
    * while the server may still be working on it would look like token reuse.
    */
   hardCapMs: number;
+  /** The session's DPoP key and the nonces (`dpop` on): every refresh request carries a proof. */
+  dpop?: DpopSigner;
 }
 
 /** Sends one refresh request; only the hard cap aborts it. */
@@ -39,12 +42,16 @@ export async function attemptRefresh(
   deps: AttemptDeps,
 ): Promise<AttemptOutcome> {
   const signal = AbortSignal.timeout(deps.hardCapMs);
-  const request = new Request(buildRefreshRequest(refreshToken, config), { signal });
+  const build = (): Request => new Request(buildRefreshRequest(refreshToken, config), { signal });
+  const request = build();
   // Errors name the endpoint (without its query): a typo or a missing CORS header is then visible.
   const endpoint = `${new URL(request.url).origin}${new URL(request.url).pathname}`;
   let response: Response;
   try {
-    response = await deps.fetch(request);
+    // With DPoP, a nonce demand is answered once more inside this same attempt (and lock).
+    response = deps.dpop
+      ? await sendToTokenEndpoint(deps.fetch, request, build, deps.dpop)
+      : await deps.fetch(request);
   } catch (cause) {
     const crossOrigin = new URL(request.url).origin !== config.origin;
     const message = signal.aborted

@@ -1,6 +1,7 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
 import { RefreshBackoff } from './backoff.js';
+import type { DpopKey } from './dpop-proof.js';
 import type { LockFn } from './lock.js';
 import type { AttemptOutcome } from './refresh-attempt.js';
 import { type LockedOutcome, retryRefresh } from './refresh-retry.js';
@@ -13,7 +14,8 @@ export interface CoordinatorDeps {
   lock: LockFn;
   /** False when the lock excludes only this worker (no `navigator.locks`). */
   lockIsShared: boolean;
-  attempt: (refreshToken: string) => Promise<AttemptOutcome>;
+  /** One request to the token endpoint; `dpopKey` (when `dpop` is on) proves it. */
+  attempt: (refreshToken: string, dpopKey?: DpopKey) => Promise<AttemptOutcome>;
   config: () => ResolvedConfig;
   /** `Broker.instance`: marks which worker sent an unanswered refresh. */
   instance: string;
@@ -28,7 +30,7 @@ export interface CoordinatorDeps {
   /** Called once per refresh that stored or adopted a session, before callers resume. */
   onSession: (session: StoredSession, adopted: boolean) => void;
   /** Called once when a definitive rejection or a corrupt record ended the session. */
-  onEnded: (reason: 'refresh-rejected' | 'storage-lost') => void;
+  onEnded: (reason: 'refresh-rejected' | 'storage-lost' | 'dpop-key-lost') => void;
   /** Called when a refresh gave up for another reason, or stored an answer with a flaw; once per kind of failure in a row. */
   onFailed: (error: TokenBrokerError) => void;
   /** A rotated refresh token arrived for a session that ended meanwhile (logout, new login). */
@@ -57,7 +59,12 @@ const sameSession = (a: StoredSession | null, b: StoredSession): boolean =>
  * - A rotated refresh token the server handed out is stored whatever else is wrong with the
  *   answer; only an answer without a usable refresh token may be discarded whole.
  * - Only a definitive rejection of the token IndexedDB still holds clears the session;
- *   transient failures and invalid responses leave it untouched.
+ *   transient failures and invalid responses leave it untouched. With `dpop` on, a session
+ *   without its DPoP key is cleared too, before anything is sent (its refresh token is bound
+ *   to a key nobody holds).
+ * - A DPoP nonce demand is answered inside the attempt that got it, under the same lock: the
+ *   server refused the proof before it looked at the refresh token (RFC 9449 §8), so the one
+ *   token is still sent at most once to be consumed.
  * - Every wait is bounded (hard cap, lock timeout, capped backoff); no loop runs unbounded.
  */
 export class RefreshCoordinator {
@@ -123,6 +130,11 @@ export class RefreshCoordinator {
     } else if (!sameSession(read, seen)) {
       return { kind: 'session', session: read, adopted: true };
     }
+    const dpop = this.#deps.config().dpop;
+    if (dpop && !base.dpopKey) {
+      await store.update((current) => (sameSession(current, read) ? null : undefined)).catch(() => undefined);
+      return { kind: 'key-lost' };
+    }
     if (read.inflight && !this.#answerLost(read.inflight)) {
       const error = new TokenBrokerError(
         'refresh-unavailable',
@@ -164,7 +176,7 @@ export class RefreshCoordinator {
       return { kind: 'transient', error, retryAfterMs: undefined };
     }
 
-    const outcome = await this.#deps.attempt(base.refreshToken);
+    const outcome = await this.#deps.attempt(base.refreshToken, dpop ? base.dpopKey : undefined);
     if (outcome.kind === 'ok') {
       const next = rotatedSession(base, outcome, trigger);
       const saved = await this.#write((current) => (ours(current) ? next : undefined), next);

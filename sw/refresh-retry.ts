@@ -9,6 +9,8 @@ export type LockedOutcome =
   | { kind: 'session'; session: StoredSession; adopted: boolean; flaw?: TokenBrokerError }
   | { kind: 'no-session' }
   | { kind: 'lost' }
+  /** `dpop` is on and the session had no DPoP key: it was cleared, nothing was sent. */
+  | { kind: 'key-lost' }
   | Exclude<AttemptOutcome, { kind: 'ok' }>;
 
 /**
@@ -31,7 +33,7 @@ export interface RetryDeps {
   /** Called once per refresh that stored or adopted a session, before callers resume. */
   onSession: (session: StoredSession, adopted: boolean) => void;
   /** Called once when a definitive rejection or a corrupt record ended the session. */
-  onEnded: (reason: 'refresh-rejected' | 'storage-lost') => void;
+  onEnded: (reason: 'refresh-rejected' | 'storage-lost' | 'dpop-key-lost') => void;
   /** Called when a refresh gave up for another reason, or stored an answer with a flaw; once per kind of failure in a row. */
   onFailed: (error: TokenBrokerError) => void;
 }
@@ -50,7 +52,8 @@ export async function retryRefresh(
     return await loop(locked, deps);
   } catch (cause) {
     const error = toTokenBrokerError(cause);
-    if (error.code === 'refresh-rejected' || error.code === 'storage-lost') deps.onEnded(error.code);
+    if (error.code === 'refresh-rejected' || error.code === 'storage-lost' || error.code === 'dpop-key-lost')
+      deps.onEnded(error.code);
     else if (error.code !== 'no-session') report(deps, error);
     throw error;
   }
@@ -92,6 +95,11 @@ async function loop(locked: () => Promise<LockedOutcome>, deps: RetryDeps): Prom
         throw new TokenBrokerError('no-session', 'no session is stored');
       case 'lost':
         throw new TokenBrokerError('storage-lost', 'the stored session was corrupt and has been removed');
+      case 'key-lost':
+        throw new TokenBrokerError(
+          'dpop-key-lost',
+          'the DPoP key of this session is missing; the session was ended',
+        );
       case 'rejected':
         throw new TokenBrokerError(
           'refresh-rejected',

@@ -1,6 +1,7 @@
 import type { SessionTokens } from '../shared/protocol.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import type { BrokerState } from './broker-state.js';
+import { generateDpopKey, type DpopKey } from './dpop-proof.js';
 import { expiresIn } from './expiry.js';
 import { loginSession } from './session-record.js';
 import type { StoredSession } from './store.js';
@@ -8,15 +9,19 @@ import { validateTokens } from './token-response.js';
 
 /**
  * Stores tokens from the app's login as a new lineage, at once: a login never waits for a
- * refresh of an older session, and that refresh's answer is discarded when it comes.
+ * refresh of an older session, and that refresh's answer is discarded when it comes. With
+ * `dpop` on, every login gets a new DPoP key: the one its login request was proved with
+ * (login capture), else a fresh one (`setSession` from a page, whose login had no proof).
  */
 export async function storeLogin(
   state: BrokerState,
   tokens: SessionTokens,
   now: () => number,
+  loginKey?: DpopKey,
 ): Promise<StoredSession> {
   const valid = validateTokens(tokens ?? {}, 'invalid-session');
   if (!valid.refreshToken) throw new TokenBrokerError('invalid-session', 'a refresh token is required');
+  const dpopKey = loginKey ?? (state.config?.dpop ? await generateDpopKey() : undefined);
   const receivedAt = now();
   const known = state.session?.generation ?? 0;
   const session = (await state.deps.store.update((previous) =>
@@ -24,6 +29,7 @@ export async function storeLogin(
       { ...valid, refreshToken: valid.refreshToken as string },
       receivedAt,
       Math.max(previous?.generation ?? 0, known) + 1,
+      dpopKey,
     ),
   )) as StoredSession;
   state.session = session;

@@ -1,5 +1,6 @@
 import { TokenBrokerError } from '../shared/errors.js';
 import type { RefreshTrigger } from '../shared/protocol.js';
+import type { DpopKey } from './dpop-proof.js';
 import { computeExpiresAt } from './expiry.js';
 
 /** A refresh request that was sent with the stored refresh token and has not been answered yet. */
@@ -30,6 +31,11 @@ export interface StoredSession {
   lineage: string;
   /** Set while a refresh request carrying `refreshToken` is out (see refresh-coordinator.ts). */
   inflight?: InflightAttempt;
+  /**
+   * The login's DPoP key (`dpop` on): its private half is a non-extractable `CryptoKey`, which
+   * IndexedDB stores by structured clone, so it lives and dies with this record.
+   */
+  dpopKey?: DpopKey;
 }
 
 /**
@@ -61,8 +67,10 @@ export function loginSession(
   tokens: { accessToken: string; refreshToken: string; expiresIn: number | undefined },
   receivedAt: number,
   generation: number,
+  dpopKey?: DpopKey,
 ): StoredSession {
   return {
+    ...(dpopKey ? { dpopKey } : {}),
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     expiresAt: computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt),
@@ -77,6 +85,20 @@ export function loginSession(
 export function newLineage(): string {
   return (
     globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
+}
+
+/** A stored DPoP key: a private signing key object and the public JWK of the proofs' header. */
+function isDpopKey(v: unknown): boolean {
+  const k = v as Partial<DpopKey> | null;
+  const jwk = k?.publicJwk;
+  return (
+    typeof k?.privateKey === 'object' &&
+    k.privateKey !== null &&
+    jwk?.kty === 'EC' &&
+    jwk.crv === 'P-256' &&
+    isString(jwk.x) &&
+    isString(jwk.y)
   );
 }
 
@@ -105,7 +127,8 @@ export function readSession(raw: unknown): StoredSession | null {
     (r['schema'] === undefined || (Number.isSafeInteger(r['schema']) && (r['schema'] as number) >= 1)) &&
     (r.lineage === undefined || isString(r.lineage)) &&
     (r.inflight === undefined ||
-      (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance)));
+      (isString(r.inflight?.id) && isTime(r.inflight?.startedAt) && isString(r.inflight?.instance))) &&
+    (r.dpopKey === undefined || isDpopKey(r.dpopKey));
   if (!ok) throw new TokenBrokerError('storage-lost', 'the stored session record is corrupt');
   const { schema: _writer, ...session } = r as StoredSession & { schema?: number };
   return { ...session, lineage: r.lineage ?? LEGACY_LINEAGE };

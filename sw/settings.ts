@@ -46,6 +46,8 @@ export interface ResolvedConfig {
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
   debug: boolean;
+  /** Send DPoP proofs (RFC 9449) with the session's key. */
+  dpop: boolean;
   /** The `format` preset's hooks with the app's own merged over them. */
   hooks: Required<TokenEndpointHooks>;
 }
@@ -127,6 +129,7 @@ export function resolveConfig(
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,
+    dpop: config.dpop === true,
     hooks: withHooks(PRESETS[config.format ?? 'json'], config),
   };
 }

@@ -27,7 +27,8 @@ export function issueTokens(state: ServerState, family: Family): TokenResponse {
 
 /** Claims of a valid, unexpired bearer token whose family is still live; else null. */
 export function authenticate(state: ServerState, authorization: string | undefined): AccessClaims | null {
-  const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
+  // `DPoP` too (a worker with `dpop: true`): the demo server checks the token, not the proof.
+  const match = /^(?:Bearer|DPoP) +(\S+) *$/i.exec(authorization ?? '');
   if (!match) return null;
   const claims = state.jwt.verify(match[1]!);
   if (!claims || claims.exp * 1000 <= Date.now()) return null;

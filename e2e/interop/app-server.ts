@@ -9,12 +9,25 @@ import { listenOnLoopback } from './listen.js';
 /** What the resource server concluded about one bearer token. */
 export type Verdict = { ok: true; subject: string } | { ok: false; reason: string };
 
+/** The request a token came with, for verifiers that check more than the token (DPoP proofs). */
+export interface ApiRequestInfo {
+  method: string;
+  /** Absolute URL as the server was addressed. */
+  url: string;
+  /** `Bearer` or `DPoP`. */
+  scheme: string;
+  /** The `DPoP` header, if any. */
+  proof: string | undefined;
+}
+
 /** One request to `/api/…`, as the resource server saw it. */
 export interface ApiRecord {
   at: number;
   path: string;
   status: number;
   hadToken: boolean;
+  /** The authorization scheme (`Bearer`, `DPoP`), when a token came. */
+  scheme?: string;
   /** Why the token was refused (the verifier's reason), for 401s. */
   reason?: string;
 }
@@ -32,7 +45,7 @@ export interface AppServer {
   /** What the page reads from `/interop-config.json` (worker config, login parameters). */
   setPageConfig(config: unknown): void;
   /** How `/api/` checks a bearer token. Until set, every token is refused. */
-  setVerifier(verify: (token: string) => Promise<Verdict>): void;
+  setVerifier(verify: Verifier): void;
   close(): Promise<void>;
 }
 
@@ -42,9 +55,11 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+export type Verifier = (token: string, request: ApiRequestInfo) => Promise<Verdict>;
+
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   let pageConfig: unknown = null;
-  let verify: (token: string) => Promise<Verdict> = async () => ({ ok: false, reason: 'no verifier' });
+  let verify: Verifier = async () => ({ ok: false, reason: 'no verifier' });
   const api: ApiRecord[] = [];
 
   const send = (
@@ -58,21 +73,29 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
   };
 
   async function serveApi(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const auth = req.headers.authorization ?? '';
-    const token = /^Bearer (\S+)$/.exec(auth)?.[1];
-    const verdict: Verdict = token ? await verify(token) : { ok: false, reason: 'no token' };
+    const auth = /^(Bearer|DPoP) (\S+)$/.exec(req.headers.authorization ?? '');
+    const token = auth?.[2];
+    const proof = req.headers.dpop;
+    const info: ApiRequestInfo = {
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', listening.url).href,
+      scheme: auth?.[1] ?? '',
+      proof: typeof proof === 'string' ? proof : undefined,
+    };
+    const verdict: Verdict = token ? await verify(token, info) : { ok: false, reason: 'no token' };
     const status = verdict.ok ? 200 : 401;
     api.push({
       at: Date.now(),
       path,
       status,
       hadToken: token !== undefined,
+      ...(auth ? { scheme: auth[1] } : {}),
       ...(verdict.ok ? {} : { reason: verdict.reason }),
     });
     if (verdict.ok) send(res, 200, 'application/json', JSON.stringify({ sub: verdict.subject }));
     else
       send(res, 401, 'application/json', JSON.stringify({ error: 'invalid_token' }), {
-        'WWW-Authenticate': 'Bearer error="invalid_token"',
+        'WWW-Authenticate': `${info.scheme === 'DPoP' ? 'DPoP' : 'Bearer'} error="invalid_token"`,
       });
   }
 

@@ -2,9 +2,13 @@
 // (another origin than the app), with refresh-token rotation, PKCE-only public client, and
 // JWT access tokens for one resource server (RFC 8707 resource indicators, RFC 9068 format).
 // It counts what its token endpoint answered through the provider's own events.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+// No public API rotates the DPoP nonce secret of a running provider: its internals do.
+import ServerChallenge from 'oidc-provider/lib/helpers/challenge.js';
+import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
 import { listenOnLoopback, type Listening } from './listen.js';
 
 export interface OidcServerOptions {
@@ -12,6 +16,11 @@ export interface OidcServerOptions {
   appOrigin: string;
   /** Access-token lifetime in seconds. */
   accessTtlSeconds: number;
+  /**
+   * DPoP (RFC 9449, `features.dPoP`) with nonces required at the token endpoint; the client's
+   * access tokens are always DPoP-bound (`dpop_bound_access_tokens`). @default false
+   */
+  dpop?: boolean;
 }
 
 /** One token endpoint answer, as the provider's events reported it. */
@@ -38,6 +47,10 @@ export interface OidcCounters {
   /** Revocation endpoint (RFC 7009) requests and refresh tokens it destroyed. */
   revocationPosts: number;
   destroyedRefreshTokens: number;
+  /** Token endpoint answers `use_dpop_nonce` (a proof without the current nonce; nothing was consumed). */
+  dpopNonceDemands: number;
+  /** Token endpoint answers `invalid_dpop_proof`. */
+  dpopInvalidProofs: number;
   /** The query of every authorization request (`/auth`), as the provider received it. */
   authorizationRequests: Array<Record<string, string>>;
   /** The query of every RP-initiated logout request (`/session/end`), with the number of refresh-token revocations that had reached the provider by then. */
@@ -66,6 +79,8 @@ export interface OidcServer {
   invalidGrants(): TokenEvent[];
   /** Revokes every grant issued so far, as an admin or the user's "revoke app access" would. */
   revokeAllGrants(): Promise<number>;
+  /** A new DPoP nonce secret (`dpop`): every nonce handed out so far stops being accepted. */
+  rotateDpopNonceSecret(): void;
   close(): Promise<void>;
 }
 
@@ -92,6 +107,7 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
         response_types: ['code'],
         redirect_uris: [`${options.appOrigin}/callback`],
         post_logout_redirect_uris: [`${options.appOrigin}/`],
+        ...(options.dpop ? { dpop_bound_access_tokens: true } : {}),
       },
     ],
     jwks: { keys: [signingKey] },
@@ -115,6 +131,9 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
       // The provider's own (unstyled) login and consent pages; any login/password is accepted.
       devInteractions: { enabled: true },
       revocation: { enabled: true },
+      ...(options.dpop
+        ? { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }
+        : {}),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
@@ -144,6 +163,8 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     consumedRefreshTokens: 0,
     revocationPosts: 0,
     destroyedRefreshTokens: 0,
+    dpopNonceDemands: 0,
+    dpopInvalidProofs: 0,
     authorizationRequests: [],
     endSessionRequests: [],
     endSessions: 0,
@@ -161,6 +182,8 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
     });
   });
   provider.on('grant.error', (ctx, error) => {
+    if (error.error === 'use_dpop_nonce') counters.dpopNonceDemands++;
+    if (error.error === 'invalid_dpop_proof') counters.dpopInvalidProofs++;
     counters.events.push({
       at: Date.now(),
       grantType: grantType(ctx),
@@ -214,6 +237,9 @@ export async function startOidcServer(options: OidcServerOptions): Promise<OidcS
         ]);
       }
       return grantIds.size;
+    },
+    rotateDpopNonceSecret() {
+      providerInternals(provider).DPoPNonces = new ServerChallenge(randomBytes(32), 'DPoP');
     },
     close: () => listening.close(),
   };
