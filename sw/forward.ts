@@ -8,12 +8,18 @@ import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
 import { captureLogin } from './login-capture.js';
+import { keepReplayCopy, type ReplayCopy } from './replay-copy.js';
 
-/** Builds one attempt: the original request with its buffered body and the given token. */
-function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
+/**
+ * Builds one attempt with the given token: the first sends the page's body as the browser gave
+ * it (`body` undefined: `new Request(request)` moves it, unread, and keeps every property), a
+ * replay sends the copy kept for it.
+ */
+function withToken(request: Request, body: Blob | undefined, token: string | null): Request {
   if (body === undefined) {
-    // No body: a plain copy keeps every property (referrer and its policy included) and is the
-    // cheapest way to a request whose headers may be changed (the hot path of every GET).
+    // The cheapest copy whose headers may be changed (the hot path of every GET); for a body it
+    // keeps the browser's own source, so an upload still goes out with Content-Length
+    // (docs/platform-facts.md §16).
     const copy = new Request(request);
     if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
     return copy;
@@ -21,9 +27,9 @@ function withToken(request: Request, body: ArrayBuffer | undefined, token: strin
   const headers = new Headers(request.headers);
   if (token !== null) headers.set('Authorization', `Bearer ${token}`);
   // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
-  // integrity, mode and signal; the body comes from our buffer because a body stream can be
-  // read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer policy
-  // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
+  // integrity, mode and signal; the body comes from the replay copy because a body stream can
+  // be read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer
+  // policy (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
   return new Request(request, {
     headers,
     body,
@@ -144,9 +150,12 @@ async function answerInScope(
 
 /** A request ready for its first send, with what its 401 cure needs. */
 export interface PreparedAttempt {
-  /** The request without its token (its body already read into `body`). */
+  /** The request without its token (its body moves to `attempt`). */
   request: Request;
-  body: ArrayBuffer | undefined;
+  /** The copy of its body for a replay; null when it has none or none is kept. */
+  copy: ReplayCopy | null;
+  /** Whether the request has a body (then a replay needs `copy`). */
+  hasBody: boolean;
   /** The session whose token `attempt` carries (null: sent without one). */
   sent: StoredSession | null;
   /** What to send first. */
@@ -166,9 +175,6 @@ export async function prepareAttempt(
 ): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  // The body first (it can be read once): what follows waits, and the session it picks is sent at once.
-  const body =
-    request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = await broker.policy.sessionFor({ for: 'request', owner, signal, waitUntil });
   if (sent === ABORTED) return { answer: Response.error() };
   const where = { method: request.method, path: pathOf(request.url) };
@@ -185,17 +191,40 @@ export async function prepareAttempt(
     ...where,
     generation: sent?.generation,
   });
-  return { request, body, sent, attempt: withToken(request, body, sent?.accessToken ?? null) };
+  // The body is never read before the first send. A request sent without a token has no 401 to
+  // cure, and a limit of 0 keeps no copy. (`body` is undefined where the engine has no request
+  // streams: then the method tells.)
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
+  const limit = broker.currentConfig()?.maxReplayBodyBytes ?? 0;
+  const copy = hasBody && sent && limit > 0 ? keepReplayCopy(request, limit, broker.replayPool) : null;
+  return { request, copy, hasBody, sent, attempt: withToken(request, undefined, sent?.accessToken ?? null) };
 }
 
 /**
  * The second half, shared with the Workbox plugin: given the first attempt's response, on a
- * 401 refresh once (or not at all if the token already moved on) and replay once.
+ * 401 refresh once (or not at all if the token already moved on) and replay once. The replay
+ * copy is discarded whatever the outcome.
  */
 export async function cureUnauthorized(
   broker: Broker,
   config: ResolvedConfig,
-  { request, body, sent }: PreparedAttempt,
+  prepared: PreparedAttempt,
+  first: Response,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
+  try {
+    return await cure(broker, config, prepared, first, signal, waitUntil, fetchFn);
+  } finally {
+    prepared.copy?.discard();
+  }
+}
+
+async function cure(
+  broker: Broker,
+  config: ResolvedConfig,
+  { request, copy, hasBody, sent }: PreparedAttempt,
   first: Response,
   signal: AbortSignal,
   waitUntil: (p: Promise<unknown>) => void,
@@ -209,7 +238,8 @@ export async function cureUnauthorized(
   let refreshed = false;
   if (current.accessToken === sent.accessToken) {
     // A 401 for the token we still hold: refresh (joining any running refresh), unless 401s
-    // have shown a refresh does not cure them (unauthorized-policy.ts).
+    // have shown a refresh does not cure them (unauthorized-policy.ts). A body too large to
+    // replay still gets the refresh, so the app's own retry succeeds.
     try {
       const refresh = broker.refresh('unauthorized', sent);
       waitUntil(refresh.catch(() => undefined));
@@ -224,13 +254,23 @@ export async function cureUnauthorized(
   // Otherwise the 401 is late: the token already rotated, so replay without refreshing.
   // One aborted in flight is not replayed.
   if (signal.aborted) return Response.error();
-  await first.body?.cancel();
   const where = { method: request.method, path: pathOf(request.url) };
+  let body: Blob | null | undefined;
+  if (hasBody) {
+    // The copy finishes reading the body (a 401 may come before the body was sent whole).
+    body = copy && (await bounded(copy.body, config.requestWaitMs, signal).catch(() => null));
+    if (signal.aborted) return Response.error();
+    if (!body) {
+      broker.debug('401 not replayed: the body is over maxReplayBodyBytes or unreadable', where);
+      return marked(first, 'body-not-replayed');
+    }
+  }
+  await first.body?.cancel();
   broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', {
     ...where,
     generation: current.generation,
   });
-  const replay = await send(fetchFn, withToken(request, body, current.accessToken));
+  const replay = await send(fetchFn, withToken(request, body ?? undefined, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
 }
