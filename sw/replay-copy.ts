@@ -26,18 +26,22 @@ export interface ReplayCopy {
  */
 export function keepReplayCopy(request: Request, limit: number, pool: ReplayPool): ReplayCopy {
   const clone = request.clone();
+  let dropped = false;
   // Firefox has no `Request.body` (no request streams): its bodies are fixed-size, so the
   // browser's own Blob is read whole and judged by its size.
   if (clone.body === undefined) {
-    let dropped = false;
     const body = clone.blob().then(
       (blob) => (dropped || blob.size > limit ? null : blob),
       () => null,
     );
-    return { body, discard: () => void (dropped = true) };
+    return {
+      body,
+      discard: () => {
+        dropped = true;
+      },
+    };
   }
   const reader = (clone.body as ReadableStream<Uint8Array>).getReader();
-  let dropped = false;
   const read = async (): Promise<Blob | null> => {
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     let size = 0;
