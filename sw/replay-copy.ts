@@ -50,13 +50,14 @@ export function keepReplayCopy(request: Request, limit: number, pool: ReplayPool
         const next = await reader.read();
         if (dropped) return null;
         if (next.done) return new Blob(chunks);
-        size += next.value.byteLength;
-        pool.held += next.value.byteLength;
-        if (size > limit || pool.held > limit * REPLAY_POOL_FACTOR) {
+        const n = next.value.byteLength;
+        if (size + n > limit || pool.held + n > limit * REPLAY_POOL_FACTOR) {
           // Not awaited: one branch of a tee settles its cancel only with the other's.
           reader.cancel().catch(() => undefined);
           return null;
         }
+        size += n;
+        pool.held += n;
         chunks.push(next.value as Uint8Array<ArrayBuffer>);
       }
     } catch {
