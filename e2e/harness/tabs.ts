@@ -25,6 +25,8 @@ export type DemoQuery = Partial<
 > & {
   /** A path the worker config excludes from the token. */
   exclude?: string;
+  /** JSON merged over the worker config unchecked (demo/config.ts). */
+  worker?: string;
 };
 
 /**
