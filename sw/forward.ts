@@ -11,31 +11,14 @@ import { captureLogin } from './login-capture.js';
 import { keepReplayCopy, type ReplayCopy } from './replay-copy.js';
 
 /**
- * Builds one attempt with the given token: the first sends the page's body as the browser gave
- * it (`body` undefined: `new Request(request)` moves it, unread, and keeps every property), a
- * replay sends the copy kept for it.
+ * One attempt with the given token: `request` with its body unread, moved into the copy, which
+ * keeps every property (referrer and its policy included) and the browser's own body source, so
+ * an upload still goes out with Content-Length (docs/platform-facts.md §16).
  */
-function withToken(request: Request, body: Blob | undefined, token: string | null): Request {
-  if (body === undefined) {
-    // The cheapest copy whose headers may be changed (the hot path of every GET); for a body it
-    // keeps the browser's own source, so an upload still goes out with Content-Length
-    // (docs/platform-facts.md §16).
-    const copy = new Request(request);
-    if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
-    return copy;
-  }
-  const headers = new Headers(request.headers);
-  if (token !== null) headers.set('Authorization', `Bearer ${token}`);
-  // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
-  // integrity, mode and signal; the body comes from the replay copy because a body stream can
-  // be read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer
-  // policy (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
-  return new Request(request, {
-    headers,
-    body,
-    referrer: request.referrer,
-    referrerPolicy: request.referrerPolicy,
-  });
+function withToken(request: Request, token: string | null): Request {
+  const copy = new Request(request);
+  if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
+  return copy;
 }
 
 /** The server's own response, marked with the broker's reason for passing it on as it is. */
@@ -197,7 +180,7 @@ export async function prepareAttempt(
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
   const limit = broker.currentConfig()?.maxReplayBodyBytes ?? 0;
   const copy = hasBody && sent && limit > 0 ? keepReplayCopy(request, limit, broker.replayPool) : null;
-  return { request, copy, hasBody, sent, attempt: withToken(request, undefined, sent?.accessToken ?? null) };
+  return { request, copy, hasBody, sent, attempt: withToken(request, sent?.accessToken ?? null) };
 }
 
 /**
@@ -255,13 +238,13 @@ async function cure(
   // One aborted in flight is not replayed.
   if (signal.aborted) return Response.error();
   const where = { method: request.method, path: pathOf(request.url) };
-  let body: Blob | null | undefined;
+  let again: Request | null = request;
   if (hasBody) {
-    // The copy finishes reading the body (a 401 may come before the body was sent whole).
-    body = copy && (await bounded(copy.body, config.requestWaitMs, signal).catch(() => null));
+    // Wait until the body was measured (a 401 may come before it was sent whole).
+    again = copy && (await bounded(copy.request, config.requestWaitMs, signal).catch(() => null));
     if (signal.aborted) return Response.error();
-    if (!body) {
-      broker.debug('401 not replayed: the body is over maxReplayBodyBytes or unreadable', where);
+    if (!again) {
+      broker.debug('401 not replayed: body over maxReplayBodyBytes', where);
       return marked(first, 'body-not-replayed');
     }
   }
@@ -270,7 +253,7 @@ async function cure(
     ...where,
     generation: current.generation,
   });
-  const replay = await send(fetchFn, withToken(request, body ?? undefined, current.accessToken));
+  const replay = await send(fetchFn, withToken(again, current.accessToken));
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
 }

@@ -6,68 +6,72 @@ export interface ReplayPool {
   held: number;
 }
 
-/** The copy of a request body kept for the one replay after a 401. */
+/** The copy of a request kept for the one replay after a 401. */
 export interface ReplayCopy {
-  /** The body's bytes, or null when it cannot be replayed (over a limit, failed, discarded). */
-  readonly body: Promise<Blob | null>;
-  /** Stops reading and frees the bytes: the first answer needs no replay. */
+  /** The request to replay, its body unread; null when it cannot be replayed (over a limit, failed, discarded). */
+  readonly request: Promise<Request | null>;
+  /** Stops reading and lets the copy go: the first answer needs no replay. */
   discard(): void;
 }
 
 /**
- * Keeps a copy of `request`'s body for a replay, taken before the first send, which then sends
- * the page's body as the browser gave it (docs/platform-facts.md §16). The worker cannot see a
- * body's size before reading it, and a clone left unread holds the whole of a streamed body, so
- * the copy is read alongside the first send. It must:
- * - hold at most `limit` bytes of this body and `limit × REPLAY_POOL_FACTOR` over all bodies: past
- *   either it cancels its branch and resolves null (the request is sent once);
+ * Keeps a copy of `request` for a replay, taken before the first send, which then sends the
+ * page's body as the browser gave it (docs/platform-facts.md §16). The copy itself stays unread
+ * (a blob-backed body costs nothing to clone and is replayed with its Content-Length), but the
+ * worker cannot see a body's size, and a clone of a streamed body holds what it has not read: so
+ * a second clone is read, and dropped, alongside the first send, to measure the body. It must:
+ * - let at most `limit` bytes of this body and `limit × REPLAY_POOL_FACTOR` over all bodies in
+ *   flight through: past either it cancels both clones and resolves null (the request is sent once);
  * - resolve null on a body stream that errors, and after `discard()`;
- * - give back what it held to `pool` once it resolves or is discarded, exactly once.
+ * - give back what it counted to `pool` once it resolves, exactly once.
  */
 export function keepReplayCopy(request: Request, limit: number, pool: ReplayPool): ReplayCopy {
-  const clone = request.clone();
+  const copy = request.clone();
+  const probe = request.clone();
   let dropped = false;
+  // Not awaited: one branch of a tee settles its cancel only with the other's.
+  const cancel = (stream: ReadableStream | null | undefined) => void stream?.cancel().catch(() => undefined);
+  const outcome = (fits: boolean): Request | null => {
+    if (fits && !dropped) return copy;
+    cancel(copy.body);
+    return null;
+  };
   // Firefox has no `Request.body` (no request streams): its bodies are fixed-size, so the
-  // browser's own Blob is read whole and judged by its size.
-  if (clone.body === undefined) {
-    const body = clone.blob().then(
-      (blob) => (dropped || blob.size > limit ? null : blob),
-      () => null,
-    );
+  // browser's own Blob of the probe tells the size.
+  if (probe.body === undefined) {
     return {
-      body,
+      request: probe.blob().then(
+        (blob) => outcome(blob.size <= limit),
+        () => outcome(false),
+      ),
       discard: () => {
         dropped = true;
       },
     };
   }
-  const reader = (clone.body as ReadableStream<Uint8Array>).getReader();
-  const read = async (): Promise<Blob | null> => {
-    const chunks: Uint8Array<ArrayBuffer>[] = [];
+  const reader = (probe.body as ReadableStream<Uint8Array>).getReader();
+  const measure = async (): Promise<boolean> => {
     let size = 0;
     try {
       for (;;) {
         const next = await reader.read();
-        if (dropped) return null;
-        if (next.done) return new Blob(chunks);
+        if (dropped || next.done) return !dropped;
         const n = next.value.byteLength;
         if (size + n > limit || pool.held + n > limit * REPLAY_POOL_FACTOR) {
-          // Not awaited: one branch of a tee settles its cancel only with the other's.
           reader.cancel().catch(() => undefined);
-          return null;
+          return false;
         }
         size += n;
         pool.held += n;
-        chunks.push(next.value as Uint8Array<ArrayBuffer>);
       }
     } catch {
-      return null;
+      return false;
     } finally {
       pool.held -= size;
     }
   };
   return {
-    body: read(),
+    request: measure().then(outcome),
     discard: () => {
       dropped = true;
       reader.cancel().catch(() => undefined);
