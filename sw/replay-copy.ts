@@ -1,7 +1,7 @@
-/** Replay copies of all requests together hold at most this many times the per-body limit. */
+/** Bodies being measured at once pass at most this many times the per-body limit in total. */
 export const REPLAY_POOL_FACTOR = 4;
 
-/** Bytes of replay copies the worker holds at this moment, over all requests. */
+/** Bytes the worker's body measurements have read and not yet given back, over all requests. */
 export interface ReplayPool {
   held: number;
 }
@@ -20,10 +20,12 @@ export interface ReplayCopy {
  * (a blob-backed body costs nothing to clone and is replayed with its Content-Length), but the
  * worker cannot see a body's size, and a clone of a streamed body holds what it has not read: so
  * a second clone is read, and dropped, alongside the first send, to measure the body. It must:
- * - let at most `limit` bytes of this body and `limit × REPLAY_POOL_FACTOR` over all bodies in
- *   flight through: past either it cancels both clones and resolves null (the request is sent once);
+ * - read at most `limit` bytes of this body and `limit × REPLAY_POOL_FACTOR` over all bodies being
+ *   measured: past either it cancels both clones and resolves null (the request is sent once), so
+ *   what a streamed body's clones queue stays within the limit too;
  * - resolve null on a body stream that errors, and after `discard()`;
- * - give back what it counted to `pool` once it resolves, exactly once.
+ * - give back what it counted to `pool` once it resolves, exactly once (not at `discard()`: a
+ *   caller that never discards must not shrink the pool for good).
  */
 export function keepReplayCopy(request: Request, limit: number, pool: ReplayPool): ReplayCopy {
   const copy = request.clone();
