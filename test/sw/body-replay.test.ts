@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_HEADER } from '../../shared/protocol.js';
 import { forwardWithToken } from '../../sw/forward.js';
-import { REPLAY_POOL_FACTOR } from '../../sw/replay-copy.js';
+import { keepReplayCopy, REPLAY_POOL_FACTOR } from '../../sw/replay-copy.js';
 import { apiRequest, gate, Rig, type RigOptions, until, within } from './harness.js';
 
 // Request bodies: the first attempt sends the page's body unread, a bounded copy read alongside
@@ -239,7 +239,7 @@ describe('the replay after a 401', () => {
     expect(rig.broker.replayPool.held).toBe(0);
   });
 
-  it(`copies in flight together hold at most ${REPLAY_POOL_FACTOR}× the limit: the body past it is sent once`, async () => {
+  it(`bodies being measured at once pass at most ${REPLAY_POOL_FACTOR}× the limit: the body past it is sent once`, async () => {
     const limit = 100 * KIB;
     const { rig, forward } = await rigWith401({ config: { maxReplayBodyBytes: limit } });
     const pool = watchPool(rig);
@@ -258,5 +258,31 @@ describe('the replay after a 401', () => {
     expect(pool.max).toBeLessThanOrEqual(limit * REPLAY_POOL_FACTOR);
     expect(rig.backend.refreshCount).toBe(1);
     expect(rig.broker.replayPool.held).toBe(0);
+  });
+});
+
+describe('engines without Request.body (Firefox)', () => {
+  /** `request` whose clones have no `body` property, as Firefox ESR 153's requests. */
+  function withoutBodyStreams(request: Request): Request {
+    const clone = request.clone.bind(request);
+    Object.defineProperty(request, 'clone', {
+      value: () => Object.defineProperty(clone(), 'body', { value: undefined }),
+    });
+    return request;
+  }
+
+  it('measures the body through a Blob: a body within the limit is kept, unread, with the same bytes', async () => {
+    const payload = bytes(50 * KIB, 5);
+    const copy = await keepReplayCopy(withoutBodyStreams(upload(payload)), 50 * KIB, { held: 0 }).request;
+    expect(copy).not.toBeNull();
+    expect(b64(new Uint8Array(await copy!.arrayBuffer()))).toBe(b64(payload));
+  });
+
+  it('a body over the limit, or a discarded copy, is not kept', async () => {
+    const over = keepReplayCopy(withoutBodyStreams(upload(bytes(50 * KIB + 1))), 50 * KIB, { held: 0 });
+    expect(await over.request).toBeNull();
+    const dropped = keepReplayCopy(withoutBodyStreams(upload(bytes(10))), 50 * KIB, { held: 0 });
+    dropped.discard();
+    expect(await dropped.request).toBeNull();
   });
 });
