@@ -15,6 +15,7 @@ import { measureRecovery } from './recovery.js';
 import { measureStorm } from './refresh.js';
 import { errorRow, markdownTable, verdict, writeResults, type Row } from './report.js';
 import { measureSize } from './size.js';
+import { measureUploads } from './upload.js';
 import { withTimeout } from './stats.js';
 
 const RESULTS = fileURLToPath(new URL('results/latest.json', import.meta.url));
@@ -110,6 +111,7 @@ try {
   await phase('latency', 240_000, ['7', 'at realistic latency'], (signal) =>
     measureAtLatency(b, s, onClose, signal),
   );
+  await phase('upload', 300_000, ['8', 'uploads'], (signal) => measureUploads(b, s, onClose, signal));
 } finally {
   for (const close of closers.reverse()) await withTimeout(close(), 10_000, 'cleanup').catch(() => undefined);
   await browser?.close().catch(() => undefined);

@@ -3,9 +3,10 @@
 // and PUT with JSON, 256 KiB of random bytes and multipart form data (the server hashes what it
 // received).
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.js';
+import { expect, type TestServer, test } from './fixtures.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
-import { openDemo, sessionTheServerAlreadyExpired } from './harness/tabs.js';
+import { settledCounters } from './harness/server-counters.js';
+import { loginThroughForm, openDemo, sessionTheServerAlreadyExpired } from './harness/tabs.js';
 
 /** Lifetime of the access tokens handed to the worker; refreshed ones live long (see below). */
 const SHORT_TTL_S = 0.5;
@@ -103,3 +104,94 @@ for (const method of ['POST', 'PUT']) {
     expect(await recordedEvents(page, 'logout')).toEqual([]);
   });
 }
+
+// Issue 20: uploads are sent as the page gave them; a copy of at most `maxReplayBodyBytes` serves
+// the replay. The server hashes every attempt's body (test route `/api/upload`), and `?reject=<id>`
+// makes it answer the first attempt 401 after reading the body, as a server-side expiry would.
+
+/** Posts a Blob of `size` random bytes to `/api/upload?reject=<id>`; returns the answer and the page's own hash. */
+function uploadBlob(page: Page, size: number, reject: string) {
+  return page.evaluate(
+    async ({ size, reject }) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 65536)
+        crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
+      const hex = (buffer: ArrayBuffer) =>
+        [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+      // A Blob, as a file input gives it (its bytes are not copied into DevTools events).
+      const blob = new Blob([bytes], { type: 'application/octet-stream' });
+      const send = async () => {
+        const res = await fetch(`/api/upload?reject=${reject}`, { method: 'POST', body: blob });
+        return {
+          status: res.status,
+          marker: res.headers.get('x-token-broker-error'),
+          body: await res.text(),
+        };
+      };
+      const first = await send();
+      // What an app does with a marked 401: send it again (the token is already refreshed).
+      const retry = first.marker === 'body-not-replayed' ? await send() : null;
+      return { sha256, first, retry };
+    },
+    { size, reject },
+  );
+}
+
+function uploadsSeen(server: TestServer) {
+  return server.control
+    .counters()
+    .requests.filter((r) => r.path === '/api/upload')
+    .map((r) => ({ status: r.status, generation: r.generation, body: r.body }));
+}
+
+test('a 4 MiB Blob upload meeting a 401 is replayed once with the same bytes, both attempts with Content-Length', async ({
+  context,
+  server,
+}) => {
+  const page = await openDemo(context, server, { panelPoll: 0 });
+  await loginThroughForm(page);
+  server.control.reset();
+  const size = 4 * 1024 * 1024;
+  const outcome = await uploadBlob(page, size, 'replayed');
+  expect(outcome.first.status).toBe(200);
+  expect(outcome.retry).toBeNull();
+  const body = { bytes: size, sha256: outcome.sha256, contentLength: size };
+  expect(JSON.parse(outcome.first.body)).toEqual(body);
+  expect(uploadsSeen(server)).toEqual([
+    { status: 401, generation: 1, body },
+    { status: 200, generation: 2, body },
+  ]);
+  const counters = await settledCounters(server);
+  expect([counters.refreshCalls, counters.rotations, counters.reuseDetections]).toEqual([1, 1, 0]);
+});
+
+test('an upload over maxReplayBodyBytes is sent once: its 401 reaches the page marked, and the retry carries the refreshed token', async ({
+  context,
+  server,
+}) => {
+  const limit = 1024 * 1024;
+  const page = await openDemo(context, server, {
+    panelPoll: 0,
+    worker: JSON.stringify({ maxReplayBodyBytes: limit }),
+  });
+  await loginThroughForm(page);
+  server.control.reset();
+  const size = 2 * limit;
+  const outcome = await uploadBlob(page, size, 'over-limit');
+  expect({ status: outcome.first.status, marker: outcome.first.marker }).toEqual({
+    status: 401,
+    marker: 'body-not-replayed',
+  });
+  // The server's own 401 body, untouched.
+  expect(JSON.parse(outcome.first.body)).toEqual({ error: 'invalid_token' });
+  expect(outcome.retry?.status).toBe(200);
+  const body = { bytes: size, sha256: outcome.sha256, contentLength: size };
+  // Exactly one attempt for the page's first fetch; the second is the page's own retry.
+  expect(uploadsSeen(server)).toEqual([
+    { status: 401, generation: 1, body },
+    { status: 200, generation: 2, body },
+  ]);
+  const counters = await settledCounters(server);
+  expect([counters.refreshCalls, counters.rotations, counters.reuseDetections]).toEqual([1, 1, 0]);
+});

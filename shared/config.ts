@@ -46,6 +46,14 @@ export interface DeclarativeConfig {
   backoff?: { initialSeconds?: number; maxSeconds?: number };
   /** Attempts per refresh (1–10) before it reports `refresh-unavailable`. @default 3 */
   maxRefreshAttempts?: number;
+  /**
+   * Largest request body, in bytes (0–64 MiB), replayed after a 401. The first attempt always
+   * sends the body unread, while a copy is measured beside it, reading at most this many bytes
+   * (and at most four times this over all bodies being measured at once). A larger body is sent
+   * once: its 401 reaches the page marked `body-not-replayed`, after the token was refreshed.
+   * 0 replays no body. @default 8388608 (8 MiB)
+   */
+  maxReplayBodyBytes?: number;
   /** Hand the access token to pages through `getAccessToken()`. @default true */
   revealAccessToken?: boolean;
   /** Leave requests alone that already carry an `Authorization` header. @default true */

@@ -14,3 +14,7 @@ export const DEFAULT_REQUEST_WAIT_SECONDS = 10;
 export const DEFAULT_BACKOFF_SECONDS = { initialSeconds: 0.5, maxSeconds: 30 } as const;
 /** @see DeclarativeConfig.maxRefreshAttempts */
 export const DEFAULT_MAX_REFRESH_ATTEMPTS = 3;
+/** @see DeclarativeConfig.maxReplayBodyBytes */
+export const DEFAULT_MAX_REPLAY_BODY_BYTES = 8 * 1024 * 1024;
+/** The largest `maxReplayBodyBytes` a config may set. */
+export const MAX_REPLAY_BODY_BYTES_LIMIT = 64 * 1024 * 1024;

@@ -35,6 +35,11 @@ export const ERROR_CODES = [
   'unauthorized-after-refresh',
   /** Too many 401-triggered refreshes in this session recently: 401s pass through for a while. */
   'refresh-budget-exceeded',
+  /**
+   * The server's 401, passed on without a replay: the request's body is larger than
+   * `maxReplayBodyBytes` (or could not be kept). The token was refreshed: send it again.
+   */
+  'body-not-replayed',
   /** The client was destroyed. */
   'destroyed',
   /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */

@@ -12,6 +12,7 @@ import { expiresIn } from './expiry.js';
 import type { LockFn } from './lock.js';
 import type { RefreshCoordinator } from './refresh-coordinator.js';
 import { RefreshPolicy } from './refresh-policy.js';
+import type { ReplayPool } from './replay-copy.js';
 import { endSession, storeLogin } from './session-lifecycle.js';
 import type { ResolvedConfig } from './settings.js';
 import type { StoredSession } from './store.js';
@@ -51,6 +52,8 @@ export class Broker {
   readonly unauthorized: UnauthorizedPolicy;
   /** Aborts pages announce for requests this worker holds. */
   readonly aborts = new AbortRegistry();
+  /** Bytes of request bodies held for replays after a 401 (sw/replay-copy.ts). */
+  readonly replayPool: ReplayPool = { held: 0 };
   readonly now: () => number;
   readonly instance = Math.random().toString(36).slice(2, 10);
 

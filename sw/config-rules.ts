@@ -3,6 +3,7 @@ import {
   DEFAULT_BACKOFF_SECONDS,
   DEFAULT_MAX_REFRESH_ATTEMPTS,
   DEFAULT_REFRESH_TIMEOUT_SECONDS,
+  MAX_REPLAY_BODY_BYTES_LIMIT,
 } from '../shared/defaults.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { pathReadings } from '../shared/paths.js';
@@ -145,6 +146,12 @@ const RULES: { readonly [K in keyof Required<DeclarativeConfig>]: Rule } = {
     const seconds = secondsIn((l) => l.backoffSeconds);
     if (b.initialSeconds !== undefined) seconds(b.initialSeconds, `${name}.initialSeconds`, limits);
     if (b.maxSeconds !== undefined) seconds(b.maxSeconds, `${name}.maxSeconds`, limits);
+  },
+  maxReplayBodyBytes: (v, name) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_REPLAY_BODY_BYTES_LIMIT)
+      fail(
+        `${name} must be a whole number of bytes from 0 to ${MAX_REPLAY_BODY_BYTES_LIMIT}, not ${show(v)}`,
+      );
   },
   maxRefreshAttempts: (v, name) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10)

@@ -117,6 +117,8 @@ export async function bindAttempt(
 /**
  * Keeps the `DPoP-Nonce` a resource server announced; a `use_dpop_nonce` 401 (RFC 9449 §9) is
  * sent once more with it (a new proof for the same token), before any refresh is considered.
+ * Resolves null, leaving `first` unread, when the demand came but the request cannot be sent
+ * again (`rebuild` found its body already spent or over the replay limit).
  */
 export async function answerNonce(
   broker: Broker,
@@ -124,14 +126,16 @@ export async function answerNonce(
   first: Response,
   url: string,
   resend: (attempt: Request) => Promise<Response>,
-  rebuild: () => Request,
-): Promise<Response> {
+  rebuild: () => Promise<Request | null>,
+): Promise<Response | null> {
   const signer = signerFor(broker, session);
   if (signer === null || signer === 'lost' || !session) return first;
   if (!signer.nonces.remember(url, first) || !isResourceNonceChallenge(first)) return first;
+  const fresh = await rebuild();
+  if (!fresh) return null;
   await first.body?.cancel();
   broker.debug('DPoP nonce demanded: sent once more', { generation: session.generation });
-  const again = await resend((await bindAttempt(broker, rebuild(), session)) as Request);
+  const again = await resend((await bindAttempt(broker, fresh, session)) as Request);
   signer.nonces.remember(url, again);
   return again;
 }

@@ -9,28 +9,17 @@ import type { StoredSession } from './store.js';
 import { routeRequest } from './scope.js';
 import type { ResolvedConfig } from './settings.js';
 import { captureLogin } from './login-capture.js';
+import { keepReplayCopy, type ReplayCopy } from './replay-copy.js';
 
-/** Builds one attempt: the original request with its buffered body and the given token. */
-function withToken(request: Request, body: ArrayBuffer | undefined, token: string | null): Request {
-  if (body === undefined) {
-    // No body: a plain copy keeps every property (referrer and its policy included) and is the
-    // cheapest way to a request whose headers may be changed (the hot path of every GET).
-    const copy = new Request(request);
-    if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
-    return copy;
-  }
-  const headers = new Headers(request.headers);
-  if (token !== null) headers.set('Authorization', `Bearer ${token}`);
-  // `new Request(request, init)` keeps method, credentials, redirect, keepalive, cache,
-  // integrity, mode and signal; the body comes from our buffer because a body stream can be
-  // read only once (docs/platform-facts.md §6). A non-empty init resets referrer and referrer policy
-  // (Fetch spec, Request constructor step "if init is not empty"), so copy them explicitly.
-  return new Request(request, {
-    headers,
-    body,
-    referrer: request.referrer,
-    referrerPolicy: request.referrerPolicy,
-  });
+/**
+ * One attempt with the given token: `request` with its body unread, moved into the copy, which
+ * keeps every property (referrer and its policy included) and the browser's own body source, so
+ * an upload still goes out with Content-Length (docs/platform-facts.md §16).
+ */
+function withToken(request: Request, token: string | null): Request {
+  const copy = new Request(request);
+  if (token !== null) copy.headers.set('Authorization', `Bearer ${token}`);
+  return copy;
 }
 
 /** The server's own response, marked with the broker's reason for passing it on as it is. */
@@ -145,9 +134,12 @@ async function answerInScope(
 
 /** A request ready for its first send, with what its 401 cure needs. */
 export interface PreparedAttempt {
-  /** The request without its token (its body already read into `body`). */
+  /** The request without its token (its body moves to `attempt`). */
   request: Request;
-  body: ArrayBuffer | undefined;
+  /** The copy of its body for a replay; null when it has none or none is kept. */
+  copy: ReplayCopy | null;
+  /** Whether the request has a body (then a replay needs `copy`). */
+  hasBody: boolean;
   /** The session whose token `attempt` carries (null: sent without one). */
   sent: StoredSession | null;
   /** What to send first. */
@@ -167,9 +159,6 @@ export async function prepareAttempt(
 ): Promise<PreparedAttempt | { answer: Response }> {
   // The login this request belongs to: it is sent, and replayed, only with that login's tokens.
   const owner = broker.currentSession();
-  // The body first (it can be read once): what follows waits, and the session it picks is sent at once.
-  const body =
-    request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
   const sent = await broker.policy.sessionFor({ for: 'request', owner, signal, waitUntil });
   if (sent === ABORTED) return { answer: Response.error() };
   const where = { method: request.method, path: pathOf(request.url) };
@@ -186,25 +175,66 @@ export async function prepareAttempt(
     ...where,
     generation: sent?.generation,
   });
+  // The body is never read before the first send. A request sent without a token has no 401 to
+  // cure, and a limit of 0 keeps no copy. (`body` is undefined where the engine has no request
+  // streams: then the method tells.)
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null;
+  const limit = broker.currentConfig()?.maxReplayBodyBytes ?? 0;
+  const copy = hasBody && sent && limit > 0 ? keepReplayCopy(request, limit, broker.replayPool) : null;
   // `dpop`: the DPoP scheme and a proof; a session without its key ends here, unsent.
-  const attempt = await bindAttempt(broker, withToken(request, body, sent?.accessToken ?? null), sent);
-  return attempt instanceof Response ? { answer: attempt } : { request, body, sent, attempt };
+  const attempt = await bindAttempt(broker, withToken(request, sent?.accessToken ?? null), sent);
+  if (attempt instanceof Response) {
+    copy?.discard();
+    return { answer: attempt };
+  }
+  return { request, copy, hasBody, sent, attempt };
 }
 
 /**
  * The second half, shared with the Workbox plugin: given the first attempt's response, on a
- * 401 refresh once (or not at all if the token already moved on) and replay once.
+ * 401 refresh once (or not at all if the token already moved on) and replay once. The replay
+ * copy is discarded whatever the outcome.
  */
 export async function cureUnauthorized(
   broker: Broker,
   config: ResolvedConfig,
-  { request, body, sent }: PreparedAttempt,
+  prepared: PreparedAttempt,
+  first: Response,
+  signal: AbortSignal,
+  waitUntil: (p: Promise<unknown>) => void,
+  fetchFn: typeof fetch,
+): Promise<Response> {
+  try {
+    return await cure(broker, config, prepared, first, signal, waitUntil, fetchFn);
+  } finally {
+    prepared.copy?.discard();
+  }
+}
+
+async function cure(
+  broker: Broker,
+  config: ResolvedConfig,
+  { request, copy, hasBody, sent }: PreparedAttempt,
   answer: Response,
   signal: AbortSignal,
   waitUntil: (p: Promise<unknown>) => void,
   fetchFn: typeof fetch,
 ): Promise<Response> {
   if (answer.type !== 'error') broker.networkBack();
+  const where = { method: request.method, path: pathOf(request.url) };
+  // The request to send again: without a body, itself; with one, the replay copy, once (a body
+  // can be sent twice in all), after it was measured (a 401 may come before the body was sent whole).
+  let copyTaken = false;
+  const resendable = async (): Promise<Request | null> => {
+    if (!hasBody) return request;
+    if (!copy || copyTaken) return null;
+    copyTaken = true;
+    return bounded(copy.request, config.requestWaitMs, signal).catch(() => null);
+  };
+  const notReplayed = (response: Response): Response => {
+    broker.debug('401 not replayed: body over maxReplayBodyBytes', where);
+    return marked(response, 'body-not-replayed');
+  };
   // `dpop`: a resource server's nonce demand is sent once more with the nonce, not refreshed.
   const first = await answerNonce(
     broker,
@@ -212,8 +242,12 @@ export async function cureUnauthorized(
     answer,
     request.url,
     (r) => send(fetchFn, r),
-    () => withToken(request, body, sent?.accessToken ?? null),
+    async () => {
+      const again = await resendable();
+      return again && withToken(again, sent?.accessToken ?? null);
+    },
   );
+  if (first === null) return signal.aborted ? Response.error() : notReplayed(answer);
   if (first.status !== 401 || !sent) return first;
 
   let current = broker.currentSession();
@@ -221,7 +255,8 @@ export async function cureUnauthorized(
   let refreshed = false;
   if (current.accessToken === sent.accessToken) {
     // A 401 for the token we still hold: refresh (joining any running refresh), unless 401s
-    // have shown a refresh does not cure them (unauthorized-policy.ts).
+    // have shown a refresh does not cure them (unauthorized-policy.ts). A body too large to
+    // replay still gets the refresh, so the app's own retry succeeds.
     try {
       const refresh = broker.refresh('unauthorized', sent);
       waitUntil(refresh.catch(() => undefined));
@@ -236,15 +271,17 @@ export async function cureUnauthorized(
   // Otherwise the 401 is late: the token already rotated, so replay without refreshing.
   // One aborted in flight is not replayed.
   if (signal.aborted) return Response.error();
+  const again = await resendable();
+  if (signal.aborted) return Response.error();
+  if (!again) return notReplayed(first);
   await first.body?.cancel();
-  const where = { method: request.method, path: pathOf(request.url) };
   broker.debug(refreshed ? '401 replayed after refresh' : 'late 401 replayed with the current token', {
     ...where,
     generation: current.generation,
   });
-  const again = await bindAttempt(broker, withToken(request, body, current.accessToken), current);
-  if (again instanceof Response) return again;
-  const replay = await send(fetchFn, again);
+  const bound = await bindAttempt(broker, withToken(again, current.accessToken), current);
+  if (bound instanceof Response) return bound;
+  const replay = await send(fetchFn, bound);
   if (refreshed && replay.status === 401) broker.unauthorized.recordNotCured(current);
   return replay;
 }

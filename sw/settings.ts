@@ -3,6 +3,7 @@ import {
   DEFAULT_API_PATHS,
   DEFAULT_BACKOFF_SECONDS,
   DEFAULT_MAX_REFRESH_ATTEMPTS,
+  DEFAULT_MAX_REPLAY_BODY_BYTES,
   DEFAULT_REFRESH_LEAD_SECONDS,
   DEFAULT_REFRESH_TIMEOUT_SECONDS,
   DEFAULT_REQUEST_WAIT_SECONDS,
@@ -43,6 +44,7 @@ export interface ResolvedConfig {
   requestWaitMs: number;
   backoff: { initialMs: number; maxMs: number };
   maxRefreshAttempts: number;
+  maxReplayBodyBytes: number;
   revealAccessToken: boolean;
   respectExistingAuthorization: boolean;
   debug: boolean;
@@ -126,6 +128,7 @@ export function resolveConfig(
       maxMs: ms(config.backoff?.maxSeconds, DEFAULT_BACKOFF_SECONDS.maxSeconds),
     },
     maxRefreshAttempts: config.maxRefreshAttempts ?? DEFAULT_MAX_REFRESH_ATTEMPTS,
+    maxReplayBodyBytes: config.maxReplayBodyBytes ?? DEFAULT_MAX_REPLAY_BODY_BYTES,
     revealAccessToken: config.revealAccessToken ?? true,
     respectExistingAuthorization: config.respectExistingAuthorization ?? true,
     debug: config.debug === true,

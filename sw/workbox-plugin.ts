@@ -73,7 +73,10 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
       if (!attempt) return response;
       try {
         const config = broker.currentConfig();
-        if (!config) return response;
+        if (!config) {
+          attempt.prepared.copy?.discard();
+          return response;
+        }
         return await cureUnauthorized(
           broker,
           config,
@@ -89,7 +92,9 @@ export function tokenBrokerPlugin(installed: InstalledBroker): WorkboxPlugin {
     },
 
     async fetchDidFail({ state }) {
-      (state?.[ATTEMPT] as Attempt | undefined)?.release();
+      const attempt = state?.[ATTEMPT] as Attempt | undefined;
+      attempt?.prepared.copy?.discard();
+      attempt?.release();
     },
 
     async cacheWillUpdate({ response, state }) {

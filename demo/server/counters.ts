@@ -1,5 +1,5 @@
 import type { Family } from './token-store.js';
-import type { Counters, FamilyCounters, RequestRecord } from './types.js';
+import type { Counters, FamilyCounters, RequestRecord, UploadRecord } from './types.js';
 
 export type CounterName = Exclude<keyof Counters, 'families' | 'requests'>;
 type FamilyCounterName = 'refreshCalls' | 'rotations';
@@ -26,6 +26,7 @@ export class CounterBook {
   private totals = zeroTotals();
   private perFamily = new Map<string, Record<FamilyCounterName, number>>();
   private log: RequestRecord[] = [];
+  private byRequest = new WeakMap<object, RequestRecord>();
 
   bump(name: CounterName): void {
     this.totals[name] += 1;
@@ -41,9 +42,16 @@ export class CounterBook {
   }
 
   /** Appends a record the caller may still update (its status is known only later). */
-  logRequest(record: RequestRecord): void {
+  logRequest(record: RequestRecord, request?: object): void {
+    if (request) this.byRequest.set(request, record);
     this.log.push(record);
     if (this.log.length > REQUEST_LOG_LIMIT) this.log.splice(0, this.log.length - REQUEST_LOG_LIMIT);
+  }
+
+  /** Adds what a request's body was to its log entry. */
+  describeBody(request: object, body: UploadRecord): void {
+    const record = this.byRequest.get(request);
+    if (record) record.body = body;
   }
 
   /** A detached copy; `families` lists every family the server knows, with counts since reset. */

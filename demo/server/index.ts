@@ -14,6 +14,7 @@ export type {
   RefreshFault,
   RefreshLatency,
   RequestRecord,
+  UploadRecord,
   RunningServer,
   RuntimeConfig,
   ServerOptions,

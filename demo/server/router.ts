@@ -8,6 +8,7 @@ import {
   handleForbidden,
   handleRedirect,
   handleSlow,
+  handleUpload,
 } from './routes-api.js';
 import { CLASSIC_PREFIX, demoHeader, sideOf } from './ledger.js';
 import { DEMO_PREFIX, handleDemoRoute } from './routes-demo.js';
@@ -36,6 +37,7 @@ const API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
 const TEST_ONLY_API_ROUTES: Record<string, Partial<Record<string, Handler>>> = {
   '/api/redirect': { GET: handleRedirect, POST: handleRedirect, PUT: handleRedirect },
   '/api/forbidden': { GET: handleForbidden },
+  '/api/upload': { POST: handleUpload, PUT: handleUpload },
 };
 
 /**
@@ -133,7 +135,7 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
     ...claimsOf(authorization ? authenticate(state, header) : null),
     status: 0,
   };
-  state.counters.logRequest(entry);
+  state.counters.logRequest(entry, req);
   const noted = noteRequest(state, req, path);
   res.once('finish', () => {
     entry.status = res.statusCode;

@@ -120,3 +120,38 @@ export async function handleRedirect(
   }
   sendJson(res, status, { location: location.href }, { Location: location.href });
 }
+
+/**
+ * Test only: reads the whole body as it streams (no size cap, nothing kept: `?hash=0` only
+ * counts it), notes its length, hash and Content-Length on the request's log entry, then checks
+ * the token. `?reject=<id>` answers the first request with that id 401 whatever its token, as a
+ * server-side expiry would, after reading the body.
+ */
+export async function handleUpload(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const hash = query.get('hash') === '0' ? null : createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    hash?.update(chunk);
+  }
+  const length = req.headers['content-length'];
+  const body = {
+    bytes,
+    sha256: hash ? hash.digest('hex') : null,
+    contentLength: length === undefined ? null : Number(length),
+  };
+  state.counters.describeBody(req, body);
+  const reject = query.get('reject');
+  if (reject !== null && !state.rejectedUploads.has(reject)) {
+    state.rejectedUploads.add(reject);
+    state.counters.bump('unauthorized');
+    sendJson(res, 401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    return;
+  }
+  if (requireAuth(state, req, res)) sendJson(res, 200, body);
+}

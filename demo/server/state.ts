@@ -22,6 +22,8 @@ export interface ServerState {
   readonly jwt: JwtSigner;
   readonly lifetime: Lifetime;
   readonly ledger: Ledger;
+  /** Test only: `/api/upload?reject=<id>` ids already answered 401 once. */
+  readonly rejectedUploads: Set<string>;
 }
 
 /** What the demo mode's toggles set; all off by default. */
@@ -62,6 +64,7 @@ export function createState(options: ServerOptions): ServerState {
     jwt: createJwtSigner(),
     lifetime: new Lifetime(),
     ledger,
+    rejectedUploads: new Set(),
   };
 }
 

@@ -83,6 +83,17 @@ export interface RequestRecord {
   family: string | null;
   /** Status written, or 0 while unanswered and for dropped or hung requests. */
   status: number;
+  /** Test route `/api/upload` only: the body as it arrived. */
+  body?: UploadRecord;
+}
+
+/** A request body as the test route `/api/upload` received it. */
+export interface UploadRecord {
+  bytes: number;
+  /** Hex SHA-256 of the bytes, or null when the request asked for `?hash=0`. */
+  sha256: string | null;
+  /** The Content-Length header as a number, or null when the body came chunked. */
+  contentLength: number | null;
 }
 
 export interface Counters {

@@ -159,3 +159,27 @@ describe('routing', () => {
     expect(await wrong.json()).toEqual({ error: 'method_not_allowed' });
   });
 });
+
+describe('test route /api/upload', () => {
+  it('logs each body it read (bytes, hash, Content-Length) on the request, and ?reject=<id> answers 401 once', async () => {
+    const server = await start({ testControl: true });
+    const tokens = await login(server);
+    const body = randomBytes(300_000);
+    const post = () =>
+      fetch(`${server.url}/api/upload?reject=a`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${tokens.access_token}` },
+        body,
+      });
+    expect((await post()).status).toBe(401);
+    const ok = await post();
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const expected = { bytes: 300_000, sha256, contentLength: 300_000 };
+    expect(await ok.json()).toEqual(expected);
+    const uploads = server.control.counters().requests.filter((r) => r.path === '/api/upload');
+    expect(uploads.map((r) => [r.status, r.body])).toEqual([
+      [401, expected],
+      [200, expected],
+    ]);
+  });
+});

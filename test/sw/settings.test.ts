@@ -89,6 +89,11 @@ const BAD: Array<[field: string, value: unknown, names?: string]> = [
   ['maxRefreshAttempts', 11],
   ['maxRefreshAttempts', NaN],
   ['maxRefreshAttempts', '3'],
+  ['maxReplayBodyBytes', -1],
+  ['maxReplayBodyBytes', 1.5],
+  ['maxReplayBodyBytes', 64 * 1024 * 1024 + 1],
+  ['maxReplayBodyBytes', NaN],
+  ['maxReplayBodyBytes', '1024'],
   ['revealAccessToken', 'false'],
   ['revealAccessToken', 0],
   ['respectExistingAuthorization', null],
@@ -152,6 +157,8 @@ describe('config matrix: every field has a type, a range and a message that name
     };
     expect(refusal(full)).toBeNull();
     expect(refusal({ ...BASE, loginEndpoint: undefined })).toBeNull();
+    for (const bytes of [0, 1, 64 * 1024 * 1024])
+      expect(refusal({ ...BASE, maxReplayBodyBytes: bytes })).toBeNull();
   });
 });
 
