@@ -105,6 +105,27 @@ describe('DPoP in the worker', () => {
     expect(rig.backend.apiCalls).toHaveLength(2);
   });
 
+  it('a resource nonce demand on an upload resends the same bytes from the replay copy; a later 401 is not replayed a third time', async () => {
+    const { rig, server } = dpopRig();
+    await captureLogin(rig, server);
+    server.apiNonce = 'rs-nonce-2';
+    const upload = () => apiRequest('/api/data', { method: 'POST', body: 'payload-bytes' });
+    expect((await send(rig, server, upload())).status).toBe(200);
+    expect(rig.backend.apiCalls.map((c) => new TextDecoder().decode(c.body as Uint8Array))).toEqual([
+      'payload-bytes',
+    ]);
+    expect(server.refused().filter((p) => p.path === '/api/data')).toHaveLength(1);
+    // The nonce resend took the copy: when the resent request meets a 401 too, the token is
+    // refreshed but the body is not sent a third time.
+    server.apiNonce = 'rs-nonce-3';
+    rig.backend.api = () => new Response(null, { status: 401 });
+    const answer = await send(rig, server, upload());
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get(ERROR_HEADER)).toBe('body-not-replayed');
+    expect(rig.backend.refreshCount).toBe(1);
+    expect(rig.backend.apiCalls).toHaveLength(2);
+  });
+
   it('a new key at each login, also for setSession from a page', async () => {
     const { rig, server } = dpopRig();
     await captureLogin(rig, server);
