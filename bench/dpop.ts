@@ -14,18 +14,23 @@ export interface DpopDetails {
   dpop: Summary;
 }
 
-/** Confirms the DPoP origin's worker really sends `Authorization: DPoP` and a proof (seen by the context's router). */
+/** Confirms the DPoP origin's worker really sends `Authorization: DPoP` and a proof (the context's network events). */
 async function assertProved(variant: Variant): Promise<void> {
-  let seen: { auth?: string; proof?: string } | undefined;
-  const pattern = `${variant.server.url}${API_PATH}`;
-  await variant.context.route(pattern, async (route) => {
-    const headers = route.request().headers();
-    seen = { auth: headers.authorization, proof: headers.dpop };
-    await route.continue();
+  const target = `${variant.server.url}${API_PATH}`;
+  const seen = new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('no worker request to /api/me seen within 10 s')),
+      10_000,
+    );
+    variant.context.on('request', (request) => {
+      if (request.url() !== target || !request.serviceWorker()) return;
+      clearTimeout(timer);
+      resolve(request.allHeaders());
+    });
   });
   await variant.page.evaluate(timeSequential, { path: API_PATH, count: 1, token: null });
-  await variant.context.unroute(pattern);
-  if (!seen?.auth?.startsWith('DPoP ') || !seen.proof)
+  const headers = await seen;
+  if (!headers.authorization?.startsWith('DPoP ') || !headers.dpop)
     throw new Error('the dpop origin sent no DPoP proof: the measurement would compare nothing');
 }
 

@@ -48,9 +48,17 @@ export function proofTarget(url: string | URL): string {
   return `${parsed.origin}${parsed.pathname}`;
 }
 
+// The last token hashed: every request of a token's lifetime carries the same `ath`, and each
+// `crypto.subtle` call is a hop to the browser's crypto thread (bench row 8).
+let lastHash: { token: string; ath: Promise<string> } | undefined;
+
 /** `ath`: base64url of the SHA-256 of the access token's ASCII bytes (RFC 9449 §4.2). */
-export async function accessTokenHash(accessToken: string): Promise<string> {
-  return base64url(await crypto.subtle.digest('SHA-256', encoder.encode(accessToken)));
+export function accessTokenHash(accessToken: string): Promise<string> {
+  if (lastHash?.token !== accessToken) {
+    const ath = crypto.subtle.digest('SHA-256', encoder.encode(accessToken)).then(base64url);
+    lastHash = { token: accessToken, ath };
+  }
+  return lastHash.ath;
 }
 
 /** One proof for one request: a unique `jti` every time, as servers may refuse a replayed one. */

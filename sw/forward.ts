@@ -65,6 +65,7 @@ const PASS_THROUGH: ReadonlySet<string> = new Set([
   'refresh-rejected',
   'no-session',
   'storage-lost',
+  'dpop-key-lost',
   'session-changed',
   'unauthorized-after-refresh',
   'refresh-budget-exceeded',

@@ -181,6 +181,21 @@ describe('DPoP in the worker', () => {
     expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'dpop-key-lost' }]);
   });
 
+  it('a 401 whose refresh finds the stored session without its key passes the 401 on, marked dpop-key-lost', async () => {
+    const { rig, server } = dpopRig();
+    await captureLogin(rig, server);
+    // Another worker version rewrote the record without the key; this worker still holds it in memory.
+    const { dpopKey: _key, ...keyless } = (await rig.stored())!;
+    await rig.store.write(keyless);
+    rig.backend.accessToken = 'rotated-elsewhere'; // the API now refuses the token sent
+    const response = await send(rig, server);
+    expect(response.status).toBe(401);
+    expect(response.headers.get(ERROR_HEADER)).toBe('dpop-key-lost');
+    expect(rig.backend.refreshCount).toBe(0);
+    expect(await rig.stored()).toBeNull();
+    expect(rig.bus.of('logout')).toEqual([{ type: 'logout', reason: 'dpop-key-lost' }]);
+  });
+
   it('getAccessToken says the token is DPoP-bound', async () => {
     const { rig } = dpopRig();
     await rig.login();
