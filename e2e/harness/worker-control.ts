@@ -19,11 +19,6 @@ export const CHROMIUM_ONLY = {
     'evaluates code inside the service worker (context.serviceWorkers()), which Playwright offers in Chromium only',
   persistentContext:
     "a persistent context's browser closed itself mid-test under Playwright 1.64.1's Firefox BiDi (page.goto: target closed), before anything of the library ran",
-  /** Not harness limits: open findings of the Firefox run, reported for a library fix. */
-  firefoxControllerAfterSwitch:
-    'FINDING (Firefox): after /sw.js switches from a plain worker to the broker, the page client kept posting configure/status/wake to the plain worker (docs/platform-facts.md §15)',
-  firefoxForeignWorkerStatus:
-    'FINDING (Firefox): with a foreign worker at scriptUrl, a later status() took ~1.1 s again (Chromium: ~30 ms), i.e. it did not reuse the failed handshake (docs/platform-facts.md §15)',
   versionTrace:
     "traces the registration's worker versions with CDP ServiceWorker.workerVersionUpdated (docs/platform-facts.md §13)",
   firefoxDemoRace:
