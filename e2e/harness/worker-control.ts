@@ -21,8 +21,6 @@ export const CHROMIUM_ONLY = {
     "a persistent context's browser closed itself mid-test under Playwright 1.64.1's Firefox BiDi (page.goto: target closed), before anything of the library ran",
   versionTrace:
     "traces the registration's worker versions with CDP ServiceWorker.workerVersionUpdated (docs/platform-facts.md §13)",
-  firefoxDemoRace:
-    'FINDING (Firefox): the demo race never armed ("Race armed by tab 1" missing) in the first Firefox run; not investigated yet',
   routeWorkerFetch:
     "rewrites the worker's own fetch with context.route; under Firefox BiDi the route did not rewrite the answer the worker got (docs/platform-facts.md §15)",
 } as const;
