@@ -48,7 +48,10 @@ test('logout in one tab reaches two others, also right after the worker was stop
 }) => {
   const tabs = [await openDemo(context, server, { panelPoll: 0 })];
   await loginThroughForm(tabs[0]!);
-  tabs.push(await openDemo(context, server, { panelPoll: 0 }), await openDemo(context, server, { panelPoll: 0 }));
+  tabs.push(
+    await openDemo(context, server, { panelPoll: 0 }),
+    await openDemo(context, server, { panelPoll: 0 }),
+  );
   for (const tab of tabs) await recordEvents(tab);
 
   const before = await brokerCall(tabs[0]!, 'status');

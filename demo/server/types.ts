@@ -83,6 +83,8 @@ export interface RequestRecord {
   family: string | null;
   /** Status written, or 0 while unanswered and for dropped or hung requests. */
   status: number;
+  /** A CORS preflight's `Access-Control-Request-Headers` (lower case), the headers the browser asks to send; absent on other requests. */
+  preflightHeaders?: string;
 }
 
 export interface Counters {
