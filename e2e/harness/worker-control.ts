@@ -12,6 +12,11 @@ import { openDemo, type DemoQuery } from './tabs.js';
 export const CHROMIUM_ONLY = {
   stopWorker:
     'kills the worker mid-event (a refresh in flight) with CDP ServiceWorker.stopAllWorkers; Firefox only idles a worker out once no event is pending (docs/platform-facts.md §15)',
+  stopPolledWorker:
+    'stops the worker while the demo polls status every second (the polls are what finds the damage); Firefox idles out only a quiet worker, and CDP is the only stop mid-traffic',
+  clearStorage:
+    "clears the origin's IndexedDB under the running worker with CDP Storage.clearDataForOrigin, which also closes the worker's open connection",
+  cdpHelpers: 'checks the CDP helpers themselves (stopAllWorkers, a hard reload)',
   hardReload:
     'a hard reload that leaves the page uncontrolled is CDP Page.reload({ ignoreCache }); Playwright has no engine-neutral shift+reload',
   installability: 'PWA installability errors come from CDP Page.getInstallabilityErrors',
