@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
+import { FIREFOX_IDLE_PREFS } from './harness/worker-control.js';
 
 // The demo server is imported lazily (inside the fixture) so specs that only use the helpers
 // below load without it: e.g. the browser smoke test, or while the server is being rewritten.
@@ -31,15 +32,39 @@ function assertBuilt(): void {
   }
 }
 
-export const test = base.extend<{
-  /** Options for `server`; a spec's `test.use({ serverOptions })` is merged over the default. @default { accessTtlSeconds: 60 } */
-  serverOptions: ServerOptions;
-  /** The demo app and the built `sw.js`, with test control, on its own port. */
-  server: TestServer;
-  /** A second server on another port, i.e. another origin: tokens must never reach it. */
-  foreignServer: TestServer;
-}>({
+export const test = base.extend<
+  {
+    /** Options for `server`; a spec's `test.use({ serverOptions })` is merged over the default. @default { accessTtlSeconds: 60 } */
+    serverOptions: ServerOptions;
+    /** The demo app and the built `sw.js`, with test control, on its own port. */
+    server: TestServer;
+    /** A second server on another port, i.e. another origin: tokens must never reach it. */
+    foreignServer: TestServer;
+  },
+  {
+    /**
+     * The spec stops workers with `stopServiceWorkers`: in Firefox the browser is launched with a
+     * 1 s idle timeout (FIREFOX_IDLE_PREFS) so a quiet worker stops by itself. Chromium stops
+     * workers with CDP either way. @default false
+     */
+    idleStops: boolean;
+  }
+>({
   serverOptions: [defaultServerOptions, { option: true }],
+  idleStops: [false, { option: true, scope: 'worker' }],
+
+  launchOptions: [
+    async ({ launchOptions, idleStops, browserName }, use) =>
+      use(
+        idleStops && browserName === 'firefox'
+          ? {
+              ...launchOptions,
+              firefoxUserPrefs: { ...launchOptions.firefoxUserPrefs, ...FIREFOX_IDLE_PREFS },
+            }
+          : launchOptions,
+      ),
+    { scope: 'worker' },
+  ],
 
   server: async ({ serverOptions }, use) => {
     assertBuilt();

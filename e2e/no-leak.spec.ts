@@ -43,7 +43,8 @@ async function sentWithAuthorization(
     .some((r) => r.authorization);
 }
 
-type Hop = { method: string; authorization: boolean; status: number };
+/** `asks`: a preflight's Access-Control-Request-Headers, the headers the browser would send. */
+type Hop = { method: string; authorization: boolean; status: number; asks?: string };
 
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
 
@@ -52,7 +53,12 @@ function hopsAt(server: TestServer, path: string): Hop[] {
   return server.control
     .counters()
     .requests.filter((r) => r.path === path)
-    .map(({ method, authorization, status }) => ({ method, authorization, status }));
+    .map(({ method, authorization, status, preflightHeaders }) => ({
+      method,
+      authorization,
+      status,
+      ...(preflightHeaders === undefined ? {} : { asks: preflightHeaders }),
+    }));
 }
 
 /** The test-only `/api/redirect` URL that answers `status` with `Location: to` (demo/server/routes-api.ts). */
@@ -72,7 +78,7 @@ async function throughRedirect(
   to: string,
   status: number,
   init?: RequestInit,
-): Promise<{ first: Hop[]; second: Hop[]; preflights: number }> {
+): Promise<{ first: Hop[]; second: Hop[]; preflights: number; asked: string[] }> {
   const path = new URL(to).pathname;
   origin.control.reset();
   target.control.reset();
@@ -88,8 +94,14 @@ async function throughRedirect(
     })
     .toBeGreaterThan(0);
   const preflights = preflight();
-  expect(preflights.filter((h) => h.authorization)).toEqual([]);
-  return { first: hopsAt(origin, '/api/redirect'), second: actual(), preflights: preflights.length };
+  // A preflight neither carries Authorization nor asks to send it (Access-Control-Request-Headers).
+  expect(preflights.filter((h) => h.authorization || /\bauthorization\b/.test(h.asks ?? ''))).toEqual([]);
+  return {
+    first: hopsAt(origin, '/api/redirect'),
+    second: actual(),
+    preflights: preflights.length,
+    asked: [...new Set(preflights.map((h) => h.asks ?? 'none'))],
+  };
 }
 
 /**
@@ -105,13 +117,13 @@ function expectSecondHop(hops: { second: Hop[]; preflights: number }, expected: 
 function observe(
   label: string,
   status: number,
-  hops: { first: Hop[]; second: Hop[]; preflights?: number },
+  hops: { first: Hop[]; second: Hop[]; preflights?: number; asked?: string[] },
 ): void {
   const show = (h: Hop[]): string =>
     h.map((x) => `${x.method} auth=${x.authorization} ${x.status}`).join(', ') || 'none';
   test.info().annotations.push({
     type: 'redirect',
-    description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]${hops.preflights ? ` after ${hops.preflights} preflight(s)` : ''}`,
+    description: `${label} ${status}: first hop [${show(hops.first)}] -> second hop [${show(hops.second)}]${hops.preflights ? ` after ${hops.preflights} preflight(s) asking for headers: ${hops.asked?.join(', ')}` : ''}`,
   });
 }
 

@@ -70,7 +70,7 @@ test('CDP helpers: stopping restarts the worker, a hard reload is uncontrolled',
   context,
   page,
 }) => {
-  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
+  test.skip(browserName !== 'chromium', CHROMIUM_ONLY.cdpHelpers);
   await page.goto(smoke.url);
   await waitForController(page);
   const first = await hello(page);

@@ -49,7 +49,7 @@ for (const fault of ['deleted', 'cleared', 'corrupt'] as const) {
     context,
     server,
   }) => {
-    test.skip(fault === 'corrupt' && browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
+    test.skip(fault === 'corrupt' && browserName !== 'chromium', CHROMIUM_ONLY.stopPolledWorker);
     const tabs = [await openDemo(context, server), await openDemo(context, server)];
     for (const tab of tabs) await recordEvents(tab);
     await loginThroughForm(tabs[0]!);

@@ -9,7 +9,7 @@ import { readStoredSession } from './harness/storage.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
 import { stopServiceWorkers, CHROMIUM_ONLY } from './harness/worker-control.js';
 
-test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.stopWorker);
+test.skip(({ browserName }) => browserName !== 'chromium', CHROMIUM_ONLY.clearStorage);
 
 /** Clears the origin's IndexedDB (CDP, which also closes the worker's open connection), then stops the worker. */
 async function loseStorage(context: BrowserContext, page: Page, server: TestServer): Promise<void> {

@@ -135,6 +135,8 @@ function record(state: ServerState, req: IncomingMessage, res: ServerResponse, p
     ...claimsOf(authorization ? authenticate(state, header) : null),
     status: 0,
   };
+  const asked = req.headers['access-control-request-headers'];
+  if (req.method === 'OPTIONS' && asked !== undefined) entry.preflightHeaders = asked.toLowerCase();
   state.counters.logRequest(entry, req);
   const noted = noteRequest(state, req, path);
   res.once('finish', () => {

@@ -85,6 +85,8 @@ export interface RequestRecord {
   status: number;
   /** Test route `/api/upload` only: the body as it arrived. */
   body?: UploadRecord;
+  /** A CORS preflight's `Access-Control-Request-Headers` (lower case), the headers the browser asks to send; absent on other requests. */
+  preflightHeaders?: string;
 }
 
 /** A request body as the test route `/api/upload` received it. */

@@ -83,6 +83,8 @@ export interface BrokerStatus {
   expiresIn: number | null;
   refreshDueIn: number | null;
   controlled: boolean;
+  /** Changes whenever the browser restarted the worker. */
+  workerInstance: string;
 }
 
 /** The client's status in the page (demo or interop page). */

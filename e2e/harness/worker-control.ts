@@ -11,7 +11,12 @@ import { openDemo, type DemoQuery } from './tabs.js';
  */
 export const CHROMIUM_ONLY = {
   stopWorker:
-    'stops the worker at a chosen moment (mid-event) with CDP ServiceWorker.stopAllWorkers; Firefox can only idle a worker out after a quiet period (docs/platform-facts.md §15)',
+    'kills the worker mid-event (a refresh in flight) with CDP ServiceWorker.stopAllWorkers; Firefox only idles a worker out once no event is pending (docs/platform-facts.md §15)',
+  stopPolledWorker:
+    'stops the worker while the demo polls status every second (the polls are what finds the damage); Firefox idles out only a quiet worker, and CDP is the only stop mid-traffic',
+  clearStorage:
+    "clears the origin's IndexedDB under the running worker with CDP Storage.clearDataForOrigin, which also closes the worker's open connection",
+  cdpHelpers: 'checks the CDP helpers themselves (stopAllWorkers, a hard reload)',
   hardReload:
     'a hard reload that leaves the page uncontrolled is CDP Page.reload({ ignoreCache }); Playwright has no engine-neutral shift+reload',
   installability: 'PWA installability errors come from CDP Page.getInstallabilityErrors',
@@ -19,30 +24,41 @@ export const CHROMIUM_ONLY = {
     'evaluates code inside the service worker (context.serviceWorkers()), which Playwright offers in Chromium only',
   persistentContext:
     "a persistent context's browser closed itself mid-test under Playwright 1.64.1's Firefox BiDi (page.goto: target closed), before anything of the library ran",
-  /** Not harness limits: open findings of the Firefox run, reported for a library fix. */
-  firefoxControllerAfterSwitch:
-    'FINDING (Firefox): after /sw.js switches from a plain worker to the broker, the page client kept posting configure/status/wake to the plain worker (docs/platform-facts.md §15)',
-  firefoxForeignWorkerStatus:
-    'FINDING (Firefox): with a foreign worker at scriptUrl, a later status() took ~1.1 s again (Chromium: ~30 ms), i.e. it did not reuse the failed handshake (docs/platform-facts.md §15)',
   versionTrace:
     "traces the registration's worker versions with CDP ServiceWorker.workerVersionUpdated (docs/platform-facts.md §13)",
-  firefoxDemoRace:
-    'FINDING (Firefox): the demo race never armed ("Race armed by tab 1" missing) in the first Firefox run; not investigated yet',
   routeWorkerFetch:
     "rewrites the worker's own fetch with context.route; under Firefox BiDi the route did not rewrite the answer the worker got (docs/platform-facts.md §15)",
 } as const;
 
 /**
- * Stops every running service worker of the context (CDP `ServiceWorker.stopAllWorkers`,
- * docs/platform-facts.md §2) and resolves once each version that was running has been reported stopped at
- * least once. It does not require them to stay stopped: a fetch or message in flight, or a
- * tab's next call, restarts the worker at once (that restart is usually what a test is about).
+ * Firefox stops a worker this long after its last event when the spec asks for `idleStops`
+ * (e2e/fixtures.ts sets the preferences per launch; Firefox's default is 30 s). A `waitUntil` or
+ * `respondWith` still pending keeps the worker up to the extended timeout, so it idles out only
+ * when quiet, never mid-refresh (docs/platform-facts.md §15).
+ */
+export const FIREFOX_IDLE_PREFS = {
+  'dom.serviceWorkers.idle_timeout': 1_000,
+  'dom.serviceWorkers.idle_extended_timeout': 30_000,
+} as const;
+
+/**
+ * Stops every running service worker of the context and resolves once each one that was running
+ * has stopped at least once. It does not require them to stay stopped: a fetch or message in
+ * flight, or a tab's next call, restarts the worker at once (that restart is usually what a test
+ * is about).
+ * - Chromium: CDP `ServiceWorker.stopAllWorkers` (docs/platform-facts.md §2), at once, even
+ *   mid-event.
+ * - Firefox: the engine's own idle timeout (the spec's `idleStops`), so the caller must leave the
+ *   workers quiet: no call, request or status poll until this resolves. Nothing in the page can
+ *   see a stop without waking the worker, so this waits twice the idle timeout plus a margin, and
+ *   the spec checks afterwards that a new instance answered (`workerInstance` in `status()`).
  */
 export async function stopServiceWorkers(
   context: BrowserContext,
   page: Page,
   timeoutMs = 10_000,
 ): Promise<void> {
+  if (context.browser()?.browserType().name() === 'firefox') return idleOut(page);
   const cdp = await context.newCDPSession(page);
   const known = new Set<string>();
   const running = new Set<string>();
@@ -72,6 +88,11 @@ export async function stopServiceWorkers(
   } finally {
     await cdp.detach().catch(() => undefined);
   }
+}
+
+/** Firefox: leaves the workers quiet until the idle timeout stopped them (twice the timeout, plus a margin). */
+function idleOut(page: Page): Promise<void> {
+  return page.waitForTimeout(2 * FIREFOX_IDLE_PREFS['dom.serviceWorkers.idle_timeout'] + 500);
 }
 
 /**
