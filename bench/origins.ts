@@ -93,8 +93,7 @@ export async function openVariant(
 ): Promise<Variant> {
   const own = name === 'own-worker' ? await writeWorker('own-worker', false) : undefined;
   if (own) onClose(() => own.remove());
-  const swScript =
-    name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : own?.path;
+  const swScript = name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : own?.path;
   const server = await startOrigin(site, swScript, accessTtlSeconds, onClose, latency);
   const context = await newBenchContext(browser);
   onClose(() => context.close());

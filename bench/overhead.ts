@@ -96,10 +96,9 @@ export async function measureOverhead(
   }
 
   const summaries = (kind: Kind) =>
-    Object.fromEntries((kind === 'sequential' ? api : variants).map((v) => [v.name, summarize(times[kind][v.name]!)])) as Record<
-      VariantName,
-      Summary
-    >;
+    Object.fromEntries(
+      (kind === 'sequential' ? api : variants).map((v) => [v.name, summarize(times[kind][v.name]!)]),
+    ) as Record<VariantName, Summary>;
   const details: OverheadDetails = {
     sequential: summaries('sequential'),
     parallelWallMs: walls as Record<VariantName, number[]>,
