@@ -95,20 +95,15 @@ const isPath = (value: string): boolean => {
   return readings.length === 1 && readings[0] === value;
 };
 
-const isOrigin = (value: string): boolean => {
+/** An http(s) origin, or (`path`) an origin followed by a path, exactly as `URL` writes it. */
+const isOrigin = (value: string, path = false): boolean => {
   try {
     const url = new URL(value);
-    return /^https?:$/.test(url.protocol) && url.origin === value;
-  } catch {
-    return false;
-  }
-};
-
-const isLogin = (value: string): boolean => {
-  if (value.startsWith('/')) return isPath(value);
-  try {
-    const url = new URL(value);
-    return isOrigin(url.origin) && `${url.origin}${url.pathname}` === value && isPath(url.pathname);
+    return (
+      /^https?:$/.test(url.protocol) &&
+      value === url.origin + (path ? url.pathname : '') &&
+      isPath(url.pathname)
+    );
   } catch {
     return false;
   }
@@ -124,8 +119,8 @@ export function readRouteScope(search: string | undefined): RouteScope | null {
   const origins = query.getAll(ORIGIN);
   const logins = query.getAll(LOGIN);
   if (apiPaths.length === 0 || apiPaths.length > MAX_ENTRIES || origins.length > MAX_ENTRIES) return null;
-  if (logins.length > 1 || !apiPaths.every(isPath) || !origins.every(isOrigin)) return null;
+  if (logins.length > 1 || !apiPaths.every(isPath) || !origins.every((o) => isOrigin(o))) return null;
   const login = logins[0] ?? null;
-  if (login !== null && !isLogin(login)) return null;
+  if (login !== null && !(login.startsWith('/') ? isPath(login) : isOrigin(login, true))) return null;
   return { apiPaths: canonical(apiPaths), origins: canonical(origins), login };
 }

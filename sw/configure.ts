@@ -20,7 +20,7 @@ function checkRouteScope(
   if (own && sameRouteScope(own, declared)) return;
   throw new TokenBrokerError(
     'config-conflict',
-    `this worker version was registered for ${JSON.stringify(declared)} (its script URL), not for this page's apiPaths, allowedOrigins and loginEndpoint ${JSON.stringify(own)}: reload the page, whose client registers its own`,
+    "apiPaths, allowedOrigins or loginEndpoint differ from this worker's script URL: reload the page",
   );
 }
 

@@ -1,4 +1,4 @@
-import { matchesPathPrefix } from '../shared/paths.js';
+import { isEndpointPath, matchesPathPrefix } from '../shared/paths.js';
 import type { RouteScope } from '../shared/route-scope.js';
 
 // Chromium's service-worker static routing (`InstallEvent.addRoutes`) lets requests the broker
@@ -108,8 +108,6 @@ export function mayReachBroker(url: URL, scope: RouteScope, origin: string): boo
 }
 
 function isLogin(url: URL, scope: RouteScope, origin: string): boolean {
-  if (scope.login === null) return false;
-  const login = new URL(scope.login, origin);
-  const loose = (path: string): string => path.replace(/(.)\/$/, '$1').toLowerCase();
-  return login.origin === url.origin && loose(login.pathname) === loose(url.pathname);
+  const login = scope.login === null ? null : new URL(scope.login, origin);
+  return login?.origin === url.origin && isEndpointPath(url.pathname, [login.pathname]);
 }
