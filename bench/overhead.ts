@@ -47,8 +47,10 @@ async function sample(variant: Variant, kind: Kind, count: number, tag: string):
 /** Discarded requests of every kind per variant: JIT, connection pool, the worker's first session load. */
 export async function warmUp(variants: readonly Variant[]): Promise<void> {
   for (const v of variants) {
-    for (const kind of KINDS) await sample(v, kind, OVERHEAD.warmup, 'warm');
-    await v.page.evaluate(timeParallel, { path: API_PATH, count: 100, token: tokenOf(v) });
+    const own = v.name === 'own-worker'; // measured on unhandled requests only
+    for (const kind of KINDS)
+      if (!own || kind !== 'sequential') await sample(v, kind, OVERHEAD.warmup, 'warm');
+    if (!own) await v.page.evaluate(timeParallel, { path: API_PATH, count: 100, token: tokenOf(v) });
   }
 }
 
