@@ -16,7 +16,7 @@ import {
 import type { AppServer, Verdict, Verifier } from './app-server.js';
 import { expect, test as base } from './fixtures.js';
 import { startOidcServer, type OidcServer } from './oidc-server.js';
-import type { PageConfig } from './page-config.js';
+import { oidcRecipe } from './page-config.js';
 import { callApi, oidcLogin, openApp } from './page-helpers.js';
 import { recordedEvents } from '../harness/events.js';
 import { startStorm, stopStorm } from '../harness/traffic.js';
@@ -56,20 +56,9 @@ const test = base.extend<{ oidc: OidcServer; resource: ResourceLog }>({
 });
 
 function configureApp(app: AppServer, oidc: OidcServer, log: ResourceLog): void {
-  const config: PageConfig = {
-    oidc: {
-      options: {
-        issuer: oidc.issuer,
-        clientId: oidc.clientId,
-        redirectUri: `${app.url}/callback`,
-        scope: oidc.scope,
-        authorizationParams: { prompt: 'consent', resource: oidc.resource },
-        postLogoutRedirectUri: oidc.postLogoutRedirectUri,
-      },
-      worker: { apiPaths: ['/api/'], refreshLeadSeconds: LEAD_S, dpop: true },
-    },
-  };
-  app.setPageConfig(config);
+  app.setPageConfig(
+    oidcRecipe(oidc, app.url, { apiPaths: ['/api/'], refreshLeadSeconds: LEAD_S, dpop: true }),
+  );
   app.setVerifier(dpopVerifier(oidc, log));
 }
 

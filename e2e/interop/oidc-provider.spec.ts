@@ -8,7 +8,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { AppServer, Verdict } from './app-server.js';
 import { expect, test as base } from './fixtures.js';
 import { startOidcServer, type OidcServer, type TokenEvent } from './oidc-server.js';
-import type { PageConfig } from './page-config.js';
+import { oidcRecipe } from './page-config.js';
 import {
   callApi,
   callbackOutcome,
@@ -50,21 +50,7 @@ const test = base.extend<{ oidc: OidcServer }>({
  * the worker config follows from it (token endpoint, capture of the code exchange, revocation).
  */
 function configureApp(app: AppServer, oidc: OidcServer): void {
-  const config: PageConfig = {
-    oidc: {
-      options: {
-        issuer: oidc.issuer,
-        clientId: oidc.clientId,
-        redirectUri: `${app.url}/callback`,
-        scope: oidc.scope,
-        // oidc-provider grants offline_access (a refresh token) only with an explicit consent prompt.
-        authorizationParams: { prompt: 'consent', resource: oidc.resource },
-        postLogoutRedirectUri: oidc.postLogoutRedirectUri,
-      },
-      worker: { apiPaths: ['/api/'], refreshLeadSeconds: LEAD_S },
-    },
-  };
-  app.setPageConfig(config);
+  app.setPageConfig(oidcRecipe(oidc, app.url, { apiPaths: ['/api/'], refreshLeadSeconds: LEAD_S }));
   // The resource server trusts only what verifies against the provider's JWKS (RFC 9068).
   const jwks = createRemoteJWKSet(new URL(oidc.jwksUri));
   app.setVerifier(async (token): Promise<Verdict> => {

@@ -20,3 +20,37 @@ export interface CallResult {
   status: number;
   error?: string;
 }
+
+/** What the README's OpenID Connect recipe needs from the provider under test. */
+export interface RecipeProvider {
+  issuer: string;
+  clientId: string;
+  scope: string;
+  resource: string;
+  postLogoutRedirectUri: string;
+}
+
+/**
+ * The README's OpenID Connect recipe as the interop page runs it: the page discovers the
+ * provider, and the worker config (`worker`, merged over the derived one) follows from it.
+ */
+export function oidcRecipe(
+  provider: RecipeProvider,
+  appUrl: string,
+  worker: Partial<DeclarativeConfig>,
+): PageConfig {
+  return {
+    oidc: {
+      options: {
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        redirectUri: `${appUrl}/callback`,
+        scope: provider.scope,
+        // oidc-provider grants offline_access (a refresh token) only with an explicit consent prompt.
+        authorizationParams: { prompt: 'consent', resource: provider.resource },
+        postLogoutRedirectUri: provider.postLogoutRedirectUri,
+      },
+      worker,
+    },
+  };
+}
