@@ -11,7 +11,7 @@ import { currentBuild, releaseBuild, type ServedBuild } from './release-build.js
 import { ERROR_CODES } from '../shared/errors.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
 import { readStoredSession } from './harness/storage.js';
-import { type GenerationSeen, watchGenerations } from './harness/server-counters.js';
+import { type GenerationSeen, requestTrail, watchGenerations } from './harness/server-counters.js';
 import { pauseStorm, startBusy, stopStorm } from './harness/traffic.js';
 import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
 import { controllerChanges, countControllerChanges } from './harness/worker-control.js';
@@ -239,10 +239,11 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   test
     .info()
     .annotations.push({ type: 'rollback', description: keptWorking ? 'kept working' : 'logged out' });
+  let atForward = -1;
   if (keptWorking) {
     // Forward again: this build reads what 0.1.0 wrote (no lineage, no schema) as its own.
     await switchTo(serve, currentBuild, busy, [...busy, checker], 2);
-    const atForward = rotations(server);
+    atForward = rotations(server);
     await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atForward + 1);
   }
   // Every request settles: the loop's current request ends within the server's and worker's bounds.
@@ -255,7 +256,9 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   expect(earlyRefreshes(seen)).toEqual([]);
   if (keptWorking) {
     // Every request answered, one login, and the record is whole.
-    for (const result of outcomes) expect(result.errors, 'busy requests that failed').toEqual([]);
+    // On failure: the server's trail, and the rotations done when each version took over.
+    const trail = `server trail ${requestTrail(counters)}; rotations at rollback ${atRollback}, forward ${atForward}`;
+    for (const result of outcomes) expect(result.errors, `busy requests that failed; ${trail}`).toEqual([]);
     expect({
       logins: counters.logins,
       invalid: counters.invalidGrants,
