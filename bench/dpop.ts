@@ -71,7 +71,7 @@ export async function measureDpop(
   return {
     rows: [
       {
-        id: '8',
+        id: '9',
         measure: `DPoP: time a proof adds per request, ${details.dpop.n} sequential GET /api/me, p50 (dpop − plain broker)`,
         value: details.dpop.p50 - details.plain.p50,
         target: { op: '<=', limit: 1, unit: 'ms' },

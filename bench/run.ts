@@ -104,7 +104,7 @@ try {
     if (!none) throw new Error('no direct origin (setup failed)');
     return measureRecovery(b, s, none, onClose, signal);
   });
-  await phase('dpop', 120_000, ['8', 'DPoP per-request overhead'], (signal) =>
+  await phase('dpop', 120_000, ['9', 'DPoP per-request overhead'], (signal) =>
     measureDpop(b, s, onClose, STEADY_TTL_SECONDS, signal),
   );
   await phase('storm', 60_000, ['3', 'refresh efficiency'], () => measureStorm(b, s, onClose));
