@@ -19,7 +19,7 @@ export interface RecoverySetup {
 }
 
 export const LOCALHOST_RECOVERY: RecoverySetup = {
-  ids: ['4a', '4b', '4c'],
+  ids: ['4a', '4b', '4c', '4d'],
   limit: RECOVERY.limit,
   label: '',
 };
