@@ -2,14 +2,7 @@ import type { DeclarativeConfig } from '../shared/config.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 import type { PageLog } from './debug.js';
 import type { Emitter } from './events.js';
-import { routeScopeOf, withRouteScope } from '../shared/route-scope.js';
-import {
-  isControlled,
-  registerWorker,
-  waitForControl,
-  waitForScript,
-  type WorkerHandle,
-} from './readiness.js';
+import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
 import { watchUpdates, type UpdateControl } from './updates.js';
 import type { Workbox } from 'workbox-window';
 
@@ -35,16 +28,6 @@ export interface StartupContext {
 }
 
 /**
- * The script URL to register: the standalone worker's carries the config's route scope
- * (shared/route-scope.ts), canonical, so one config is one URL. A changed scope is a new URL,
- * hence a new worker version, whose static routes follow it. An app's own `Workbox` keeps its URL.
- */
-function scopedScriptUrl(ctx: StartupContext): string {
-  const scope = ctx.config && !ctx.workbox ? routeScopeOf(ctx.config, location.origin) : null;
-  return scope ? withRouteScope(ctx.scriptUrl, scope, location.href) : ctx.scriptUrl;
-}
-
-/**
  * The client's startup, in order: register (typed `registration-failed` if the browser refuses
  * or the scope misses this page), follow updates, configure the standalone worker, and, on a
  * page the worker does not control (first visit, hard reload), ask it to claim the page and wait
@@ -53,16 +36,15 @@ function scopedScriptUrl(ctx: StartupContext): string {
  */
 export async function startClient(ctx: StartupContext): Promise<UpdateControl | null> {
   const { emitter, cleanups, log, readyTimeoutMs } = ctx;
-  const scriptUrl = scopedScriptUrl(ctx);
   const handle = await registerWorker(
-    scriptUrl,
+    ctx.scriptUrl,
     ctx.scope,
     readyTimeoutMs,
     ctx.config !== undefined,
     ctx.workbox,
   );
   if (!handle) return null;
-  log?.(`registered ${scriptUrl}, scope ${handle.registration.scope}`);
+  log?.(`registered ${ctx.scriptUrl}, scope ${handle.registration.scope}`);
   ctx.onWorker(handle);
   cleanups.push(handle.dispose);
   const updates = watchUpdates(
@@ -78,8 +60,6 @@ export async function startClient(ctx: StartupContext): Promise<UpdateControl | 
   );
   cleanups.push(updates.dispose);
   if (ctx.config) await ctx.configure(ctx.config);
-  if (scriptUrl !== ctx.scriptUrl && (await waitForScript(scriptUrl, readyTimeoutMs)) === false)
-    log?.(`still controlled by another version than ${scriptUrl}`);
   const container = navigator.serviceWorker;
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   container.addEventListener('controllerchange', controlChanged);

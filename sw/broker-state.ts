@@ -8,7 +8,6 @@ import { DpopNonces } from './dpop-nonces.js';
 import { revokeRefreshToken } from './revoke.js';
 import { type ResolvedConfig, resolveConfig, safeResolve, type TokenBrokerConfig } from './settings.js';
 import type { SessionStore, StoredSession } from './store.js';
-import type { RouteScope } from '../shared/route-scope.js';
 
 export interface BrokerStateDeps {
   /** The worker's own origin. */
@@ -19,11 +18,6 @@ export interface BrokerStateDeps {
   /** Fixed config (installTokenBroker). Without it the config comes from pages and is persisted. */
   config?: TokenBrokerConfig;
   limits?: ConfigLimits;
-  /**
-   * The scope the script URL declared (shared/route-scope.ts): a page config must agree with it,
-   * since static routing already keeps everything outside it away. Null when it declared none.
-   */
-  routeScope?: RouteScope | null;
   /** Deletes what belongs to the user (the app's API caches); runs before `logout` is broadcast. */
   clearUserData?: () => Promise<void>;
 }

@@ -2,27 +2,6 @@ import type { DeclarativeConfig } from '../shared/config.js';
 import type { BrokerState } from './broker-state.js';
 import { adoptPageConfig, oneAtATime } from './config-owner.js';
 import { declarativePart, resolveConfig, safeResolve } from './settings.js';
-import { TokenBrokerError } from '../shared/errors.js';
-import { type RouteScope, routeScopeOf, sameRouteScope } from '../shared/route-scope.js';
-
-/**
- * A config must describe the requests the script URL declared: static routing sent everything
- * else past this worker at install, so a wider scope would leave requests without their token and
- * a moved login uncaptured. `config-conflict` otherwise (a tab still on an older config).
- */
-function checkRouteScope(
-  declared: RouteScope | null | undefined,
-  config: DeclarativeConfig,
-  origin: string,
-): void {
-  if (!declared) return;
-  const own = routeScopeOf(config, origin);
-  if (own && sameRouteScope(own, declared)) return;
-  throw new TokenBrokerError(
-    'config-conflict',
-    "apiPaths, allowedOrigins or loginEndpoint differ from this worker's script URL: reload the page",
-  );
-}
 
 /**
  * Standalone worker: adopts and persists the declarative config a page sent (config-owner.ts
@@ -37,7 +16,6 @@ export function configureFromPage<T>(
   // Checked as sent, before JSON would turn NaN and Infinity into null.
   const resolved = resolveConfig(config, origin, limits);
   const plain = declarativePart(config);
-  checkRouteScope(state.deps.routeScope, config, origin);
   return oneAtATime(state, async () => {
     const { replacedBy } = await adoptPageConfig(
       store,

@@ -9,8 +9,7 @@ import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
 import { isInterceptable, routeRequest } from './scope.js';
 import { createHandover } from './skip-waiting.js';
-import { readRouteScope, routeScopeOf } from '../shared/route-scope.js';
-import { addBypassRoutes, mayReachBroker } from './static-routes.js';
+import { addBypassRoutes } from './static-routes.js';
 import { leftToWorkbox } from './api-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore } from './store.js';
@@ -37,15 +36,6 @@ export interface InstallOptions {
    * static routing where supported. Leave off if other handlers in your worker serve them (precaching). @default false
    */
   bypassStaticRequests?: boolean;
-  /**
-   * Let every request the broker would pass through untouched (paths outside `apiPaths`, other
-   * origins, navigations and assets alike) bypass this worker through static routing where
-   * supported, so it never starts for them. The login endpoint and every API path still reach
-   * it. Leave off if other handlers in your worker answer requests (precaching, other routes).
-   * Without a config here, the scope comes from the script URL the page client registers.
-   * @default false
-   */
-  bypassNonApiRequests?: boolean;
   /**
    * Who answers API requests (the `apiPaths` scope). `'builtin'`: the broker's own `fetch`
    * listener answers them first, so a Workbox route for the same request never runs (a warning
@@ -107,12 +97,8 @@ export function installTokenBroker(
   const routes = options.routes ?? 'builtin';
   const names = brokerNames(options.dbName);
   const broadcaster = createBroadcaster(names.channel);
-  const origin = self.location.origin;
-  // Known before any storage is read: from the config, or from the script URL pages register.
-  const scope = config ? routeScopeOf(config, origin) : readRouteScope(self.location.search);
   const broker = new Broker({
-    origin,
-    routeScope: config ? null : scope,
+    origin: self.location.origin,
     store: createIdbStore(names.db),
     broadcaster,
     fetch: fetchFn,
@@ -160,8 +146,6 @@ export function installTokenBroker(
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
     if (!isInterceptable(request)) return;
-    // What static routing sends past the worker where it can: passed before any other work.
-    if (scope && !mayReachBroker(new URL(request.url), scope, origin)) return;
     const waitUntil = (p: Promise<unknown>): void => extend(event, p);
     const config = broker.currentConfig();
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
@@ -209,9 +193,7 @@ export function installTokenBroker(
   };
 
   const onInstall = (event: ExtendableEvent): void => {
-    const bypass = options.bypassNonApiRequests ? scope : null;
-    if (options.bypassStaticRequests || bypass)
-      addBypassRoutes(event, !!options.bypassStaticRequests, bypass, origin);
+    if (options.bypassStaticRequests) addBypassRoutes(event);
     if (options.skipWaiting) void handover.request();
   };
 

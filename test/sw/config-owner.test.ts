@@ -3,7 +3,6 @@ import type { DeclarativeConfig } from '../../shared/config.js';
 import { Broker } from '../../sw/broker.js';
 import { configVersionOf, decideConfig, weakenings } from '../../sw/config-owner.js';
 import { resolveConfig } from '../../sw/settings.js';
-import { readRouteScope, routeScopeOf, withRouteScope } from '../../shared/route-scope.js';
 import { Bus, countingStore, FakeBackend, ORIGIN } from './harness.js';
 
 const BASE: DeclarativeConfig = {
@@ -169,51 +168,6 @@ describe('Broker.configure (standalone worker)', () => {
     await fresh.configure(BASE);
     expect(fresh.currentConfig()?.loginEndpoint?.pathname).toBe('/api/auth/login');
     expect(bus.of('error')).toEqual([]);
-    expect(db.counts.writeConfig).toBe(1);
-  });
-});
-
-describe('the script URL scope (standalone worker, static routing)', () => {
-  const withScope = (search: string) => {
-    const db = countingStore();
-    const broker = new Broker({
-      origin: ORIGIN,
-      store: db.store,
-      broadcaster: new Bus().endpoint(),
-      fetch: new FakeBackend().fetch,
-      lock: (fn) => fn(),
-      routeScope: readRouteScope(search),
-    });
-    return { db, broker };
-  };
-  const urlFor = (config: DeclarativeConfig): string =>
-    new URL(withRouteScope('/sw.js', routeScopeOf(config, ORIGIN)!, ORIGIN), ORIGIN).search;
-
-  it('a config with the scope its script URL declares is adopted', async () => {
-    const { db, broker } = withScope(urlFor(BASE));
-    await broker.configure(BASE);
-    expect(db.counts.writeConfig).toBe(1);
-  });
-
-  it.each([
-    ['wider apiPaths', { apiPaths: ['/api/', '/v2/'] }],
-    ['narrower apiPaths', { apiPaths: ['/api/me/'] }],
-    ['a moved login', { loginEndpoint: '/auth/login' }],
-    ['no login', { loginEndpoint: undefined }],
-    ['another allowed origin', { allowedOrigins: ['https://api.example'] }],
-  ])('%s than the script URL declares: config-conflict, nothing stored', async (_, change) => {
-    const { db, broker } = withScope(urlFor(BASE));
-    await expect(broker.configure({ ...BASE, ...change, configVersion: 9 })).rejects.toMatchObject({
-      code: 'config-conflict',
-      message: expect.stringContaining('script URL'),
-    });
-    expect(db.counts.writeConfig).toBe(0);
-    expect(broker.status().configured).toBe(false);
-  });
-
-  it('a garbled script URL declares nothing: no route depends on it, any valid config is adopted', async () => {
-    const { db, broker } = withScope('?api=%2F..%2F');
-    await broker.configure({ ...BASE, apiPaths: ['/v2/'] });
     expect(db.counts.writeConfig).toBe(1);
   });
 });
