@@ -90,7 +90,11 @@ export async function stopServiceWorkers(
   }
 }
 
-/** Firefox: leaves the workers quiet until the idle timeout stopped them (twice the timeout, plus a margin). */
+/**
+ * Firefox: leaves the workers quiet until the idle timeout stopped them (twice the timeout, plus a
+ * margin). Time is the subject: nothing in a page can observe the stop without waking the worker
+ * (docs/platform-facts.md §15), so callers check afterwards that a new worker instance answered.
+ */
 function idleOut(page: Page): Promise<void> {
   return page.waitForTimeout(2 * FIREFOX_IDLE_PREFS['dom.serviceWorkers.idle_timeout'] + 500);
 }
