@@ -55,7 +55,8 @@ async function findWorkerTarget(cdp: CDPSession, scriptUrl: string, timeoutMs: n
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { targetInfos } = await cdp.send('Target.getTargets');
-    const target = targetInfos.find((t) => t.type === 'service_worker' && t.url === scriptUrl);
+    // Whatever its query: the page client adds the route scope (shared/route-scope.ts).
+    const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.split('?')[0] === scriptUrl);
     if (target) return target.targetId;
     if (Date.now() > deadline) throw new Error(`no running service worker ${scriptUrl}`);
     await sleep(50);

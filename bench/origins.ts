@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../demo/server/index.js';
+import { writeWorker } from '../e2e/harness/counted-workers.js';
 import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/harness/tabs.js';
 import { newBenchContext, stopServiceWorkers } from './browser.js';
 import { startLatencyProxy, type Latency } from './latency-proxy.js';
@@ -39,7 +40,8 @@ export function prepareSite(): BenchSite {
   return { staticDir, passThroughSw, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export type VariantName = 'none' | 'pass-through' | 'broker';
+/** `broker` is the standalone `sw.js` as the demo registers it; `own-worker` an app's worker with its config (e2e/harness/counted-workers.ts). */
+export type VariantName = 'none' | 'pass-through' | 'broker' | 'own-worker';
 
 /** One origin (its own server) with one tab on `/bench.html`. */
 export interface Variant {
@@ -89,13 +91,15 @@ export async function openVariant(
   query: DemoQuery = {},
   latency?: Latency,
 ): Promise<Variant> {
-  const swScript = name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : undefined;
+  const own = name === 'own-worker' ? await writeWorker('own-worker', false) : undefined;
+  if (own) onClose(() => own.remove());
+  const swScript = name === 'broker' ? BROKER_SW : name === 'pass-through' ? site.passThroughSw : own?.path;
   const server = await startOrigin(site, swScript, accessTtlSeconds, onClose, latency);
   const context = await newBenchContext(browser);
   onClose(() => context.close());
   let page: Page;
   let tokens: TokenPair | null = null;
-  if (name === 'broker') {
+  if (name === 'broker' || name === 'own-worker') {
     const demo = await openDemo(context, server, query);
     await loginThroughForm(demo);
     page = await context.newPage();

@@ -85,8 +85,8 @@ try {
   // The heap baseline is taken after the warm-up, so the overhead rounds' requests through the
   // broker count towards the memory phase's 10,000.
   let memoryStart: { baseline: HeapBaseline; sent: number } | undefined;
-  await phase('overhead', 180_000, ['1–2', 'per-request overhead, unhandled requests'], async (signal) => {
-    for (const name of ['none', 'pass-through', 'broker'] as const)
+  await phase('overhead', 600_000, ['1–2', 'per-request overhead, unhandled requests'], async (signal) => {
+    for (const name of ['none', 'pass-through', 'broker', 'own-worker'] as const)
       variants.push(await openVariant(b, s, name, STEADY_TTL_SECONDS, onClose));
     await warmUp(variants);
     const baseline = await heapBaseline(b, variants[2]!);

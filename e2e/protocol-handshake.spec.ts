@@ -59,6 +59,9 @@ function helloFromController(page: Page): Promise<boolean> {
 }
 
 /** Opens the demo without its own registration; `demoLib` then offers `registerTokenBroker`. */
+/** The plain worker's URL as the client registers it for the demo config. */
+const SCOPED_PLAIN_SW = '/__test/plain-sw.js?api=%2Fapi%2F&login=%2Fapi%2Fauth%2Flogin';
+
 async function openManual(page: Page, server: TestServer): Promise<void> {
   await page.goto(`${server.url}/?manual=1`);
   await page.waitForFunction(() => 'demoLib' in globalThis);
@@ -69,12 +72,14 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
   server,
 }) => {
   await openManual(page, server);
-  // The origin already runs a worker that is not the broker, at the script URL the app registers.
+  // The origin already runs a worker that is not the broker, at the script URL the app registers
+  // (with the demo config's route scope, which the client writes into it: shared/route-scope.ts).
   await page.evaluate(
-    async () => void (await navigator.serviceWorker.register('/__test/plain-sw.js', { scope: '/' })),
+    async (url) => void (await navigator.serviceWorker.register(url, { scope: '/' })),
+    SCOPED_PLAIN_SW,
   );
   await waitForController(page);
-  const outcome = await page.evaluate(async () => {
+  const outcome = await page.evaluate(async (scoped) => {
     type Lib = {
       registerTokenBroker(o: object): Promise<{ status(): Promise<unknown> }>;
       demoWorkerConfig(q: string): object;
@@ -102,11 +107,11 @@ test('a foreign worker at scriptUrl fails calls with protocol-mismatch naming th
     // no call, the first call fails, and so does the next one, at once (the verdict is remembered).
     let client: { status(): Promise<unknown> } | undefined;
     const registration = await measure(
-      async () => (client = await lib.registerTokenBroker({ scriptUrl: '/__test/plain-sw.js', scope: '/' })),
+      async () => (client = await lib.registerTokenBroker({ scriptUrl: scoped, scope: '/' })),
     );
     const status = await measure(() => client!.status());
     return { configured, registration, status };
-  });
+  }, SCOPED_PLAIN_SW);
   console.log(
     `foreign worker: registration with config failed after ${outcome.configured.ms.toFixed(0)} ms, a later status() after ${outcome.status.ms.toFixed(0)} ms`,
   );

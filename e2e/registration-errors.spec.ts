@@ -79,8 +79,10 @@ for (const c of cases) {
       // The SPA fallback serves the page itself; the others serve the real worker under a wrong type or path.
       const body =
         c.serve === 'text/html' ? readFileSync(`${demoStaticDir}/index.html`) : readFileSync(demoSwScript);
-      await context.route(`**${c.scriptUrl}`, (route) =>
-        route.fulfill({ contentType: c.serve, headers: { 'Cache-Control': 'no-cache' }, body }),
+      // Matched on the path: the client adds the config's route scope as a query (shared/route-scope.ts).
+      await context.route(
+        (url) => url.pathname === c.scriptUrl,
+        (route) => route.fulfill({ contentType: c.serve, headers: { 'Cache-Control': 'no-cache' }, body }),
       );
     }
     await openManual(page, server);

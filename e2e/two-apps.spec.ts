@@ -36,9 +36,11 @@ test('two apps on one origin: logout, refresh events and storage stay with their
 }) => {
   const a = await openDemo(context, server, { panelPoll: 0 }, 'a');
   const b = await openDemo(context, server, { panelPoll: 0 }, 'b');
-  expect(await registrationView(a)).toMatchObject({ scope: '/apps/a/', controller: '/sw.js?name=a' });
+  // The name, then the route scope of the app's config (shared/route-scope.ts).
+  const scoped = (name: string): string => `/sw.js?name=${name}&api=%2Fapi%2F&login=%2Fapi%2Fauth%2Flogin`;
+  expect(await registrationView(a)).toMatchObject({ scope: '/apps/a/', controller: scoped('a') });
   const view = await registrationView(b);
-  expect(view).toMatchObject({ scope: '/apps/b/', controller: '/sw.js?name=b' });
+  expect(view).toMatchObject({ scope: '/apps/b/', controller: scoped('b') });
   // Each app has its own proactive-refresh leader.
   expect(view.held).toEqual(expect.arrayContaining(['a:leader', 'b:leader']));
 

@@ -150,6 +150,27 @@ export function waitForControl(timeoutMs: number): Promise<boolean> {
   return within(changed, timeoutMs, false);
 }
 
+/**
+ * Resolves true once this page's controller runs `scriptUrl` (or nothing controls it), false
+ * after `timeoutMs`. A page that registered a new URL (a changed route scope) is still controlled
+ * by the version of the old one, whose static routes follow the old scope, until the new one
+ * takes over (the standalone worker skips waiting).
+ */
+export async function waitForScript(scriptUrl: string, timeoutMs: number): Promise<boolean> {
+  const container = navigator.serviceWorker;
+  const href = new URL(scriptUrl, location.href).href;
+  const current = (): boolean => (container.controller?.scriptURL ?? href) === href;
+  if (current()) return true;
+  let listener = (): void => undefined;
+  const changed = new Promise<boolean>((resolve) => {
+    listener = () => current() && resolve(true);
+    container.addEventListener('controllerchange', listener);
+  });
+  return within(changed, timeoutMs, false).finally(() =>
+    container.removeEventListener('controllerchange', listener),
+  );
+}
+
 export function isControlled(): boolean {
   return globalThis.navigator?.serviceWorker?.controller != null;
 }

@@ -2,7 +2,14 @@ import type { DeclarativeConfig } from '../shared/config.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 import type { PageLog } from './debug.js';
 import type { Emitter } from './events.js';
-import { isControlled, registerWorker, waitForControl, type WorkerHandle } from './readiness.js';
+import { sameScriptElsewhere, scopedScriptUrl } from './script-url.js';
+import {
+  isControlled,
+  registerWorker,
+  waitForControl,
+  waitForScript,
+  type WorkerHandle,
+} from './readiness.js';
 import { watchUpdates, type UpdateControl } from './updates.js';
 import type { Workbox } from 'workbox-window';
 
@@ -28,6 +35,27 @@ export interface StartupContext {
 }
 
 /**
+ * A page whose route scope differs from the registered worker's first sends its config to that
+ * worker, registered at its own URL (installing nothing). Only a config the owner rule accepts
+ * goes on to register its own URL; a refused one fails here (`config-conflict`), so a tab of
+ * another deployment never replaces every tab's worker or routes. False without a worker.
+ */
+async function acceptedByCurrent(
+  ctx: StartupContext,
+  current: string,
+  config: DeclarativeConfig,
+): Promise<boolean> {
+  const handle = await registerWorker(current, ctx.scope, ctx.readyTimeoutMs, true, undefined);
+  if (!handle) return false;
+  ctx.cleanups.push(handle.dispose);
+  ctx.onWorker(handle);
+  await ctx.configure(config);
+  handle.dispose();
+  ctx.log?.(`config accepted by ${current}`);
+  return true;
+}
+
+/**
  * The client's startup, in order: register (typed `registration-failed` if the browser refuses
  * or the scope misses this page), follow updates, configure the standalone worker, and, on a
  * page the worker does not control (first visit, hard reload), ask it to claim the page and wait
@@ -36,15 +64,18 @@ export interface StartupContext {
  */
 export async function startClient(ctx: StartupContext): Promise<UpdateControl | null> {
   const { emitter, cleanups, log, readyTimeoutMs } = ctx;
+  const scriptUrl = scopedScriptUrl(ctx.scriptUrl, ctx.config, ctx.workbox !== undefined);
+  const current = scriptUrl === ctx.scriptUrl ? null : await sameScriptElsewhere(scriptUrl, ctx.scope);
+  if (current && ctx.config && !(await acceptedByCurrent(ctx, current, ctx.config))) return null;
   const handle = await registerWorker(
-    ctx.scriptUrl,
+    scriptUrl,
     ctx.scope,
     readyTimeoutMs,
     ctx.config !== undefined,
     ctx.workbox,
   );
   if (!handle) return null;
-  log?.(`registered ${ctx.scriptUrl}, scope ${handle.registration.scope}`);
+  log?.(`registered ${scriptUrl}, scope ${handle.registration.scope}`);
   ctx.onWorker(handle);
   cleanups.push(handle.dispose);
   const updates = watchUpdates(
@@ -60,6 +91,8 @@ export async function startClient(ctx: StartupContext): Promise<UpdateControl | 
   );
   cleanups.push(updates.dispose);
   if (ctx.config) await ctx.configure(ctx.config);
+  if (scriptUrl !== ctx.scriptUrl && (await waitForScript(scriptUrl, readyTimeoutMs)) === false)
+    log?.(`still controlled by another version than ${scriptUrl}`);
   const container = navigator.serviceWorker;
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   container.addEventListener('controllerchange', controlChanged);

@@ -9,7 +9,8 @@ import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
 import { isInterceptable, routeRequest } from './scope.js';
 import { createHandover } from './skip-waiting.js';
-import { addBypassRoutes } from './static-routes.js';
+import { type RouteScope, readRouteScope, routeScopeOf, sameRouteScope } from '../shared/route-scope.js';
+import { addBypassRoutes, configScope, mayReachBroker } from './static-routes.js';
 import { leftToWorkbox } from './api-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore } from './store.js';
@@ -36,6 +37,15 @@ export interface InstallOptions {
    * static routing where supported. Leave off if other handlers in your worker serve them (precaching). @default false
    */
   bypassStaticRequests?: boolean;
+  /**
+   * Let every request the broker would pass through untouched (paths outside `apiPaths`, other
+   * origins, navigations and assets alike) bypass this worker through static routing where
+   * supported, so it never starts for them. The login endpoint and every API path still reach
+   * it. Leave off if other handlers in your worker answer requests (precaching, other routes).
+   * Without a config here, the scope comes from the script URL the page client registers.
+   * @default false
+   */
+  bypassNonApiRequests?: boolean;
   /**
    * Who answers API requests (the `apiPaths` scope). `'builtin'`: the broker's own `fetch`
    * listener answers them first, so a Workbox route for the same request never runs (a warning
@@ -97,9 +107,11 @@ export function installTokenBroker(
   const routes = options.routes ?? 'builtin';
   const names = brokerNames(options.dbName);
   const broadcaster = createBroadcaster(names.channel);
+  const origin = self.location.origin;
+  const store = createIdbStore(names.db);
   const broker = new Broker({
-    origin: self.location.origin,
-    store: createIdbStore(names.db),
+    origin,
+    store,
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,
@@ -108,6 +120,22 @@ export function installTokenBroker(
       : {}),
     ...(config ? { config } : {}),
   });
+  // The scope static routes are built for at install: the config's, or (standalone) the script
+  // URL's, but only if it agrees with the config pages already stored. A URL another tab
+  // registered (an old bundle, a refused config) must never route the stored config's
+  // requests past the worker: then no scope, and every request reaches it.
+  const bypassScope = async (): Promise<RouteScope | null> => {
+    if (!options.bypassNonApiRequests) return null;
+    if (config) return routeScopeOf(config, origin);
+    const declared = readRouteScope(self.location.search);
+    if (!declared) return null;
+    const stored = await store.readConfig().then(
+      (c) => c ?? declared,
+      () => null, // unreadable: no route may depend on it
+    );
+    const agreed = stored === declared ? declared : stored && routeScopeOf(stored, origin);
+    return agreed && sameRouteScope(declared, agreed) ? declared : null;
+  };
   const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
   // Only a worker whose config comes from pages can be without one (see unconfigured.ts).
   const awaitConfig = config
@@ -146,8 +174,12 @@ export function installTokenBroker(
   const onFetch = (event: FetchEvent): void => {
     const { request } = event;
     if (!isInterceptable(request)) return;
-    const waitUntil = (p: Promise<unknown>): void => extend(event, p);
     const config = broker.currentConfig();
+    // Outside the config's scope (what static routing keeps away where it can): passed before
+    // any other work. Before the config is loaded the scope is not known yet.
+    const scope = config && configScope(config, origin);
+    if (scope && !mayReachBroker(new URL(request.url), scope, origin)) return;
+    const waitUntil = (p: Promise<unknown>): void => extend(event, p);
     // Workbox routes answer API requests (tokenBrokerPlugin waits for the broker's load itself).
     if (config && leftToWorkbox(routes, request) && routeRequest(request, config) === 'token') {
       if (broker.policy.isDue()) extend(event, broker.refreshIfDue());
@@ -193,7 +225,8 @@ export function installTokenBroker(
   };
 
   const onInstall = (event: ExtendableEvent): void => {
-    if (options.bypassStaticRequests) addBypassRoutes(event);
+    if (options.bypassStaticRequests || options.bypassNonApiRequests)
+      addBypassRoutes(event, !!options.bypassStaticRequests, bypassScope, origin);
     if (options.skipWaiting) void handover.request();
   };
 

@@ -4,6 +4,12 @@ import { installTokenBroker } from './install.js';
 // Entry of the prebuilt classic `sw.js`: the config arrives from registerTokenBroker()
 // and is persisted, so a restarted worker finds it in IndexedDB. The broker's name (its
 // database, channel and locks) comes from the script URL, which the page client sets from
-// `registerTokenBroker({ name })`: it is known before any storage is read.
+// `registerTokenBroker({ name })`: it is known before any storage is read. So is the scope
+// (`?api=…`, shared/route-scope.ts), which lets static routing keep every other request away.
 const name = new URL(self.location.href).searchParams.get(NAME_PARAM) ?? DEFAULT_BROKER_NAME;
-installTokenBroker(undefined, { dbName: name, skipWaiting: true, bypassStaticRequests: true });
+installTokenBroker(undefined, {
+  dbName: name,
+  skipWaiting: true,
+  bypassStaticRequests: true,
+  bypassNonApiRequests: true,
+});

@@ -5,7 +5,7 @@ declare function offerReload(message: string): void; // e.g. a "new version avai
 // The admin app of an origin that also serves a shop under /shop/: each app registers the
 // prebuilt sw.js under its own scope and name, so they share no worker, database, channel or lock.
 const broker = await registerTokenBroker({
-  scriptUrl: '/sw.js', // registered as /sw.js?name=admin
+  scriptUrl: '/sw.js', // registered as /sw.js?name=admin&api=%2Fapi%2Fadmin%2F&login=…
   scope: '/admin/',
   name: 'admin',
   worker: {

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DeclarativeConfig } from '../../shared/config.js';
+import { routeScopeOf, withRouteScope } from '../../shared/route-scope.js';
+import { outsideScopeRule } from '../../sw/static-routes.js';
 import { ENVELOPE_KEY } from '../../shared/protocol.js';
 import { installTokenBroker, type InstalledBroker } from '../../sw/install.js';
 import { brokerOf } from '../../sw/broker-handle.js';
@@ -11,10 +14,10 @@ vi.hoisted(() => {
 });
 
 /** Just enough of ServiceWorkerGlobalScope for installTokenBroker (docs/platform-facts.md §9: fake the event, inject the scope). */
-function fakeScope(backend: FakeBackend) {
+function fakeScope(backend: FakeBackend, search = '') {
   const target = new EventTarget();
   const scope = {
-    location: { origin: ORIGIN },
+    location: { origin: ORIGIN, search },
     fetch: backend.fetch,
     clients: { claim: vi.fn(async () => undefined) },
     skipWaiting: vi.fn(async () => undefined),
@@ -164,17 +167,30 @@ describe('installTokenBroker', () => {
     expect(backend.apiCalls).toEqual([]);
   });
 
-  it('a not-ours request still runs the proactive check when a refresh is due', async () => {
+  it('an API request the broker passes (its own Authorization) still runs the proactive check when a refresh is due', async () => {
     vi.useFakeTimers({ toFake: ['Date'] }); // Date only: faking timers would stall fake-indexeddb (docs/platform-facts.md §9)
     const { scope, backend, broker } = await setup();
     await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
     vi.setSystemTime(Date.now() + 3590_000);
     expect(broker.dueIn()).toBeLessThanOrEqual(0);
-    const out = fetchEvent(scope, new Request(`${ORIGIN}/static/app.js`));
+    const out = fetchEvent(scope, apiRequest('/api/data', { headers: { Authorization: 'Basic eDp5' } }));
     expect(out.responded).toBeUndefined();
     expect(out.waited).toHaveLength(1);
     await Promise.all(out.waited);
     expect(backend.refreshCount).toBe(1);
+  });
+
+  it('a request outside the API scope returns before any work, even with a refresh due (what static routing keeps away elsewhere)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { scope, backend, broker } = await setup();
+    await call(scope, 'setSession', { ...backend.issue(), expiresIn: 3600 });
+    vi.setSystemTime(Date.now() + 3590_000);
+    expect(broker.dueIn()).toBeLessThanOrEqual(0);
+    for (const url of [`${ORIGIN}/static/app.js`, `${ORIGIN}/apix`, 'https://cdn.example/api/data']) {
+      const out = fetchEvent(scope, new Request(url));
+      expect([out.responded, out.waited]).toEqual([undefined, []]);
+    }
+    expect(backend.refreshCount).toBe(0);
   });
 
   it('skips waiting on install when asked; uninstall removes its listeners', async () => {
@@ -219,5 +235,43 @@ describe('a standalone worker without a config (storage lost)', () => {
     const started = Date.now();
     expect((await fetchEvent(scope, apiRequest()).responded!).status).toBe(401); // passed through, no token
     expect(Date.now() - started).toBeLessThan(CONFIG_WAIT_MS);
+  });
+});
+
+describe('static routes at install (standalone worker, scope from the script URL)', () => {
+  const urlOf = (config: DeclarativeConfig): string =>
+    new URL(withRouteScope('/sw.js', routeScopeOf(config, ORIGIN)!, ORIGIN), ORIGIN).search;
+
+  /** Installs a standalone broker registered at `search`, stores `stored` first, then dispatches install. */
+  async function routesAt(search: string, stored: DeclarativeConfig | null): Promise<unknown[]> {
+    const scope = fakeScope(new FakeBackend(), search);
+    vi.stubGlobal('self', scope);
+    const dbName = `routes-${crypto.randomUUID()}`;
+    installed = installTokenBroker(undefined, { dbName, bypassNonApiRequests: true });
+    if (stored) await call(scope, 'configure', stored);
+    const added: unknown[] = [];
+    const waited: Array<Promise<unknown>> = [];
+    scope.dispatch('install', {
+      waitUntil: (p: Promise<unknown>) => void waited.push(p),
+      addRoutes: async (rules: unknown[]) => void added.push(...rules),
+    });
+    await Promise.all(waited);
+    return added;
+  }
+
+  beforeEach(() => vi.stubGlobal('URLPattern', class {}));
+
+  it("routes outside the URL's scope when no config is stored yet, or the stored one has that scope", async () => {
+    const scoped = routeScopeOf(CONFIG, ORIGIN)!;
+    expect(await routesAt(urlOf(CONFIG), null)).toEqual([outsideScopeRule(scoped, ORIGIN)]);
+    expect(await routesAt(urlOf(CONFIG), CONFIG)).toEqual([outsideScopeRule(scoped, ORIGIN)]);
+  });
+
+  it('adds no route when the stored config has another scope (a URL from another tab or an old bundle)', async () => {
+    const weaker = { ...CONFIG, loginEndpoint: undefined };
+    expect(await routesAt(urlOf(weaker), CONFIG)).toEqual([]);
+    expect(await routesAt(urlOf({ ...CONFIG, apiPaths: ['/api/', '/v2/'] }), CONFIG)).toEqual([]);
+    expect(await routesAt('', CONFIG)).toEqual([]);
+    expect(await routesAt('?api=%2F..%2F', null)).toEqual([]);
   });
 });
