@@ -105,6 +105,53 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
     });
 
     if (mode === 'standalone') {
+      test('a URL with another scope registered past the client (an old bundle, a hand-written query) adds no route; a page keeps the routes of the version it loaded under', async ({
+        context,
+        browserName,
+      }) => {
+        const first = await openDemo(context, server);
+        await loginThroughForm(first);
+        // Registered straight, as a page without this client's checks would: a scope without the
+        // login endpoint and without /api/. The standalone worker takes over by itself.
+        const bogus = '/sw.js?api=%2Fother%2F';
+        await first.evaluate(async (url) => void (await navigator.serviceWorker.register(url)), bogus);
+        await expect
+          .poll(() => first.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? ''))
+          .toBe(`${server.url}${bogus}`);
+        const manifest = (): Promise<void> =>
+          first.evaluate(
+            async () => void (await fetch('/manifest.webmanifest', { cache: 'no-store' })).text(),
+          );
+        await manifest();
+        // Claimed, not loaded, by the new version: Chromium still routes this page by the rules of
+        // the version it loaded under (the owner's, which send the manifest to the network).
+        const claimed = (await fetchEvents(first)).seen.map(path);
+        if (browserName === 'chromium') expect(claimed).not.toContain('/manifest.webmanifest');
+        else expect(claimed).toContain('/manifest.webmanifest');
+
+        // Loaded under the new version: had it routed by its URL's scope, /api/me and the login
+        // would now skip every worker. (The client then registers the owner's URL again.)
+        await first.reload();
+        await first.waitForSelector('body[data-ready="true"]');
+        server.control.reset();
+        await callMe(first, 'fetch');
+        await manifest();
+        const keys = await first.evaluate(async () => {
+          const response = await fetch('/api/auth/login', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ username: 'demo', password: 'demo' }),
+          });
+          return Object.keys((await response.json()) as object).sort();
+        });
+        expect(apiRequests(server.control.counters(), '/api/me').map((r) => r.authorization)).toEqual([true]);
+        expect(keys).toEqual(['access_token', 'expires_in', 'token_type']);
+        const events = await fetchEvents(first);
+        expect(events.responded.map(path)).toEqual(expect.arrayContaining(['/api/me', '/api/auth/login']));
+        expect(events.seen.map(path)).toContain('/manifest.webmanifest');
+        expect(outsideApi(events.responded)).toEqual([]);
+      });
+
       test('a tab with a weaker config of the same version registers nothing: every tab keeps the worker, its routes and login capture', async ({
         context,
       }) => {
@@ -144,6 +191,7 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
 
       test('the same config registers no new version; changed apiPaths register one, and a tab still on the old config hears config-conflict', async ({
         context,
+        browserName,
       }) => {
         const first = await openDemo(context, server);
         const scoped = '/sw.js?api=%2Fapi%2F&login=%2Fapi%2Fauth%2Flogin';
@@ -181,6 +229,32 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
         await loginThroughForm(changed);
         await callMe(changed, 'fetch');
         expect(apiRequests(server.control.counters(), '/api/me').every((r) => r.authorization)).toBe(true);
+
+        // The tab loaded under the old version's routes, which Chromium keeps until it navigates:
+        // /v2/ still skips the worker there, and the tab is told to reload (Firefox has no routes).
+        const v2 = async (): Promise<boolean> => {
+          await changed.evaluate(async () => void (await fetch('/v2/x', { cache: 'no-store' })).text());
+          return (await fetchEvents(changed)).responded.map(path).includes('/v2/x');
+        };
+        await recordEvents(changed);
+        const told = (await recordedEvents(changed, 'error')).map((e) => e.code);
+        if (browserName === 'chromium') {
+          expect(told).toEqual(['reload-required']);
+          expect(await v2()).toBe(false);
+        } else {
+          expect(told).toEqual([]);
+          expect(await v2()).toBe(true);
+        }
+        await changed.reload();
+        await changed.waitForSelector('body[data-ready="true"]');
+        await recordEvents(changed);
+        expect(await recordedEvents(changed, 'error')).toEqual([]);
+        expect(await v2()).toBe(true);
+        expect(
+          apiRequests(server.control.counters(), '/v2/x')
+            .map((r) => r.authorization)
+            .at(-1),
+        ).toBe(true);
       });
     }
   });

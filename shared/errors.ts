@@ -45,6 +45,12 @@ export const ERROR_CODES = [
   /** The worker kept another config than this page's (older or conflicting `configVersion`); the message says why. */
   'config-conflict',
   /**
+   * This page's config changed the worker's route scope, but the page keeps the static routes of
+   * the version it loaded under until it navigates (Chromium): requests the new scope adds would
+   * skip the worker here. Reload the page (an `error` event; nothing failed).
+   */
+  'reload-required',
+  /**
    * The browser refused to register the worker at `scriptUrl` (404, a MIME type other than
    * JavaScript, a scope beyond the script's, a script that throws), or its scope does not cover
    * this page; the message names the script and the browser's reason.

@@ -42,6 +42,11 @@ export interface BrokerStatus {
   workerInstance: string;
   /** Who is logged in: `sub` and the exposed claims of the access token; null when logged out. Absent from workers before 0.2. */
   identity?: SessionIdentity | null;
+  /**
+   * True when this version may route requests outside its script URL's scope past itself
+   * (static routing, standalone `sw.js`); absent otherwise and from workers before 0.2.
+   */
+  routed?: true;
 }
 
 export interface AccessTokenInfo {

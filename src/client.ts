@@ -42,6 +42,8 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
   const log = options.debug ? createPageLog() : undefined;
   let worker: WorkerHandle | null = null;
   let updates: UpdateControl | null = null;
+  // `reload-required` found at startup: every `error` subscriber hears it once, whenever it subscribed.
+  let staleRoutes: TokenBrokerError | null = null;
   let destroyed = false;
 
   const send = <M extends BrokerMethod>(method: M, ...args: Args<M>) =>
@@ -100,6 +102,9 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
     claim: () => now('claim'),
     onWorker: (handle) => {
       worker = handle;
+    },
+    onStaleRoutes: (error) => {
+      staleRoutes = error;
     },
   }).then(
     (control) => {
@@ -173,6 +178,10 @@ export function createTokenBroker(options: RegisterOptions = {}): TokenBrokerCli
       if (event === 'control')
         void started.then(
           () => live && !destroyed && (handler as Handler<'control'>)({ controlled: isControlled() }),
+        );
+      if (event === 'error')
+        void started.then(
+          () => live && !destroyed && staleRoutes && (handler as Handler<'error'>)({ error: staleRoutes }),
         );
       if (event === 'update-waiting')
         void started.then(

@@ -10,7 +10,10 @@ export interface TokenBrokerEvents {
   refreshed: { generation: number; expiresIn: number; trigger: RefreshTrigger };
   /** A session was stored after a login (in any tab). */
   session: { generation: number; expiresIn: number };
-  /** A refresh failed without ending the session, or the worker could not be reached. */
+  /**
+   * A refresh failed without ending the session, or the worker could not be reached. A
+   * `reload-required` found at startup is told to each subscriber once, whenever it subscribed.
+   */
   error: { error: TokenBrokerError };
   /** Whether a service worker controls this page; a new subscriber first gets the current state. */
   control: { controlled: boolean };

@@ -1,4 +1,5 @@
 import type { DeclarativeConfig } from '../shared/config.js';
+import { TokenBrokerError } from '../shared/errors.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 import type { PageLog } from './debug.js';
 import type { Emitter } from './events.js';
@@ -32,6 +33,8 @@ export interface StartupContext {
   claim(): Promise<unknown>;
   /** Called as soon as a registration exists, so calls can reach its workers. */
   onWorker(handle: WorkerHandle): void;
+  /** Called when this page must reload for its own scope's routes (`reload-required`). */
+  onStaleRoutes(error: TokenBrokerError): void;
 }
 
 /**
@@ -44,15 +47,27 @@ async function acceptedByCurrent(
   ctx: StartupContext,
   current: string,
   config: DeclarativeConfig,
-): Promise<boolean> {
+): Promise<BrokerStatus | null> {
   const handle = await registerWorker(current, ctx.scope, ctx.readyTimeoutMs, true, undefined);
-  if (!handle) return false;
+  if (!handle) return null;
   ctx.cleanups.push(handle.dispose);
   ctx.onWorker(handle);
-  await ctx.configure(config);
+  const status = await ctx.configure(config);
   handle.dispose();
   ctx.log?.(`config accepted by ${current}`);
-  return true;
+  return status;
+}
+
+/**
+ * Chromium keeps routing a page by the static routes of the version it loaded under, also after
+ * a new version claimed it (docs/platform-facts.md §17): a page that moved the scope tells the
+ * app to reload, since requests only the new scope covers would skip the worker until then.
+ */
+function reloadRequired(scriptUrl: string): TokenBrokerError {
+  return new TokenBrokerError(
+    'reload-required',
+    `this page still follows the previous worker's request routing; reload it so that every request of the new scope (${scriptUrl}) reaches the worker`,
+  );
 }
 
 /**
@@ -65,8 +80,15 @@ async function acceptedByCurrent(
 export async function startClient(ctx: StartupContext): Promise<UpdateControl | null> {
   const { emitter, cleanups, log, readyTimeoutMs } = ctx;
   const scriptUrl = scopedScriptUrl(ctx.scriptUrl, ctx.config, ctx.workbox !== undefined);
+  // The version this page loaded under, whose routes it keeps until it navigates.
+  const loadedUnder = globalThis.navigator?.serviceWorker?.controller?.scriptURL;
   const current = scriptUrl === ctx.scriptUrl ? null : await sameScriptElsewhere(scriptUrl, ctx.scope);
-  if (current && ctx.config && !(await acceptedByCurrent(ctx, current, ctx.config))) return null;
+  let stale = false;
+  if (current && ctx.config) {
+    const accepted = await acceptedByCurrent(ctx, current, ctx.config);
+    if (!accepted) return null;
+    stale = accepted.routed === true && loadedUnder === current;
+  }
   const handle = await registerWorker(
     scriptUrl,
     ctx.scope,
@@ -93,6 +115,7 @@ export async function startClient(ctx: StartupContext): Promise<UpdateControl | 
   if (ctx.config) await ctx.configure(ctx.config);
   if (scriptUrl !== ctx.scriptUrl && (await waitForScript(scriptUrl, readyTimeoutMs)) === false)
     log?.(`still controlled by another version than ${scriptUrl}`);
+  if (stale) ctx.onStaleRoutes(reloadRequired(scriptUrl));
   const container = navigator.serviceWorker;
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   container.addEventListener('controllerchange', controlChanged);

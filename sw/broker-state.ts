@@ -18,6 +18,8 @@ export interface BrokerStateDeps {
   /** Fixed config (installTokenBroker). Without it the config comes from pages and is persisted. */
   config?: TokenBrokerConfig;
   limits?: ConfigLimits;
+  /** This version may route requests outside its script URL's scope past itself (reported in `status`). */
+  routed?: boolean;
   /** Deletes what belongs to the user (the app's API caches); runs before `logout` is broadcast. */
   clearUserData?: () => Promise<void>;
 }

@@ -123,6 +123,7 @@ export class Broker {
       configured: this.state.config !== null,
       workerInstance: this.instance,
       identity: s ? identityOf(s.accessToken) : null,
+      ...(this.deps.routed ? { routed: true as const } : {}),
     };
   }
 

@@ -10,7 +10,7 @@ import { createBrokerApi, serveCall } from './rpc.js';
 import { isInterceptable, routeRequest } from './scope.js';
 import { createHandover } from './skip-waiting.js';
 import { type RouteScope, readRouteScope, routeScopeOf, sameRouteScope } from '../shared/route-scope.js';
-import { addBypassRoutes, configScope, mayReachBroker } from './static-routes.js';
+import { addBypassRoutes, configScope, hasStaticRouting, mayReachBroker } from './static-routes.js';
 import { leftToWorkbox } from './api-routes.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { createIdbStore } from './store.js';
@@ -112,6 +112,13 @@ export function installTokenBroker(
   const broker = new Broker({
     origin,
     store,
+    // Known without the install event (a restarted worker reports it too); the install guard
+    // below may still have declined, which only makes a page's reload advice unneeded.
+    routed:
+      !config &&
+      !!options.bypassNonApiRequests &&
+      readRouteScope(self.location.search) !== null &&
+      hasStaticRouting(self),
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,

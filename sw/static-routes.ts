@@ -34,6 +34,12 @@ interface RoutableInstallEvent extends ExtendableEvent {
   addRoutes?: (rules: RouterRule | RouterRule[]) => Promise<void>;
 }
 
+/** Whether this worker's browser has static routing (`InstallEvent.prototype.addRoutes`). */
+export function hasStaticRouting(scope: object): boolean {
+  const install = (scope as { InstallEvent?: { prototype?: object } }).InstallEvent?.prototype;
+  return install !== undefined && 'addRoutes' in install;
+}
+
 /** Navigations and every non-fetch destination (scripts, styles, images…): never an API call. */
 export const STATIC_RULES: RouterRule[] = [
   { condition: { requestMode: 'navigate' }, source: 'network' },

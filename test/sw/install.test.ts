@@ -274,4 +274,24 @@ describe('static routes at install (standalone worker, scope from the script URL
     expect(await routesAt('', CONFIG)).toEqual([]);
     expect(await routesAt('?api=%2F..%2F', null)).toEqual([]);
   });
+
+  it('status says routed only where a standalone version may route past itself (a scope in its URL, static routing)', async () => {
+    const statusAt = async (search: string, routing: boolean): Promise<unknown> => {
+      const scope = Object.assign(fakeScope(new FakeBackend(), search), {
+        InstallEvent: { prototype: routing ? { addRoutes() {} } : {} },
+      });
+      vi.stubGlobal('self', scope);
+      installed = installTokenBroker(undefined, {
+        dbName: `routed-${crypto.randomUUID()}`,
+        bypassNonApiRequests: true,
+      });
+      const { value: status } = (await call(scope, 'status')) as { value: { routed?: unknown } };
+      installed.uninstall();
+      installed = undefined;
+      return status.routed;
+    };
+    expect(await statusAt(urlOf(CONFIG), true)).toBe(true);
+    expect(await statusAt(urlOf(CONFIG), false)).toBeUndefined();
+    expect(await statusAt('', true)).toBeUndefined();
+  });
 });
