@@ -1,4 +1,4 @@
-import { ERROR_HEADER } from '../shared/protocol.js';
+import { errorResponse } from './error-response.js';
 import type { Broker } from './broker.js';
 import { isResourceNonceChallenge, isTokenEndpointNonceChallenge, type DpopNonces } from './dpop-nonces.js';
 import { createDpopProof, type DpopKey } from './dpop-proof.js';
@@ -78,15 +78,8 @@ export async function sendLogin(
 }
 
 /** A 401 the worker made up: the session's DPoP key is gone, so its token was not sent. */
-function keyLost(): Response {
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    [ERROR_HEADER]: 'dpop-key-lost',
-    'Cache-Control': 'no-store',
-  });
-  const message = 'the DPoP key of this session is missing; the session was ended';
-  return new Response(JSON.stringify({ error: 'dpop-key-lost', message }), { status: 401, headers });
-}
+const keyLost = (): Response =>
+  errorResponse(401, 'dpop-key-lost', 'the DPoP key of this session is missing; the session was ended');
 
 /** The signer for `session` when `dpop` is on: null when off, `lost` when the session has no key. */
 function signerFor(broker: Broker, session: StoredSession | null): DpopSigner | null | 'lost' {

@@ -3,6 +3,7 @@ import { ERROR_HEADER } from '../shared/protocol.js';
 import { Aborted, bounded } from './bounded.js';
 import type { Broker } from './broker.js';
 import { pathOf } from './debug-log.js';
+import { errorResponse } from './error-response.js';
 import { answerNonce, bindAttempt } from './dpop-headers.js';
 import { ABORTED } from './refresh-policy.js';
 import type { StoredSession } from './store.js';
@@ -30,17 +31,8 @@ function marked(original: Response, code: string): Response {
 }
 
 /** A 401 the broker made up: the request was never sent, because its login has ended. */
-function sessionChanged(): Response {
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    [ERROR_HEADER]: 'session-changed',
-    'Cache-Control': 'no-store',
-  });
-  return new Response(
-    JSON.stringify({ error: 'session-changed', message: 'the login this request belonged to has ended' }),
-    { status: 401, headers },
-  );
-}
+const sessionChanged = (): Response =>
+  errorResponse(401, 'session-changed', 'the login this request belonged to has ended');
 
 /**
  * The outcome when a 401 could not be cured. A dead or changed session, and a 401 a refresh
@@ -49,16 +41,7 @@ function sessionChanged(): Response {
  */
 function failureResponse(original: Response, error: TokenBrokerError): Response {
   if (PASS_THROUGH.has(error.code)) return marked(original, error.code);
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    [ERROR_HEADER]: error.code,
-    'Cache-Control': 'no-store',
-  });
-  if (error.retryAfter !== undefined) headers.set('Retry-After', String(Math.ceil(error.retryAfter)));
-  return new Response(JSON.stringify({ error: error.code, message: error.message }), {
-    status: 503,
-    headers,
-  });
+  return errorResponse(503, error.code, error.message, error.retryAfter);
 }
 
 const PASS_THROUGH: ReadonlySet<string> = new Set([

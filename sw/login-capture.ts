@@ -1,5 +1,6 @@
 import { TokenBrokerError, toTokenBrokerError } from '../shared/errors.js';
 import { ERROR_HEADER } from '../shared/protocol.js';
+import { errorResponse } from './error-response.js';
 import type { Broker } from './broker.js';
 import { readBodyUpTo } from './bounded-body.js';
 import { sendLogin } from './dpop-headers.js';
@@ -45,14 +46,8 @@ function rewrite(response: Response, body: unknown, marker?: TokenBrokerError): 
 }
 
 /** Fail closed: capture cannot be guaranteed, so the page gets an error and none of the body. */
-function refuse(error: TokenBrokerError, status = 503): Response {
-  const headers = new Headers({
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-store',
-    [ERROR_HEADER]: error.code,
-  });
-  return new Response(JSON.stringify({ error: error.code, message: error.message }), { status, headers });
-}
+const refuse = (error: TokenBrokerError, status = 503): Response =>
+  errorResponse(status, error.code, error.message);
 
 /**
  * Login capture: the worker stores the tokens from the login answer itself and hands the page

@@ -1,4 +1,4 @@
-import { ERROR_HEADER } from '../shared/protocol.js';
+import { errorResponse } from './error-response.js';
 import { readBodyUpTo } from './bounded-body.js';
 
 /** How long the first request after an unconfigured start waits for a tab to send its config. */
@@ -61,12 +61,5 @@ export async function withholdRefreshTokens(request: Request, response: Response
     bytes === null
       ? 'the worker has lost its configuration and withheld a response too large to inspect; retry'
       : 'the worker has lost its configuration and withheld a response carrying a refresh token; retry';
-  return new Response(JSON.stringify({ error: 'not-configured', message }), {
-    status: response.ok ? 503 : response.status,
-    headers: {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-store',
-      [ERROR_HEADER]: 'not-configured',
-    },
-  });
+  return errorResponse(response.ok ? 503 : response.status, 'not-configured', message);
 }
