@@ -1,4 +1,5 @@
 import { EXPOSED_CLAIMS, type SessionClaims, type SessionIdentity } from '../shared/identity.js';
+import { jwtPayload } from './jwt.js';
 
 /** Longest claim string or list a page gets; longer ones are dropped, not cut. */
 const MAX_STRING = 1024;
@@ -17,31 +18,14 @@ const plainValue = (v: unknown): unknown => {
   return undefined;
 };
 
-/** The JSON payload of a JWT (base64url, UTF-8), or null for anything else. */
-function jwtPayload(token: string): Record<string, unknown> | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-    // atob yields Latin-1 code units: names and emails are UTF-8.
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-    const payload: unknown = JSON.parse(json);
-    return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
-      ? (payload as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * What a page may know of who is logged in: the `EXPOSED_CLAIMS` of the access token with
  * plain values (strings, numbers, booleans, string lists). Never the token, never other claims.
  * An opaque token gives `{ sub: null, claims: {} }`. Nothing is cached: no token outlives its session here.
  */
 export function identityOf(accessToken: string): SessionIdentity {
-  const payload = jwtPayload(accessToken) ?? {};
+  const parts = accessToken.split('.');
+  const payload = (parts.length === 3 && jwtPayload(parts[1])) || {};
   const claims: Record<string, unknown> = {};
   for (const name of EXPOSED_CLAIMS) {
     const value = plainValue(payload[name]);

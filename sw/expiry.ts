@@ -1,3 +1,5 @@
+import { jwtPayload } from './jwt.js';
+
 /** Largest `expires_in` we accept: one year. Anything above is a broken server. */
 export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
 
@@ -35,18 +37,10 @@ export function decodeJwtExp(token: string): number | null {
 
 /** The numeric `exp` (required) and `iat` (null when absent) claims of a JWT, or null. */
 export function decodeJwtTimes(token: string): { exp: number; iat: number | null } | null {
-  const payload = token.split('.')[1];
-  if (!payload) return null;
-  try {
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
-    const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-    const claims = JSON.parse(atob(padded)) as { exp?: unknown; iat?: unknown } | null;
-    const number = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-    if (!number(claims?.exp)) return null;
-    return { exp: claims.exp, iat: number(claims.iat) ? claims.iat : null };
-  } catch {
-    return null;
-  }
+  const claims = jwtPayload(token.split('.')[1]);
+  const number = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (!number(claims?.exp)) return null;
+  return { exp: claims.exp, iat: number(claims.iat) ? claims.iat : null };
 }
 
 /**
