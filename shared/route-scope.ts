@@ -30,7 +30,9 @@ export interface RouteScope {
   login: string | null;
 }
 
-const API = 'api';
+/** The query parameter every declared scope has (one per API path prefix). */
+export const ROUTE_SCOPE_PARAM = 'api';
+const API = ROUTE_SCOPE_PARAM;
 const LOGIN = 'login';
 const ORIGIN = 'origin';
 const MAX_ENTRIES = 100;

@@ -1,4 +1,4 @@
-import { Workbox } from 'workbox-window';
+import { Workbox } from './workbox.js';
 import { withTimeout } from '../shared/timeout.js';
 import { TokenBrokerError } from '../shared/errors.js';
 import { ENVELOPE_KEY } from '../shared/protocol.js';

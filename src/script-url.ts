@@ -1,6 +1,6 @@
 import type { DeclarativeConfig } from '../shared/config.js';
 import { NAME_PARAM } from '../shared/names.js';
-import { readRouteScope, routeScopeOf, withRouteScope } from '../shared/route-scope.js';
+import { ROUTE_SCOPE_PARAM, routeScopeOf, withRouteScope } from '../shared/route-scope.js';
 
 /**
  * The script URL a config registers: the standalone worker's carries the config's route scope
@@ -40,6 +40,6 @@ export async function sameScriptElsewhere(
     current.origin === wanted.origin &&
     current.pathname === wanted.pathname &&
     current.searchParams.get(NAME_PARAM) === wanted.searchParams.get(NAME_PARAM) &&
-    readRouteScope(current.search) !== null;
+    current.searchParams.has(ROUTE_SCOPE_PARAM);
   return same && current.href !== wanted.href ? current.href : null;
 }
