@@ -29,17 +29,23 @@ export async function sameScriptElsewhere(
   scriptUrl: string,
   scope: string | undefined,
 ): Promise<string | null> {
-  const wanted = new URL(scriptUrl, location.href);
   const registration = await navigator.serviceWorker
-    ?.getRegistration(scope ?? wanted.href)
+    ?.getRegistration(scope ?? new URL(scriptUrl, location.href).href)
     .catch(() => undefined);
   const newest = registration?.installing ?? registration?.waiting ?? registration?.active;
-  if (!newest) return null;
-  const current = new URL(newest.scriptURL);
-  const same =
-    current.origin === wanted.origin &&
-    current.pathname === wanted.pathname &&
-    current.searchParams.get(NAME_PARAM) === wanted.searchParams.get(NAME_PARAM) &&
-    current.searchParams.has(ROUTE_SCOPE_PARAM);
-  return same && current.href !== wanted.href ? current.href : null;
+  return newest && otherScope(newest.scriptURL, scriptUrl) ? newest.scriptURL : null;
+}
+
+/** Whether `url` runs the same script as `scriptUrl` (path, broker name) with another declared scope. */
+export function otherScope(url: string | undefined, scriptUrl: string): boolean {
+  if (!url) return false;
+  const wanted = new URL(scriptUrl, location.href);
+  const other = new URL(url);
+  return (
+    other.origin === wanted.origin &&
+    other.pathname === wanted.pathname &&
+    other.searchParams.get(NAME_PARAM) === wanted.searchParams.get(NAME_PARAM) &&
+    other.searchParams.has(ROUTE_SCOPE_PARAM) &&
+    other.href !== wanted.href
+  );
 }

@@ -3,7 +3,7 @@ import { TokenBrokerError } from '../shared/errors.js';
 import type { BrokerStatus } from '../shared/protocol.js';
 import type { PageLog } from './debug.js';
 import type { Emitter } from './events.js';
-import { sameScriptElsewhere, scopedScriptUrl } from './script-url.js';
+import { otherScope, sameScriptElsewhere, scopedScriptUrl } from './script-url.js';
 import {
   isControlled,
   registerWorker,
@@ -47,15 +47,15 @@ async function acceptedByCurrent(
   ctx: StartupContext,
   current: string,
   config: DeclarativeConfig,
-): Promise<BrokerStatus | null> {
+): Promise<boolean> {
   const handle = await registerWorker(current, ctx.scope, ctx.readyTimeoutMs, true, undefined);
-  if (!handle) return null;
+  if (!handle) return false;
   ctx.cleanups.push(handle.dispose);
   ctx.onWorker(handle);
-  const status = await ctx.configure(config);
+  await ctx.configure(config);
   handle.dispose();
   ctx.log?.(`config accepted by ${current}`);
-  return status;
+  return true;
 }
 
 /**
@@ -83,12 +83,7 @@ export async function startClient(ctx: StartupContext): Promise<UpdateControl | 
   // The version this page loaded under, whose routes it keeps until it navigates.
   const loadedUnder = globalThis.navigator?.serviceWorker?.controller?.scriptURL;
   const current = scriptUrl === ctx.scriptUrl ? null : await sameScriptElsewhere(scriptUrl, ctx.scope);
-  let stale = false;
-  if (current && ctx.config) {
-    const accepted = await acceptedByCurrent(ctx, current, ctx.config);
-    if (!accepted) return null;
-    stale = accepted.routed === true && loadedUnder === current;
-  }
+  if (current && ctx.config && !(await acceptedByCurrent(ctx, current, ctx.config))) return null;
   const handle = await registerWorker(
     scriptUrl,
     ctx.scope,
@@ -112,10 +107,11 @@ export async function startClient(ctx: StartupContext): Promise<UpdateControl | 
     },
   );
   cleanups.push(updates.dispose);
-  if (ctx.config) await ctx.configure(ctx.config);
+  const status = ctx.config ? await ctx.configure(ctx.config) : null;
   if (scriptUrl !== ctx.scriptUrl && (await waitForScript(scriptUrl, readyTimeoutMs)) === false)
     log?.(`still controlled by another version than ${scriptUrl}`);
-  if (stale) ctx.onStaleRoutes(reloadRequired(scriptUrl));
+  // Loaded under another scope's version (this tab or another moved it since): its routes stay.
+  if (status?.routed && otherScope(loadedUnder, scriptUrl)) ctx.onStaleRoutes(reloadRequired(scriptUrl));
   const container = navigator.serviceWorker;
   const controlChanged = (): void => emitter.emit('control', { controlled: isControlled() });
   container.addEventListener('controllerchange', controlChanged);
