@@ -5,7 +5,7 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test, type TestServer } from './fixtures.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
-import { brokerCall, callMe, type DemoQuery, loginThroughForm, openDemo } from './harness/tabs.js';
+import { brokerCall, callMe, type DemoQuery, loginKeys, loginThroughForm, openDemo } from './harness/tabs.js';
 
 /** Opens the demo with `query` and resolves with the startup failure the page logged. */
 async function openRefused(
@@ -25,16 +25,6 @@ async function openRefused(
   await expect.poll(failures).toHaveLength(1);
   expect(await page.evaluate(() => document.body.dataset.ready)).toBeUndefined();
   return { page, failure: (await failures())[0]! };
-}
-
-/** Logs in with the demo's own `fetch` and returns the keys of the JSON the page received. */
-function loginKeys(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const demo = (
-      globalThis as unknown as { demo: { login(u: string, p: string): Promise<Record<string, unknown>> } }
-    ).demo;
-    return Object.keys(await demo.login('demo', 'demo')).sort();
-  });
 }
 
 // The config a tab of another deployment sends: no login capture, and /api/me without the token.

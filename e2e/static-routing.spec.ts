@@ -3,7 +3,7 @@ import { startServer } from '../demo/server/index.js';
 import { writeWorker, type WorkerMode } from './harness/counted-workers.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
 import { apiRequests } from './harness/server-counters.js';
-import { brokerStatus, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
+import { brokerStatus, callMe, loginKeys, loginThroughForm, openDemo } from './harness/tabs.js';
 import { demoStaticDir, expect, test, type TestServer } from './fixtures.js';
 
 // Issue 20: requests the broker would pass through untouched never enter the worker where the
@@ -136,14 +136,7 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
         server.control.reset();
         await callMe(first, 'fetch');
         await manifest();
-        const keys = await first.evaluate(async () => {
-          const response = await fetch('/api/auth/login', {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ username: 'demo', password: 'demo' }),
-          });
-          return Object.keys((await response.json()) as object).sort();
-        });
+        const keys = await loginKeys(first);
         expect(apiRequests(server.control.counters(), '/api/me').map((r) => r.authorization)).toEqual([true]);
         expect(keys).toEqual(['access_token', 'expires_in', 'token_type']);
         const events = await fetchEvents(first);
@@ -177,14 +170,7 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
         expect(await registration(first)).toEqual({ active: scoped, pending: null });
         expect(await first.evaluate(() => (globalThis as unknown as { updates: number }).updates)).toBe(0);
         // A new login from the first tab is still captured by the worker: the page gets no refresh token.
-        const keys = await first.evaluate(async () => {
-          const response = await fetch('/api/auth/login', {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ username: 'demo', password: 'demo' }),
-          });
-          return Object.keys((await response.json()) as object).sort();
-        });
+        const keys = await loginKeys(first);
         expect(keys).toEqual(['access_token', 'expires_in', 'token_type']);
         expect((await fetchEvents(first)).responded.map(path)).toContain('/api/auth/login');
       });

@@ -53,6 +53,16 @@ export async function loginThroughForm(page: Page): Promise<void> {
 }
 
 /** Runs `GET /api/me` in the page with plain fetch or with the demo's plain axios instance. */
+/** Logs in with the demo's own `fetch` and returns the keys of the JSON the page received. */
+export function loginKeys(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const demo = (
+      globalThis as unknown as { demo: { login(u: string, p: string): Promise<Record<string, unknown>> } }
+    ).demo;
+    return Object.keys(await demo.login('demo', 'demo')).sort();
+  });
+}
+
 export function callMe(page: Page, via: 'fetch' | 'axios'): Promise<{ user: string; generation: number }> {
   return page.evaluate(async (how) => {
     const demo = (
