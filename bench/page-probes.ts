@@ -154,6 +154,43 @@ export async function directRoundTrips(arg: {
 }
 
 /**
+ * Calls the controlling worker's `status()` as the page client does (a Comlink call in the
+ * broker's envelope, shared/protocol.ts `ENVELOPE_KEY`, on a port of its own) and resolves with
+ * the answering worker instance. A message event reaches the worker whatever static routing
+ * says, so this starts a stopped worker and waits until it has loaded its session. Bounded.
+ */
+export async function workerStatus(timeoutMs: number): Promise<string> {
+  const worker = navigator.serviceWorker.controller;
+  if (!worker) throw new Error('the page is not controlled');
+  const channel = new MessageChannel();
+  const reply = new Promise<unknown>((resolve) => {
+    channel.port1.onmessage = (event) => resolve(event.data);
+  });
+  worker.postMessage(
+    { __swTokenBroker: 1, call: { id: 'bench-status', type: 'APPLY', path: ['status'], argumentList: [] } },
+    [channel.port2],
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no status from the worker within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const data = (await Promise.race([reply, late])) as {
+      value?: { ok?: boolean; value?: { workerInstance?: unknown } };
+    };
+    const instance = data.value?.ok ? data.value.value?.workerInstance : undefined;
+    if (typeof instance !== 'string') throw new Error('the worker answered status() without an instance');
+    return instance;
+  } finally {
+    clearTimeout(timer);
+    channel.port1.close();
+  }
+}
+
+/**
  * Makes the worker believe its access token is valid for another minute, by rewriting the
  * stored session in the broker's IndexedDB (sw/store.ts: database `sw-token-broker`, store
  * `session`, key `current`). The server still rejects the token once its `exp` passed, which
