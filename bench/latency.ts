@@ -48,9 +48,6 @@ export async function measureAtLatency(
   const recovery = await measureRecovery(browser, site, none, onClose, signal, {
     latency: REALISTIC_LATENCY,
     ids: ['7b', '7c', '7d', '7e'],
-    // Each sample holds two or three random 20–50 ms delays: more rounds than on localhost, or
-    // the median of 7 moves by ±6 ms between runs.
-    reps: 15,
     limit: 1.05,
     label: ` at ${range} round trips`,
   });

@@ -154,12 +154,17 @@ export async function directRoundTrips(arg: {
 }
 
 /**
- * Calls the controlling worker's `status()` as the page client does (a Comlink call in the
- * broker's envelope, shared/protocol.ts `ENVELOPE_KEY`, on a port of its own) and resolves with
- * the answering worker instance. A message event reaches the worker whatever static routing
- * says, so this starts a stopped worker and waits until it has loaded its session. Bounded.
+ * Calls one method of the controlling worker's API as the page client does (a Comlink call in
+ * the broker's envelope, shared/protocol.ts `ENVELOPE_KEY`, with a port of its own) and
+ * resolves with the answering worker instance. A message event reaches the worker whatever
+ * static routing says: this starts a stopped worker and waits until it has loaded its session.
+ * Throws on an error result. Bounded.
  */
-export async function workerStatus(timeoutMs: number): Promise<string> {
+export async function callWorker(arg: {
+  method: string;
+  args: unknown[];
+  timeoutMs: number;
+}): Promise<string> {
   const worker = navigator.serviceWorker.controller;
   if (!worker) throw new Error('the page is not controlled');
   const channel = new MessageChannel();
@@ -167,22 +172,24 @@ export async function workerStatus(timeoutMs: number): Promise<string> {
     channel.port1.onmessage = (event) => resolve(event.data);
   });
   worker.postMessage(
-    { __swTokenBroker: 1, call: { id: 'bench-status', type: 'APPLY', path: ['status'], argumentList: [] } },
+    { __swTokenBroker: 1, call: { id: 'bench', type: 'APPLY', path: [arg.method], argumentList: arg.args } },
     [channel.port2],
   );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no status from the worker within ${timeoutMs} ms`)),
-      timeoutMs,
+      () => reject(new Error(`no answer to ${arg.method}() within ${arg.timeoutMs} ms`)),
+      arg.timeoutMs,
     );
   });
   try {
     const data = (await Promise.race([reply, late])) as {
-      value?: { ok?: boolean; value?: { workerInstance?: unknown } };
+      value?: { ok?: boolean; value?: { workerInstance?: unknown }; error?: { code?: string } };
     };
-    const instance = data.value?.ok ? data.value.value?.workerInstance : undefined;
-    if (typeof instance !== 'string') throw new Error('the worker answered status() without an instance');
+    const result = data.value;
+    if (!result?.ok) throw new Error(`${arg.method}() failed: ${result?.error?.code ?? 'no result'}`);
+    const instance = result.value?.workerInstance;
+    if (typeof instance !== 'string') throw new Error(`${arg.method}() answered without a worker instance`);
     return instance;
   } finally {
     clearTimeout(timer);

@@ -100,7 +100,7 @@ try {
     if (!broker) throw new Error('no broker origin (setup failed)');
     return measureMemory(b, broker, signal, memoryStart);
   });
-  await phase('recovery', 90_000, ['4', '401 recovery latency'], async (signal) => {
+  await phase('recovery', 180_000, ['4', '401 recovery latency'], async (signal) => {
     // With `--only recovery` the overhead phase opened no origins: the denominator gets its own.
     const direct = only === 'recovery' ? await openVariant(b, s, 'none', STEADY_TTL_SECONDS, onClose) : none;
     if (!direct) throw new Error('no direct origin (setup failed)');
