@@ -9,6 +9,7 @@ import { loginThroughForm, openDemo, type DemoQuery } from '../e2e/harness/tabs.
 import { newBenchContext, stopServiceWorkers } from './browser.js';
 import { startLatencyProxy, type Latency } from './latency-proxy.js';
 import { isControlled, loginFromPage, registerWorker, type TokenPair } from './page-probes.js';
+import { sleep } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEMO_DIR = join(ROOT, 'dist', 'demo');
@@ -110,6 +111,7 @@ export async function openVariant(
     // /bench.html like the pass-through worker, which registers from that page: a worker in
     // another process pays cross-process response hand-over on every request (measured: most
     // of the 500-parallel gap), which would be the bench's layout, not the broker.
+    await refreshesQuiet(server);
     await stopServiceWorkers(context, page);
   } else {
     page = await context.newPage();
@@ -119,4 +121,24 @@ export async function openVariant(
     tokens = await page.evaluate(loginFromPage);
   }
   return { name, server, context, page, tokens };
+}
+
+/**
+ * Waits (bounded) until the server has answered every refresh call and none arrived for
+ * `quietMs`. A CDP stop kills a worker mid-event: one killed between the server's rotation and
+ * its own write of the answer has lost the rotated token, and its next refresh meets reuse
+ * detection (a crash, which is not what the bench measures; with 0.5 s tokens the demo tab
+ * refreshes every few hundred milliseconds until it closes).
+ */
+async function refreshesQuiet(server: RunningServer, quietMs = 250, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let seen = -1;
+  for (;;) {
+    const c = server.control.counters();
+    const answered = c.rotations + c.graceReuses + c.reuseDetections + c.invalidGrants;
+    if (c.refreshCalls === answered && c.refreshCalls === seen) return;
+    if (Date.now() >= end) throw new Error('refresh calls did not settle before the worker restart');
+    seen = c.refreshCalls === answered ? c.refreshCalls : -1;
+    await sleep(quietMs);
+  }
 }

@@ -154,6 +154,50 @@ export async function directRoundTrips(arg: {
 }
 
 /**
+ * Calls one method of the controlling worker's API as the page client does (a Comlink call in
+ * the broker's envelope, shared/protocol.ts `ENVELOPE_KEY`, with a port of its own) and
+ * resolves with the answering worker instance. A message event reaches the worker whatever
+ * static routing says: this starts a stopped worker and waits until it has loaded its session.
+ * Throws on an error result. Bounded.
+ */
+export async function callWorker(arg: {
+  method: string;
+  args: unknown[];
+  timeoutMs: number;
+}): Promise<string> {
+  const worker = navigator.serviceWorker.controller;
+  if (!worker) throw new Error('the page is not controlled');
+  const channel = new MessageChannel();
+  const reply = new Promise<unknown>((resolve) => {
+    channel.port1.onmessage = (event) => resolve(event.data);
+  });
+  worker.postMessage(
+    { __swTokenBroker: 1, call: { id: 'bench', type: 'APPLY', path: [arg.method], argumentList: arg.args } },
+    [channel.port2],
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer to ${arg.method}() within ${arg.timeoutMs} ms`)),
+      arg.timeoutMs,
+    );
+  });
+  try {
+    const data = (await Promise.race([reply, late])) as {
+      value?: { ok?: boolean; value?: { workerInstance?: unknown }; error?: { code?: string } };
+    };
+    const result = data.value;
+    if (!result?.ok) throw new Error(`${arg.method}() failed: ${result?.error?.code ?? 'no result'}`);
+    const instance = result.value?.workerInstance;
+    if (typeof instance !== 'string') throw new Error(`${arg.method}() answered without a worker instance`);
+    return instance;
+  } finally {
+    clearTimeout(timer);
+    channel.port1.close();
+  }
+}
+
+/**
  * Makes the worker believe its access token is valid for another minute, by rewriting the
  * stored session in the broker's IndexedDB (sw/store.ts: database `sw-token-broker`, store
  * `session`, key `current`). The server still rejects the token once its `exp` passed, which

@@ -100,9 +100,11 @@ try {
     if (!broker) throw new Error('no broker origin (setup failed)');
     return measureMemory(b, broker, signal, memoryStart);
   });
-  await phase('recovery', 90_000, ['4', '401 recovery latency'], (signal) => {
-    if (!none) throw new Error('no direct origin (setup failed)');
-    return measureRecovery(b, s, none, onClose, signal);
+  await phase('recovery', 180_000, ['4', '401 recovery latency'], async (signal) => {
+    // With `--only recovery` the overhead phase opened no origins: the denominator gets its own.
+    const direct = only === 'recovery' ? await openVariant(b, s, 'none', STEADY_TTL_SECONDS, onClose) : none;
+    if (!direct) throw new Error('no direct origin (setup failed)');
+    return measureRecovery(b, s, direct, onClose, signal);
   });
   await phase('dpop', 120_000, ['9', 'DPoP per-request overhead'], (signal) =>
     measureDpop(b, s, onClose, STEADY_TTL_SECONDS, signal),
