@@ -135,9 +135,8 @@ function isDpopKey(v: unknown): boolean {
  *
  * Migration happens here, on read, with no write and no lock: a 0.1 record (no `schema`) gets
  * a lineage (`lineageOf`, from `last`) and is stamped with `SESSION_SCHEMA` the next time it is
- * written. A record
- * of a newer schema is used when the fields this version needs validate (newer versions only add
- * optional fields within a major version, see the README's versioning policy).
+ * written. A record of a newer schema is used when the fields this version needs validate (newer
+ * versions only add optional fields within a major version, see the README's versioning policy).
  */
 export function readSession(raw: unknown, last: LastSeen | null = null): StoredSession | null {
   if (raw === undefined || raw === null) return null;
