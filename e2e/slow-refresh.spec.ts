@@ -62,14 +62,14 @@ test.describe('a refresh slower than the refresh timeout', () => {
     context,
     server,
   }) => {
-    const tabs = [await openDemo(context, server, QUERY)];
+    // Every tab records before the login: opening tabs after it raced the slow refresh's answer
+    // (due 3 s after the login, answered 4 s later), which a loaded machine can lose.
+    const tabs = [];
+    for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, server, QUERY));
+    for (const tab of tabs) await recordEvents(tab);
     server.control.injectRefreshFaults([{ kind: 'slow', ms: SLOW_MS }]);
     await loginThroughForm(tabs[0]!);
-    tabs.push(await openDemo(context, server, QUERY), await openDemo(context, server, QUERY));
-    for (const tab of tabs) {
-      await recordEvents(tab);
-      await startStorm(tab, { burst: 4, pauseMs: 50, via: ['fetch', 'axios'] });
-    }
+    for (const tab of tabs) await startStorm(tab, { burst: 4, pauseMs: 50, via: ['fetch', 'axios'] });
     await expect.poll(() => server.control.counters().refreshCalls, { timeout: 10_000 }).toBe(1);
     // Requests keep coming through the token's expiry while the answer is held: they wait for it.
     await expect.poll(() => server.control.counters().rotations, { timeout: 15_000 }).toBe(1);

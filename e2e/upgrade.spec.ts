@@ -11,7 +11,13 @@ import { currentBuild, releaseBuild, type ServedBuild } from './release-build.js
 import { ERROR_CODES } from '../shared/errors.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
 import { readStoredSession } from './harness/storage.js';
-import { type GenerationSeen, requestTrail, watchGenerations } from './harness/server-counters.js';
+import {
+  apiRequests,
+  type GenerationSeen,
+  requestTrail,
+  watchGenerations,
+} from './harness/server-counters.js';
+import type { StormResult } from './harness/traffic.js';
 import { pauseStorm, startBusy, stopStorm } from './harness/traffic.js';
 import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
 import { controllerChanges, countControllerChanges } from './harness/worker-control.js';
@@ -76,14 +82,24 @@ function registrationState(page: Page): Promise<string> {
   });
 }
 
+/** A hand-over's stretch of the server's request log, [from, to): from the deploy to every tab controlled. */
+interface HandOver {
+  from: number;
+  to: number;
+}
+
+const logLength = (server: TestServer): number => server.control.counters().requests.length;
+
 /** Deploys `build`, finds it from `checker`, and waits until it controls every tab. */
 async function switchTo(
+  server: TestServer,
   serve: (b: ServedBuild) => void,
   build: ServedBuild,
   busy: Page[],
   all: Page[],
   changes: number,
-): Promise<void> {
+): Promise<HandOver> {
+  const from = logLength(server);
   serve(build);
   expect(await findUpdate(all.at(-1)!)).toBe(true);
   // Chromium hands over when the old worker has no event in flight: a pause in traffic, as real
@@ -98,6 +114,46 @@ async function switchTo(
     }).toPass({ timeout: 20_000 });
   }
   for (const tab of busy) await pauseStorm(tab, false);
+  return { from, to: logLength(server) };
+}
+
+/**
+ * The busy requests' failures, all accounted for. The only failure a hand-over may cost is a 401
+ * for a request Firefox sent around both workers as the page made it, because it arrived the
+ * moment the new version activated (docs/platform-facts.md §19): the server saw each of those
+ * without a token, inside a hand-over. A request without a token at any other moment or in
+ * another engine, or a failure the server cannot account for (a 503, a `session-changed` 401 the
+ * worker made up, a network error), fails the test.
+ */
+function expectFailuresAccounted(
+  results: StormResult[],
+  server: TestServer,
+  handOvers: HandOver[],
+  browserName: string,
+  { trail }: { trail: string },
+): void {
+  const log = server.control.counters().requests;
+  const api = new Set(apiRequests({ ...server.control.counters(), requests: log }));
+  const inHandOver = (i: number): boolean => handOvers.some((h) => i >= h.from && i < h.to);
+  const withoutToken = log.flatMap((r, i) => (api.has(r) && !r.authorization ? [i] : []));
+  const around = withoutToken.filter(
+    (i) => inHandOver(i) && browserName === 'firefox' && log[i]!.status === 401,
+  );
+  expect(
+    withoutToken.filter((i) => !around.includes(i)).map((i) => `${log[i]!.path} answered ${log[i]!.status}`),
+    `API requests without a token that no hand-over accounts for; ${trail}`,
+  ).toEqual([]);
+  const errors = results.flatMap((r) => r.errors);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  for (const error of errors) expect(error, `busy requests that failed; ${trail}`).toMatch(/\b401\b/);
+  expect(failed, `busy requests that failed (${errors.join('; ')}); ${trail}`).toBeLessThanOrEqual(
+    around.length,
+  );
+  if (around.length > 0)
+    test.info().annotations.push({
+      type: 'sent around the workers',
+      description: `${around.length} request(s) at a hand-over, ${failed} failed (docs/platform-facts.md §19)`,
+    });
 }
 
 /** Generations minted before their predecessor's refresh was due: a second refresh in one lifetime. */
@@ -157,6 +213,7 @@ function rotations(server: TestServer): number {
 test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per lifetime', async ({
   context,
   deploy,
+  browserName,
 }) => {
   const { server, serve } = deploy;
   serve(releaseBuild(V010));
@@ -165,16 +222,14 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
 
   // 0.1.0 refreshes under traffic, then this build's worker takes over the 0.1.0 pages.
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-  await switchTo(serve, currentBuild, busy, [...busy, checker], 1);
+  const handOver = await switchTo(server, serve, currentBuild, busy, [...busy, checker], 1);
   // 0.1.0's page client and this worker interoperate.
   expect(await callAcrossVersions(checker)).toEqual({ status: 'ok', getAccessToken: 'ok' });
   const atSwitch = rotations(server);
   // The new worker refreshes the session 0.1.0 stored, for 0.1.0 page clients.
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atSwitch + 1);
   // One tab reloads into this build's page client; the other keeps 0.1.0's.
-  await stopStorm(busy[1]!).then((result) =>
-    expect(result.errors, 'requests before the reload that failed').toEqual([]),
-  );
+  const beforeReload = await stopStorm(busy[1]!);
   await busy[1]!.reload();
   await busy[1]!.waitForSelector('body[data-ready="true"]');
   await recordEvents(busy[1]!);
@@ -184,11 +239,11 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
 
   const outcomes = await Promise.all(busy.map(stopStorm));
   const seen = generations.stop();
-  for (const result of outcomes) {
-    expect(result.ok + result.failed).toBeGreaterThan(0);
-    expect(result.errors, 'busy requests that failed').toEqual([]);
-  }
+  for (const result of outcomes) expect(result.ok + result.failed).toBeGreaterThan(0);
   const counters = server.control.counters();
+  expectFailuresAccounted([beforeReload, ...outcomes], server, [handOver], browserName, {
+    trail: `server trail ${requestTrail(counters)}`,
+  });
   expect({
     reuse: counters.reuseDetections,
     invalid: counters.invalidGrants,
@@ -219,6 +274,7 @@ test('0.1.0 to this build under busy tabs: no logout, no reuse, one refresh per 
 test('this build back to 0.1.0 and forward again under busy tabs: keeps working or ends in one clean logout, never hangs', async ({
   context,
   deploy,
+  browserName,
 }) => {
   const { server, serve } = deploy;
   serve(currentBuild);
@@ -226,7 +282,7 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   const { busy, checker } = await openTabs(context, server);
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
 
-  await switchTo(serve, releaseBuild(V010), busy, [...busy, checker], 1);
+  const handOvers = [await switchTo(server, serve, releaseBuild(V010), busy, [...busy, checker], 1)];
   // This page client and 0.1.0's worker: work or fail typed in time (recorded for the report).
   const across = await callAcrossVersions(checker);
   test.info().annotations.push({ type: 'page N, worker 0.1.0', description: JSON.stringify(across) });
@@ -242,7 +298,7 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   let atForward = -1;
   if (keptWorking) {
     // Forward again: this build reads what 0.1.0 wrote (no lineage, no schema) as its own.
-    await switchTo(serve, currentBuild, busy, [...busy, checker], 2);
+    handOvers.push(await switchTo(server, serve, currentBuild, busy, [...busy, checker], 2));
     atForward = rotations(server);
     await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(atForward + 1);
   }
@@ -258,7 +314,7 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
     // Every request answered, one login, and the record is whole.
     // On failure: the server's trail, and the rotations done when each version took over.
     const trail = `server trail ${requestTrail(counters)}; rotations at rollback ${atRollback}, forward ${atForward}`;
-    for (const result of outcomes) expect(result.errors, `busy requests that failed; ${trail}`).toEqual([]);
+    expectFailuresAccounted(outcomes, server, handOvers, browserName, { trail });
     expect({
       logins: counters.logins,
       invalid: counters.invalidGrants,

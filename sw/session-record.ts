@@ -47,8 +47,34 @@ export interface StoredSession {
  */
 export const SESSION_SCHEMA = 2;
 
-// Records of version 0.1 had no lineage; they all belong to the one login they came from.
+// Records of version 0.1 had no lineage; one this worker cannot link to a session it saw is
+// read as a lineage of its own.
 const LEGACY_LINEAGE = 'legacy';
+
+/**
+ * The last record this worker read or wrote: what a record without a lineage may continue.
+ * `legacy`: it had no lineage of its own (its lineage was given on read).
+ */
+export interface LastSeen {
+  lineage: string;
+  generation: number;
+  legacy: boolean;
+}
+
+/**
+ * The lineage of a record without one (0.1.0 wrote it): the lineage of the record it replaced
+ * when that is provable, else `legacy`. 0.1.0 writes a refresh as the record it read plus one
+ * generation (trigger not `login`), and a login with a generation above every earlier one
+ * (trigger `login`). So a non-login record one generation above the record this worker last saw
+ * is that record refreshed: the same login (a rollback to 0.1.0 must not end the login for the
+ * requests this version holds). The same generation read again keeps the lineage it was given.
+ * Anything else (a login, a gap of more than one refresh) cannot be linked and starts its own.
+ */
+function lineageOf(r: { generation: number; trigger: unknown }, last: LastSeen | null): string {
+  if (last && r.generation === last.generation && last.legacy) return last.lineage;
+  if (last && r.generation === last.generation + 1 && r.trigger !== 'login') return last.lineage;
+  return LEGACY_LINEAGE;
+}
 
 /** The record as IndexedDB holds it: the session plus the schema of whoever wrote it. */
 export type SessionRecord = StoredSession & { schema: number };
@@ -108,11 +134,11 @@ function isDpopKey(v: unknown): boolean {
  * throws `storage-lost` instead of being used as a session.
  *
  * Migration happens here, on read, with no write and no lock: a 0.1 record (no `schema`) gets
- * the lineage `legacy` and is stamped with `SESSION_SCHEMA` the next time it is written. A record
- * of a newer schema is used when the fields this version needs validate (newer versions only add
- * optional fields within a major version, see the README's versioning policy).
+ * a lineage (`lineageOf`, from `last`) and is stamped with `SESSION_SCHEMA` the next time it is
+ * written. A record of a newer schema is used when the fields this version needs validate (newer
+ * versions only add optional fields within a major version, see the README's versioning policy).
  */
-export function readSession(raw: unknown): StoredSession | null {
+export function readSession(raw: unknown, last: LastSeen | null = null): StoredSession | null {
   if (raw === undefined || raw === null) return null;
   const r = raw as Partial<StoredSession> & Record<string, unknown>;
   const ok =
@@ -131,5 +157,5 @@ export function readSession(raw: unknown): StoredSession | null {
     (r.dpopKey === undefined || isDpopKey(r.dpopKey));
   if (!ok) throw new TokenBrokerError('storage-lost', 'the stored session record is corrupt');
   const { schema: _writer, ...session } = r as StoredSession & { schema?: number };
-  return { ...session, lineage: r.lineage ?? LEGACY_LINEAGE };
+  return { ...session, lineage: r.lineage ?? lineageOf(session, last) };
 }

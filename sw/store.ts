@@ -1,7 +1,13 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DeclarativeConfig } from '../shared/config.js';
 import { TokenBrokerError } from '../shared/errors.js';
-import { readSession, toRecord, type SessionRecord, type StoredSession } from './session-record.js';
+import {
+  type LastSeen,
+  readSession,
+  toRecord,
+  type SessionRecord,
+  type StoredSession,
+} from './session-record.js';
 import { brokerNames } from '../shared/names.js';
 
 export type { InflightAttempt, StoredSession } from './session-record.js';
@@ -103,6 +109,17 @@ export function createIdbStore(
       // The browser closed the connection (storage cleared, database deleted).
       terminated: forget,
     });
+  // The record this worker last read or wrote: one 0.1.0 writes over it may continue its login
+  // (session-record.ts `lineageOf`). Per store, i.e. per worker.
+  let last: LastSeen | null = null;
+  const note = (session: StoredSession | null, legacy = false): void => {
+    last = session?.lineage ? { lineage: session.lineage, generation: session.generation, legacy } : null;
+  };
+  const fromRecord = (raw: unknown): StoredSession | null => {
+    const session = readSession(raw, last);
+    note(session, (raw as { lineage?: unknown } | undefined)?.lineage === undefined);
+    return session;
+  };
   const failed = (what: string) => (cause: unknown) => {
     throw cause instanceof TokenBrokerError
       ? cause
@@ -110,13 +127,15 @@ export function createIdbStore(
   };
   return {
     async read() {
-      return readSession(await (await open()).get('session', 'current').catch(failed('read')));
+      return fromRecord(await (await open()).get('session', 'current').catch(failed('read')));
     },
     async write(session) {
       await (await open()).put('session', toRecord(session), 'current').catch(failed('write'));
+      note(session);
     },
     async clear() {
       await (await open()).delete('session', 'current').catch(failed('delete'));
+      note(null);
     },
     async update(decide) {
       const tx = (await open()).transaction('session', 'readwrite');
@@ -124,7 +143,7 @@ export function createIdbStore(
         const raw: unknown = await tx.store.get('current');
         let current: StoredSession | null;
         try {
-          current = readSession(raw);
+          current = fromRecord(raw);
         } catch {
           current = null; // a corrupt record is replaced or deleted like an absent one
         }
@@ -132,6 +151,7 @@ export function createIdbStore(
         if (next === null) await tx.store.delete('current');
         else if (next !== undefined) await tx.store.put(toRecord(next), 'current');
         await tx.done;
+        if (next !== undefined) note(next);
         return next === undefined ? current : next;
       } catch (cause) {
         try {

@@ -1,3 +1,4 @@
+import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
 import { ERROR_HEADER } from '../../shared/protocol.js';
 import { apiRequest, gate, Rig, until } from './harness.js';
@@ -102,5 +103,45 @@ describe('a request belongs to the login that issued it', () => {
     held.open();
     expect((await late).status).toBe(200);
     expect(rig.backend.refreshCount).toBe(1);
+  });
+
+  it('a 0.1.0 worker refreshing the session meanwhile (a rollback) keeps a held request in its login: the late 401 is replayed', async () => {
+    const rig = new Rig();
+    await rig.login();
+    const old = rig.backend.accessToken;
+    const held = gate();
+    rig.backend.api = async (request) => {
+      const auth = request.headers.get('authorization');
+      if (auth === `Bearer ${old}`) {
+        await held.promise;
+        return Response.json({}, { status: 401 });
+      }
+      return Response.json({ ok: auth === `Bearer ${rig.backend.accessToken}` });
+    };
+    const late = rig.forward(apiRequest('/api/late'));
+    await until(() => rig.backend.apiCalls.length === 1);
+    // 0.1.0 rotates and writes the record as it knows it (no lineage, no schema), then says so.
+    const pair = rig.backend.issue();
+    const db = await openDB(rig.db.name, 1);
+    await db.put(
+      'session',
+      {
+        ...pair,
+        expiresAt: rig.clock.t + 3_600_000,
+        receivedAt: rig.clock.t,
+        generation: 2,
+        trigger: 'proactive',
+      },
+      'current',
+    );
+    db.close();
+    rig.bus.endpoint().post({ type: 'refreshed', generation: 2, expiresIn: 3_600_000, trigger: 'proactive' });
+    await until(() => rig.broker.currentSession()?.generation === 2);
+    held.open();
+    const res = await late;
+    expect(res.headers.get(ERROR_HEADER)).toBeNull();
+    expect(res.status).toBe(200);
+    expect(authsFor(rig, '/api/late')).toEqual([`Bearer ${old}`, `Bearer ${pair.accessToken}`]);
+    expect(rig.backend.refreshCount).toBe(0);
   });
 });

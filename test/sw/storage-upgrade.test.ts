@@ -75,7 +75,7 @@ describe('storage written by 0.1.0', () => {
     old.close();
   });
 
-  it('a record 0.1.0 rewrites over a current one is read as its own (lineage "legacy", no in-flight mark)', async () => {
+  it('a refresh 0.1.0 writes over the record this worker saw continues its login (same lineage, no in-flight mark)', async () => {
     const name = dbName();
     const store = createIdbStore(name);
     const current: StoredSession = {
@@ -86,14 +86,31 @@ describe('storage written by 0.1.0', () => {
     };
     await store.write(current);
     const old = await openAs010(name);
-    // 0.1.0 refreshes: it writes a whole new object with only the fields it knows.
+    // 0.1.0 refreshes (a rollback): it writes a whole new object with only the fields it knows.
     await old.put('session', { ...RECORD_010, generation: 5, refreshToken: 'rt-2' }, 'current');
-    expect(await store.read()).toEqual({
-      ...RECORD_010,
-      generation: 5,
-      refreshToken: 'rt-2',
-      lineage: 'legacy',
-    });
+    const continued = { ...RECORD_010, generation: 5, refreshToken: 'rt-2', lineage: 'L1' };
+    expect(await store.read()).toEqual(continued);
+    expect(await store.read()).toEqual(continued); // read again: the same login
+    await old.put('session', { ...RECORD_010, generation: 6, refreshToken: 'rt-3' }, 'current');
+    expect(await store.update(() => undefined)).toMatchObject({ generation: 6, lineage: 'L1' });
+    // Another worker, which never saw L1, cannot link it.
+    expect(await createIdbStore(name).read()).toMatchObject({ generation: 6, lineage: 'legacy' });
+    old.close();
+  });
+
+  it('a login 0.1.0 writes, or a record more than one refresh on, is not linked: a lineage of its own', async () => {
+    const name = dbName();
+    const store = createIdbStore(name);
+    await store.write({ ...RECORD_010, trigger: 'login', lineage: 'L1' });
+    const old = await openAs010(name);
+    await old.put('session', { ...RECORD_010, generation: 5, trigger: 'login' }, 'current');
+    expect(await store.read()).toMatchObject({ generation: 5, lineage: 'legacy' });
+    await store.write({ ...RECORD_010, trigger: 'login', generation: 6, lineage: 'L2' });
+    await old.put('session', { ...RECORD_010, generation: 8 }, 'current');
+    expect(await store.read()).toMatchObject({ generation: 8, lineage: 'legacy' });
+    await store.clear();
+    await old.put('session', { ...RECORD_010, generation: 9 }, 'current');
+    expect(await store.read()).toMatchObject({ generation: 9, lineage: 'legacy' });
     old.close();
   });
 
