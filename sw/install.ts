@@ -1,8 +1,11 @@
-import type { BrokerHandle } from './broker-handle.js';
+import { type BrokerHandle, createHandle } from './broker-handle.js';
 import { leftToWorkbox } from './api-routes.js';
+import { forwardWithToken } from './forward.js';
 import { installListeners } from './listeners.js';
 import type { TokenBrokerConfig } from './settings.js';
 import { watchForShadowedRoutes } from './shadow-watch.js';
+
+declare let self: ServiceWorkerGlobalScope;
 
 /** Who answers API requests: the broker's listener, Workbox routes, or Workbox under some path prefixes. */
 export type ApiRoutes = 'builtin' | 'workbox' | { workbox: string[] };
@@ -87,5 +90,23 @@ export function installTokenBroker(
   config?: TokenBrokerConfig,
   options: InstallOptions = {},
 ): InstalledBroker {
-  return installListeners(config, options, { leftToWorkbox, watchShadowed: watchForShadowedRoutes });
+  const { broker, ...installed } = installListeners(config, options, {
+    leftToWorkbox,
+    watchShadowed: watchForShadowedRoutes,
+  });
+  const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
+  return {
+    ...installed,
+    broker: createHandle(broker),
+    fetch: (request, event) => forwardWithToken(broker, request, (p) => holdOpen(event, p), fetchFn),
+  };
+}
+
+/** `event.waitUntil(p)`, tolerant of no event and of one that has already finished (the work runs on). */
+function holdOpen(event: ExtendableEvent | undefined, p: Promise<unknown>): void {
+  try {
+    event?.waitUntil(p);
+  } catch {
+    // InvalidStateError: the event is over; nothing to extend.
+  }
 }

@@ -3,7 +3,6 @@ import { isEnvelope } from '../shared/protocol.js';
 import { createBroadcaster } from './broadcast.js';
 import { passReason, pathOf } from './debug-log.js';
 import { Broker } from './broker.js';
-import { createHandle } from './broker-handle.js';
 import { forwardWithToken, sendWithToken } from './forward.js';
 import { captureLogin } from './login-capture.js';
 import { createBrokerApi, serveCall } from './rpc.js';
@@ -30,6 +29,9 @@ export interface ApiRouteHooks {
   watchShadowed(event: FetchEvent): void;
 }
 
+/** What `installListeners` returns; install.ts makes an `InstalledBroker` of it (the handle, `fetch`). */
+export type ListenersInstalled = Omit<InstalledBroker, 'broker' | 'fetch'> & { broker: Broker };
+
 /** The broker's own listener answers every API request: no Workbox route to leave one to. */
 export const BUILTIN_ROUTES: ApiRouteHooks = { leftToWorkbox: () => false, watchShadowed: () => undefined };
 
@@ -47,23 +49,21 @@ export function installListeners(
   config: TokenBrokerConfig | undefined,
   options: InstallOptions,
   hooks: ApiRouteHooks,
-): InstalledBroker {
+): ListenersInstalled {
   const fetchFn: typeof fetch = (input, init) => self.fetch(input, init);
   const routes = options.routes ?? 'builtin';
   const names = brokerNames(options.dbName);
   const broadcaster = createBroadcaster(names.channel);
   const origin = self.location.origin;
   const store = createIdbStore(names.db);
+  // The scope the script URL declares (standalone worker only; read before any storage).
+  const declared = config ? null : readRouteScope(self.location.search);
   const broker = new Broker({
     origin,
     store,
     // Known without the install event (a restarted worker reports it too); the install guard
     // below may still have declined, which only makes a page's reload advice unneeded.
-    routed:
-      !config &&
-      !!options.bypassNonApiRequests &&
-      readRouteScope(self.location.search) !== null &&
-      hasStaticRouting(self),
+    routed: !!options.bypassNonApiRequests && declared !== null && hasStaticRouting(self),
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,
@@ -79,7 +79,6 @@ export function installListeners(
   const bypassScope = async (): Promise<RouteScope | null> => {
     if (!options.bypassNonApiRequests) return null;
     if (config) return routeScopeOf(config, origin);
-    const declared = readRouteScope(self.location.search);
     if (!declared) return null;
     const stored = await store.readConfig().then(
       (c) => c ?? declared,
@@ -196,9 +195,8 @@ export function installListeners(
   self.addEventListener('online', onOnline);
   if (options.clientsClaim !== false) self.addEventListener('activate', onActivate);
   return {
-    broker: createHandle(broker),
+    broker,
     routes,
-    fetch: (request, event) => forwardWithToken(broker, request, (p) => holdOpen(event, p), fetchFn),
     uninstall() {
       self.removeEventListener('fetch', onFetch);
       self.removeEventListener('message', onMessage);
@@ -208,13 +206,4 @@ export function installListeners(
       handover.stop();
     },
   };
-}
-
-/** `event.waitUntil(p)`, tolerant of no event and of one that has already finished (the work runs on). */
-function holdOpen(event: ExtendableEvent | undefined, p: Promise<unknown>): void {
-  try {
-    event?.waitUntil(p);
-  } catch {
-    // InvalidStateError: the event is over; nothing to extend.
-  }
 }
