@@ -26,7 +26,7 @@ export interface BrokerDeps extends BrokerStateDeps {
   hardCapMs?: number;
   /** @default REFRESH_BUDGET_MS (refresh-retry.ts) */
   refreshBudgetMs?: number;
-  /** Name of the refresh Web Lock when `lock` is not given (one per broker name). @default LOCK_NAME */
+  /** Name of the refresh Web Lock when `lock` is not given (one per broker name). @default `brokerNames().refreshLock` */
   lockName?: string;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;

@@ -4,7 +4,8 @@ import { brokerNames } from '../shared/names.js';
 /** Runs `fn` while holding the broker's exclusive lock. Injectable for tests. */
 export type LockFn = <T>(fn: () => Promise<T>) => Promise<T>;
 
-export const LOCK_NAME = brokerNames().refreshLock;
+/** The default broker's refresh lock (`brokerNames().refreshLock`), derived when first asked, not at import. */
+export const defaultLockName = (): string => brokerNames().refreshLock;
 
 /**
  * An origin-wide Web Lock (shared by pages, this worker and an old or new worker
@@ -16,7 +17,7 @@ export function hasWebLocks(): boolean {
   return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks !== undefined;
 }
 
-export function createWebLock(timeoutMs: () => number, name: string = LOCK_NAME): LockFn {
+export function createWebLock(timeoutMs: () => number, name: string = defaultLockName()): LockFn {
   return async <T>(fn: () => Promise<T>): Promise<T> => {
     const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
     if (!locks) return fn();

@@ -8,7 +8,7 @@ import {
   type SessionRecord,
   type StoredSession,
 } from './session-record.js';
-import { brokerNames } from '../shared/names.js';
+import { DEFAULT_BROKER_NAME } from '../shared/names.js';
 
 export type { InflightAttempt, StoredSession } from './session-record.js';
 
@@ -40,7 +40,8 @@ export interface SessionStore {
   writeConfig(config: DeclarativeConfig): Promise<void>;
 }
 
-export const DEFAULT_DB_NAME = brokerNames().db;
+/** The default broker's database: its name itself (shared/names.ts), no call at import. */
+export const DEFAULT_DB_NAME = DEFAULT_BROKER_NAME;
 
 /**
  * The IndexedDB version. It stays 1 while the object stores stay the same: a record's shape is

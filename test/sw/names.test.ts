@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brokerNames, DEFAULT_BROKER_NAME } from '../../shared/names.js';
 import { DEFAULT_CHANNEL } from '../../shared/protocol.js';
-import { LOCK_NAME } from '../../sw/lock.js';
+import { defaultLockName } from '../../sw/lock.js';
 import { DEFAULT_DB_NAME } from '../../sw/store.js';
 
 describe('brokerNames', () => {
@@ -13,7 +13,7 @@ describe('brokerNames', () => {
       refreshLock: 'sw-token-broker:refresh',
       leaderLock: 'sw-token-broker:leader',
     });
-    expect([DEFAULT_DB_NAME, DEFAULT_CHANNEL, LOCK_NAME]).toEqual([
+    expect([DEFAULT_DB_NAME, DEFAULT_CHANNEL, defaultLockName()]).toEqual([
       'sw-token-broker',
       'sw-token-broker',
       'sw-token-broker:refresh',
