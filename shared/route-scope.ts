@@ -69,8 +69,8 @@ export function routeScopeOf(
   }
 }
 
-/** True when both describe the same requests (compare canonical forms only). */
-export function sameRouteScope(a: RouteScope, b: RouteScope): boolean {
+/** True when both describe the same requests (compare canonical forms only; null is no scope). */
+export function sameRouteScope(a: RouteScope | null, b: RouteScope | null): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

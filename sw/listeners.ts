@@ -80,12 +80,12 @@ export function installListeners(
     if (!options.bypassNonApiRequests) return null;
     if (config) return routeScopeOf(config, origin);
     if (!declared) return null;
-    const stored = await store.readConfig().then(
-      (c) => c ?? declared,
-      () => null, // unreadable: no route may depend on it
-    );
-    const agreed = stored === declared ? declared : stored && routeScopeOf(stored, origin);
-    return agreed && sameRouteScope(declared, agreed) ? declared : null;
+    try {
+      const stored = await store.readConfig();
+      return !stored || sameRouteScope(declared, routeScopeOf(stored, origin)) ? declared : null;
+    } catch {
+      return null; // unreadable: no route may depend on it
+    }
   };
   const api = createBrokerApi(broker, () => self.clients.claim(), fetchFn);
   // Only a worker whose config comes from pages can be without one (see unconfigured.ts).

@@ -6,7 +6,7 @@ import { BUILTIN_ROUTES, installListeners } from './listeners.js';
 // database, channel and locks) comes from the script URL, which the page client sets from
 // `registerTokenBroker({ name })`: it is known before any storage is read. So is the scope
 // (`?api=…`, shared/route-scope.ts), which lets static routing keep every other request away.
-const name = new URL(self.location.href).searchParams.get(NAME_PARAM) ?? DEFAULT_BROKER_NAME;
+const name = new URLSearchParams(self.location.search).get(NAME_PARAM) ?? DEFAULT_BROKER_NAME;
 // No Workbox routes here: the listeners without what only an app's own worker needs.
 installListeners(
   undefined,
