@@ -11,13 +11,8 @@ import { currentBuild, releaseBuild, type ServedBuild } from './release-build.js
 import { ERROR_CODES } from '../shared/errors.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
 import { readStoredSession } from './harness/storage.js';
-import {
-  apiRequests,
-  type GenerationSeen,
-  requestTrail,
-  watchGenerations,
-} from './harness/server-counters.js';
-import type { StormResult } from './harness/traffic.js';
+import { type GenerationSeen, requestTrail, watchGenerations } from './harness/server-counters.js';
+import { expectFailuresAccounted, type HandOver, logLength } from './harness/handover.js';
 import { pauseStorm, startBusy, stopStorm } from './harness/traffic.js';
 import { brokerCall, loginThroughForm, openDemo } from './harness/tabs.js';
 import { controllerChanges, countControllerChanges } from './harness/worker-control.js';
@@ -82,14 +77,6 @@ function registrationState(page: Page): Promise<string> {
   });
 }
 
-/** A hand-over's stretch of the server's request log, [from, to): from the deploy to every tab controlled. */
-interface HandOver {
-  from: number;
-  to: number;
-}
-
-const logLength = (server: TestServer): number => server.control.counters().requests.length;
-
 /** Deploys `build`, finds it from `checker`, and waits until it controls every tab. */
 async function switchTo(
   server: TestServer,
@@ -115,45 +102,6 @@ async function switchTo(
   }
   for (const tab of busy) await pauseStorm(tab, false);
   return { from, to: logLength(server) };
-}
-
-/**
- * The busy requests' failures, all accounted for. The only failure a hand-over may cost is a 401
- * for a request Firefox sent around both workers as the page made it, because it arrived the
- * moment the new version activated (docs/platform-facts.md §19): the server saw each of those
- * without a token, inside a hand-over. A request without a token at any other moment or in
- * another engine, or a failure the server cannot account for (a 503, a `session-changed` 401 the
- * worker made up, a network error), fails the test.
- */
-function expectFailuresAccounted(
-  results: StormResult[],
-  server: TestServer,
-  handOvers: HandOver[],
-  browserName: string,
-  { trail }: { trail: string },
-): void {
-  const log = server.control.counters().requests;
-  const api = new Set(apiRequests({ ...server.control.counters(), requests: log }));
-  const inHandOver = (i: number): boolean => handOvers.some((h) => i >= h.from && i < h.to);
-  const withoutToken = log.flatMap((r, i) => (api.has(r) && !r.authorization ? [i] : []));
-  const around = withoutToken.filter(
-    (i) => inHandOver(i) && browserName === 'firefox' && log[i]!.status === 401,
-  );
-  expect(
-    withoutToken.filter((i) => !around.includes(i)).map((i) => `${log[i]!.path} answered ${log[i]!.status}`),
-    `API requests without a token that no hand-over accounts for; ${trail}`,
-  ).toEqual([]);
-  const errors = results.flatMap((r) => r.errors);
-  const failed = results.reduce((n, r) => n + r.failed, 0);
-  for (const error of errors) expect(error, `busy requests that failed; ${trail}`).toMatch(/\b401\b/);
-  expect(failed, `busy requests that failed (${errors.join('; ')}); ${trail}`).toBeLessThanOrEqual(
-    around.length,
-  );
-  if (around.length > 0)
-    test.info().annotations.push({
-      type: 'sent around the workers',
-      description: `${around.length} request(s) at a hand-over, ${failed} failed (docs/platform-facts.md §19)`,
-    });
 }
 
 /** Generations minted before their predecessor's refresh was due: a second refresh in one lifetime. */

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { demoStaticDir, demoSwScript, expect, test as base, type TestServer } from './fixtures.js';
 import { recordedEvents, recordEvents } from './harness/events.js';
+import { expectFailuresAccounted, logLength } from './harness/handover.js';
+import { requestTrail } from './harness/server-counters.js';
 import { readStoredSession } from './harness/storage.js';
 import { pauseStorm, startBusy, stopStorm, stormCount } from './harness/traffic.js';
 import { brokerCall, callMe, loginThroughForm, openDemo } from './harness/tabs.js';
@@ -47,6 +49,7 @@ const test = base.extend<{ updatable: { server: TestServer; deploy(build: number
 test('a new worker build mid-refresh: session survives, one refresh per rotation, no reload', async ({
   context,
   updatable,
+  browserName,
 }) => {
   const { server, deploy } = updatable;
   const loads = new Map<Page, number>();
@@ -73,6 +76,7 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   const rotationsBefore = server.control.counters().rotations;
   server.control.setRefreshLatency({ afterMs: 1_500 });
   await expect.poll(() => server.control.counters().rotations, { timeout: 10_000 }).toBe(rotationsBefore + 1);
+  const from = logLength(server);
   await deploy(2);
   // A fourth, idle tab looks for the update, as a navigation or an app's update check would.
   // (Called from a tab that fetches without pause, Chromium 156 at times never settles update().)
@@ -101,6 +105,7 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
   for (const tab of tabs) await pauseStorm(tab, true);
   for (const tab of [...tabs, checker])
     await expect.poll(() => controllerChanges(tab), { timeout: 20_000 }).toBe(1);
+  const handOver = { from, to: logLength(server) };
   for (const tab of tabs) await pauseStorm(tab, false);
 
   // Stay busy across one more token lifetime under the new worker.
@@ -114,8 +119,11 @@ test('a new worker build mid-refresh: session survives, one refresh per rotation
     // Busy before, during and after the hand-over.
     expect(busyAtUpdate[i]).toBeGreaterThan(0);
     expect(result.ok + result.failed).toBeGreaterThan(busyAtUpdate[i]!);
-    expect(result.errors, 'busy requests that failed').toEqual([]);
   }
+  // No failure but what a hand-over may cost in Firefox (a request sent around both workers).
+  expectFailuresAccounted(busy, server, [handOver], browserName, {
+    trail: `server trail ${requestTrail(server.control.counters())}`,
+  });
 
   const counters = server.control.counters();
   expect(counters.reuseDetections).toBe(0);
