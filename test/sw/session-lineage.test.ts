@@ -4,6 +4,20 @@ import { ERROR_HEADER } from '../../shared/protocol.js';
 import { apiRequest, gate, Rig, until } from './harness.js';
 
 /** Server-side view: which access tokens the API saw, per request path. */
+/** Holds every API request carrying the current access token, then answers it 401; others get 200. */
+function holdOldToken(rig: Rig) {
+  const old = rig.backend.accessToken;
+  const held = gate();
+  rig.backend.api = async (request) => {
+    if (request.headers.get('authorization') === `Bearer ${old}`) {
+      await held.promise;
+      return Response.json({}, { status: 401 });
+    }
+    return Response.json({ ok: true });
+  };
+  return { old, held };
+}
+
 const authsFor = (rig: Rig, path: string) =>
   rig.backend.apiCalls.filter((c) => new URL(c.request.url).pathname === path).map((c) => c.auth);
 
@@ -87,16 +101,7 @@ describe('a request belongs to the login that issued it', () => {
   it('a late 401 within the same lineage is still replayed with the current token', async () => {
     const rig = new Rig();
     await rig.login();
-    const old = rig.backend.accessToken;
-    const held = gate();
-    rig.backend.api = async (request) => {
-      const auth = request.headers.get('authorization');
-      if (auth === `Bearer ${old}`) {
-        await held.promise;
-        return Response.json({}, { status: 401 });
-      }
-      return Response.json({ ok: true });
-    };
+    const { held } = holdOldToken(rig);
     const late = rig.forward(apiRequest('/api/late'));
     await until(() => rig.backend.apiCalls.length === 1);
     await rig.broker.refresh('explicit');
@@ -108,16 +113,7 @@ describe('a request belongs to the login that issued it', () => {
   it('a 0.1.0 worker refreshing the session meanwhile (a rollback) keeps a held request in its login: the late 401 is replayed', async () => {
     const rig = new Rig();
     await rig.login();
-    const old = rig.backend.accessToken;
-    const held = gate();
-    rig.backend.api = async (request) => {
-      const auth = request.headers.get('authorization');
-      if (auth === `Bearer ${old}`) {
-        await held.promise;
-        return Response.json({}, { status: 401 });
-      }
-      return Response.json({ ok: auth === `Bearer ${rig.backend.accessToken}` });
-    };
+    const { old, held } = holdOldToken(rig);
     const late = rig.forward(apiRequest('/api/late'));
     await until(() => rig.backend.apiCalls.length === 1);
     // 0.1.0 rotates and writes the record as it knows it (no lineage, no schema), then says so.
