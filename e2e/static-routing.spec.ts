@@ -92,8 +92,9 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
       expect(me.length).toBeGreaterThan(0);
       expect(me.every((r) => r.authorization)).toBe(true);
       // Everywhere: the worker answered nothing outside the API scope and kept no event open for it.
-      expect(outsideApi(events.responded)).toEqual([]);
-      expect(outsideApi(events.extended)).toEqual([]);
+      const seen = `fetch events ${events.seen.map((u) => u.replace(server.url, '')).join(' ')}`;
+      expect(outsideApi(events.responded), seen).toEqual([]);
+      expect(outsideApi(events.extended), seen).toEqual([]);
       if (browserName === 'chromium') {
         // Static routing: none of them even became a fetch event (navigations, scripts, styles,
         // the manifest, the icon, /apix).
@@ -175,7 +176,7 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
         expect((await fetchEvents(first)).responded.map(path)).toContain('/api/auth/login');
       });
 
-      test('the same config registers no new version; changed apiPaths register one, and a tab still on the old config hears config-conflict', async ({
+      test('the same config registers no new version; changed apiPaths register one where the browser has static routing, and a tab still on the old config hears config-conflict', async ({
         context,
         browserName,
       }) => {
@@ -200,9 +201,15 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
         const changed = await context.newPage();
         await changed.goto(`${server.url}/?worker=${encodeURIComponent(JSON.stringify(wider))}`);
         await changed.waitForSelector('body[data-ready="true"]');
-        const rescoped = '/sw.js?api=%2Fapi%2F&api=%2Fv2%2F&login=%2Fapi%2Fauth%2Flogin';
+        // Chromium: a new version whose URL carries the new scope, for its routes. Firefox: no
+        // routes to gain, so the worker keeps its URL and no version hand-over happens (a
+        // hand-over there sends requests around both workers, docs/platform-facts.md §19).
+        const rescoped =
+          browserName === 'chromium'
+            ? '/sw.js?api=%2Fapi%2F&api=%2Fv2%2F&login=%2Fapi%2Fauth%2Flogin'
+            : scoped;
         await expect.poll(() => registration(changed)).toEqual({ active: rescoped, pending: null });
-        expect(await updates()).toBe(1);
+        expect(await updates()).toBe(browserName === 'chromium' ? 1 : 0);
         expect(await changed.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(
           `${server.url}${rescoped}`,
         );

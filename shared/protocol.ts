@@ -47,6 +47,12 @@ export interface BrokerStatus {
    * (static routing, standalone `sw.js`); absent otherwise and from workers before 0.2.
    */
   routed?: true;
+  /**
+   * Whether a route scope in this worker's script URL would give it static routes (standalone
+   * `sw.js` in a browser with static routing). False: a new script URL would only cost a version
+   * hand-over, so pages keep the registered one. Absent from workers before 0.2.
+   */
+  canRoute?: boolean;
 }
 
 export interface AccessTokenInfo {

@@ -18,12 +18,11 @@ export function scopedScriptUrl(
 
 /**
  * The URL of the newest worker registered for this page's scope when it runs the same script
- * as `scriptUrl` (same path, same broker name) under another declared route scope; null
- * otherwise. Such a worker was registered by a page whose config was accepted: registering
- * `scriptUrl` over it would install a new version for every tab before the owner rule
- * (sw/config-owner.ts) had a say, so the page first sends its config to that worker. A URL
- * without a scope (an older build, another worker) has no routes to keep: a new version's
- * install checks its own against the stored config (sw/install.ts).
+ * as `scriptUrl` (same path, same broker name) under another URL: another declared route scope,
+ * or none (an older build, a browser without static routing); null otherwise. Registering
+ * `scriptUrl` over it installs a new version for every tab, so the page first sends its config
+ * to that worker: the owner rule (sw/config-owner.ts) decides before anything is installed, and
+ * the worker's status says whether a new URL would buy routes at all (`canRoute`).
  */
 export async function sameScriptElsewhere(
   scriptUrl: string,
@@ -33,19 +32,22 @@ export async function sameScriptElsewhere(
     ?.getRegistration(scope ?? new URL(scriptUrl, location.href).href)
     .catch(() => undefined);
   const newest = registration?.installing ?? registration?.waiting ?? registration?.active;
-  return newest && otherScope(newest.scriptURL, scriptUrl) ? newest.scriptURL : null;
+  return newest && sameScript(newest.scriptURL, scriptUrl) ? newest.scriptURL : null;
 }
 
-/** Whether `url` runs the same script as `scriptUrl` (path, broker name) with another declared scope. */
-export function otherScope(url: string | undefined, scriptUrl: string): boolean {
-  if (!url) return false;
+/** Whether `url` runs the same script as `scriptUrl` (path, broker name) under another URL. */
+function sameScript(url: string, scriptUrl: string): boolean {
   const wanted = new URL(scriptUrl, location.href);
   const other = new URL(url);
   return (
     other.origin === wanted.origin &&
     other.pathname === wanted.pathname &&
     other.searchParams.get(NAME_PARAM) === wanted.searchParams.get(NAME_PARAM) &&
-    other.searchParams.has(ROUTE_SCOPE_PARAM) &&
     other.href !== wanted.href
   );
+}
+
+/** Whether `url` runs the same script as `scriptUrl` (path, broker name) with another declared scope. */
+export function otherScope(url: string | undefined, scriptUrl: string): boolean {
+  return !!url && sameScript(url, scriptUrl) && new URL(url).searchParams.has(ROUTE_SCOPE_PARAM);
 }

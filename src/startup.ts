@@ -38,24 +38,29 @@ export interface StartupContext {
 }
 
 /**
- * A page whose route scope differs from the registered worker's first sends its config to that
- * worker, registered at its own URL (installing nothing). Only a config the owner rule accepts
- * goes on to register its own URL; a refused one fails here (`config-conflict`), so a tab of
- * another deployment never replaces every tab's worker or routes. False without a worker.
+ * A page whose script URL differs from the registered worker's (another route scope, or none)
+ * first sends its config to that worker, registered at its own URL (installing nothing). A
+ * refused config fails here (`config-conflict`), so a tab of another deployment never replaces
+ * every tab's worker or routes. Resolves the URL to register: the page's own where it buys static
+ * routes, else the worker's (a new URL is a new version, and a hand-over can send requests
+ * around both workers in Firefox, docs/platform-facts.md §19). Null without a worker.
  */
-async function acceptedByCurrent(
+async function urlAfterOwnerCheck(
   ctx: StartupContext,
   current: string,
+  scriptUrl: string,
   config: DeclarativeConfig,
-): Promise<boolean> {
+): Promise<string | null> {
   const handle = await registerWorker(current, ctx.scope, ctx.readyTimeoutMs, true, undefined);
-  if (!handle) return false;
+  if (!handle) return null;
   ctx.cleanups.push(handle.dispose);
   ctx.onWorker(handle);
-  await ctx.configure(config);
+  const status = await ctx.configure(config);
   handle.dispose();
-  ctx.log?.(`config accepted by ${current}`);
-  return true;
+  // Only a worker of this build says `canRoute: false`; an older one gets the new URL.
+  const keep = status.canRoute === false;
+  ctx.log?.(`config accepted by ${current}${keep ? ', kept: no static routing to gain' : ''}`);
+  return keep ? current : scriptUrl;
 }
 
 /**
@@ -79,11 +84,13 @@ function reloadRequired(scriptUrl: string): TokenBrokerError {
  */
 export async function startClient(ctx: StartupContext): Promise<UpdateControl | null> {
   const { emitter, cleanups, log, readyTimeoutMs } = ctx;
-  const scriptUrl = scopedScriptUrl(ctx.scriptUrl, ctx.config, ctx.workbox !== undefined);
+  const scoped = scopedScriptUrl(ctx.scriptUrl, ctx.config, ctx.workbox !== undefined);
   // The version this page loaded under, whose routes it keeps until it navigates.
   const loadedUnder = globalThis.navigator?.serviceWorker?.controller?.scriptURL;
-  const current = scriptUrl === ctx.scriptUrl ? null : await sameScriptElsewhere(scriptUrl, ctx.scope);
-  if (current && ctx.config && !(await acceptedByCurrent(ctx, current, ctx.config))) return null;
+  const current = scoped === ctx.scriptUrl ? null : await sameScriptElsewhere(scoped, ctx.scope);
+  const scriptUrl =
+    current && ctx.config ? await urlAfterOwnerCheck(ctx, current, scoped, ctx.config) : scoped;
+  if (scriptUrl === null) return null;
   const handle = await registerWorker(
     scriptUrl,
     ctx.scope,

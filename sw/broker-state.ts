@@ -20,6 +20,11 @@ export interface BrokerStateDeps {
   limits?: ConfigLimits;
   /** This version may route requests outside its script URL's scope past itself (reported in `status`). */
   routed?: boolean;
+  /**
+   * A route scope in this worker's script URL would give it static routes (the browser has
+   * static routing, and the worker routes non-API requests past itself). Reported in `status`.
+   */
+  canRoute?: boolean;
   /** Deletes what belongs to the user (the app's API caches); runs before `logout` is broadcast. */
   clearUserData?: () => Promise<void>;
 }

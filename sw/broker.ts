@@ -124,6 +124,7 @@ export class Broker {
       workerInstance: this.instance,
       identity: s ? identityOf(s.accessToken) : null,
       ...(this.deps.routed ? { routed: true as const } : {}),
+      canRoute: this.deps.canRoute === true,
     };
   }
 
@@ -135,9 +136,9 @@ export class Broker {
   }
 
   /** A login: its tokens become a new lineage at once (session-lifecycle.ts), bound to `dpopKey` when the login was proved with it. */
-  async setSession(tokens: SessionTokens, dpopKey?: DpopKey): Promise<BrokerStatus> {
+  async setSession(tokens: SessionTokens, dpopKey?: DpopKey, sentAt?: number): Promise<BrokerStatus> {
     await this.ready();
-    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now, dpopKey));
+    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now, dpopKey, sentAt));
     return this.status();
   }
 

@@ -64,6 +64,7 @@ export function installListeners(
     // Known without the install event (a restarted worker reports it too); the install guard
     // below may still have declined, which only makes a page's reload advice unneeded.
     routed: !!options.bypassNonApiRequests && declared !== null && hasStaticRouting(self),
+    canRoute: !!options.bypassNonApiRequests && hasStaticRouting(self),
     broadcaster,
     fetch: fetchFn,
     lockName: names.refreshLock,

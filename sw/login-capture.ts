@@ -76,6 +76,7 @@ export async function captureLogin(
   fetchFn: typeof fetch,
 ): Promise<Response> {
   const key = broker.currentConfig()?.dpop ? await generateDpopKey() : undefined;
+  const sentAt = broker.now();
   const response = key
     ? await sendLogin(fetchFn, request, { key, nonces: broker.state.dpopNonces })
     : await fetchFn(request);
@@ -136,6 +137,7 @@ export async function captureLogin(
         ...(expiresIn === undefined || expiresIn === null ? {} : { expiresIn: expiresIn as number }),
       },
       key,
+      sentAt,
     );
   } catch (cause) {
     const error = toTokenBrokerError(cause);
