@@ -49,5 +49,5 @@ function sameScript(url: string, scriptUrl: string): boolean {
 
 /** Whether `url` runs the same script as `scriptUrl` (path, broker name) with another declared scope. */
 export function otherScope(url: string | undefined, scriptUrl: string): boolean {
-  return !!url && sameScript(url, scriptUrl) && new URL(url).searchParams.has(ROUTE_SCOPE_PARAM);
+  return !!url && sameScript(url, scriptUrl) && new RegExp(`[?&]${ROUTE_SCOPE_PARAM}=`).test(url);
 }

@@ -57,10 +57,9 @@ async function urlAfterOwnerCheck(
   ctx.onWorker(handle);
   const status = await ctx.configure(config);
   handle.dispose();
+  ctx.log?.(`config accepted by ${current}`);
   // Only a worker of this build says `canRoute: false`; an older one gets the new URL.
-  const keep = status.canRoute === false;
-  ctx.log?.(`config accepted by ${current}${keep ? ', kept: no static routing to gain' : ''}`);
-  return keep ? current : scriptUrl;
+  return status.canRoute === false ? current : scriptUrl;
 }
 
 /**
