@@ -93,8 +93,13 @@ for (const mode of ['standalone', 'own-worker'] as const satisfies readonly Work
       expect(me.every((r) => r.authorization)).toBe(true);
       // Everywhere: the worker answered nothing outside the API scope and kept no event open for it.
       const seen = `fetch events ${events.seen.map((u) => u.replace(server.url, '')).join(' ')}`;
-      expect(outsideApi(events.responded), seen).toEqual([]);
-      expect(outsideApi(events.extended), seen).toEqual([]);
+      // Except the client's own read of the worker script, made when the worker is slow to
+      // answer a call's handshake (src/transport.ts `pick`, src/readiness.ts `brokerScript`):
+      // answered only if it reached a worker still loading its config, which passes every
+      // request on until it knows its scope (seen once in 41 Firefox runs). No request of the app's.
+      const byTheApp = (urls: string[]): string[] => outsideApi(urls).filter((p) => p !== '/sw.js');
+      expect(byTheApp(events.responded), seen).toEqual([]);
+      expect(byTheApp(events.extended), seen).toEqual([]);
       if (browserName === 'chromium') {
         // Static routing: none of them even became a fetch event (navigations, scripts, styles,
         // the manifest, the icon, /apix).

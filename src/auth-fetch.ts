@@ -1,6 +1,7 @@
-import { REQUEST_ID_HEADER } from '../shared/protocol.js';
+import { ERROR_HEADER, REQUEST_ID_HEADER } from '../shared/protocol.js';
 import { raceAbort } from './abort.js';
 import { decide } from './decide.js';
+import { watchHandOver } from './handover-resend.js';
 import type { TokenSource } from './token-source.js';
 
 /** Sends `request` through the worker's login capture and rebuilds the answer as a `Response`. */
@@ -27,6 +28,16 @@ function tagForAbort(request: Request, source: TokenSource): Request {
   headers.set(REQUEST_ID_HEADER, id);
   request.signal.addEventListener('abort', () => source.abort(id), { once: true });
   return new Request(request, { headers });
+}
+
+/** Controlled page: the worker attaches the token; a hand-over's 401 may go once more (handover-resend.ts). */
+async function throughWorker(request: Request): Promise<Response> {
+  const aroundWorkers = watchHandOver();
+  const response = await fetch(request);
+  if (request.body !== null || !aroundWorkers(response.status, response.headers.has(ERROR_HEADER)))
+    return response;
+  await response.body?.cancel();
+  return fetch(request);
 }
 
 /**
@@ -58,7 +69,8 @@ function sendKeepalive(request: Request, headers: Headers, body: ArrayBuffer | n
 
 /**
  * A `fetch` that waits (bounded) for the client to be ready, then: controlled page, plain
- * `fetch` (the worker does the work). Uncontrolled: the worker decides with the rule it applies
+ * `fetch` (the worker does the work; a request without a body that a worker hand-over sent
+ * around both workers goes once more, see `watchHandOver`). Uncontrolled: the worker decides with the rule it applies
  * to requests it sees (scope, exclusions, an existing `Authorization`, login capture); then this
  * attaches the token and, on a 401, refreshes through the worker's lock and replays once with
  * the buffered body, or sends a login through the worker's capture. An abort is honoured at
@@ -73,7 +85,7 @@ export function createAuthFetch(source: TokenSource): typeof fetch {
     const bypass = request.keepalive && keepaliveBypassesWorker();
     const decision = await decide(source, head, request.signal, bypass);
     if (decision.kind === 'worker')
-      return fetch(
+      return throughWorker(
         init?.signal || (input instanceof Request && input.signal) ? tagForAbort(request, source) : request,
       );
     if (decision.kind === 'login') return loginThroughWorker(source, request);

@@ -1,9 +1,10 @@
 import { TokenBrokerError } from '../shared/errors.js';
-import type { AccessTokenInfo } from '../shared/protocol.js';
+import { type AccessTokenInfo, ERROR_HEADER } from '../shared/protocol.js';
 import type { WireRequestHead } from '../shared/wire.js';
 import { raceAbort } from './abort.js';
 import { keepaliveBypassesWorker, loginThroughWorker } from './auth-fetch.js';
 import { decide } from './decide.js';
+import { watchHandOver } from './handover-resend.js';
 import type { TokenSource } from './token-source.js';
 
 /** The parts of an Axios (1.x) request config the broker touches. */
@@ -114,11 +115,31 @@ function canceled(config: AxiosConfigLike): Error {
   });
 }
 
+type Outcome = { response?: Answer; status?: number; headers?: Answer['headers'] } | undefined;
+type Answer = { status?: number; headers?: { get?(name: string): unknown; [name: string]: unknown } };
+
 /** The status of an adapter's outcome: its response's, or the response an AxiosError carries. */
-function statusOf(
-  outcome: { response?: { status?: number }; status?: number } | undefined,
-): number | undefined {
+function statusOf(outcome: Outcome): number | undefined {
   return outcome?.response?.status ?? outcome?.status;
+}
+
+/** Whether the worker marked the outcome's response (`x-token-broker-error`). */
+function markedByWorker(outcome: Outcome): boolean {
+  const headers = outcome?.response?.headers ?? outcome?.headers;
+  return (headers?.get?.(ERROR_HEADER) ?? headers?.[ERROR_HEADER]) != null;
+}
+
+/** Controlled page: sent as it is; a hand-over's 401 may go once more (handover-resend.ts). */
+async function throughWorker(config: AxiosConfigLike, send: () => Promise<unknown>): Promise<unknown> {
+  const aroundWorkers = watchHandOver();
+  const first = await send().then(
+    (value) => ({ ok: true, value }),
+    (value: unknown) => ({ ok: false, value }),
+  );
+  const outcome = first.value as Outcome;
+  if (config.data == null && aroundWorkers(statusOf(outcome), markedByWorker(outcome))) return send();
+  if (first.ok) return first.value;
+  throw first.value;
 }
 
 /**
@@ -126,7 +147,8 @@ function statusOf(
  * interceptors did has been done, and no response interceptor has seen the answer yet, so the
  * order in which the app and the broker attached theirs does not matter. The adapter waits
  * (bounded) for the client to be ready. While the page is controlled it sends the request as
- * it is: the worker does everything, so there is never a second refresh path. While it is not
+ * it is: the worker does everything, so there is never a second refresh path (a request without a
+ * body that a worker hand-over sent around both workers goes once more, `watchHandOver`). While it is not
  * (hard reload, workers blocked), the worker decides each request by its own rule; this
  * attaches its token, sends a 401 to its lock and replays once through the same adapter with
  * the same config, so the bytes of the first attempt (`transformRequest` ran once, above), and
@@ -162,6 +184,7 @@ export function attachAxios(instance: AxiosLike, source: TokenSource, adapters?:
       },
     );
     if (decision.kind === 'login') return loginAdapter(instance, source)(config);
+    if (decision.kind === 'worker') return throughWorker(config, send);
     if (decision.kind !== 'token') return send();
     authorize(config, decision.info);
     const first = await send().then(
@@ -172,7 +195,7 @@ export function attachAxios(instance: AxiosLike, source: TokenSource, adapters?:
       if (first.ok) return first.value;
       throw first.value;
     };
-    if (statusOf(first.value as Parameters<typeof statusOf>[0]) !== 401) return settle();
+    if (statusOf(first.value as Outcome) !== 401) return settle();
     const info = await raceAbort(
       source.recover(decision.info).catch(() => null),
       signal,

@@ -136,9 +136,9 @@ export class Broker {
   }
 
   /** A login: its tokens become a new lineage at once (session-lifecycle.ts), bound to `dpopKey` when the login was proved with it. */
-  async setSession(tokens: SessionTokens, dpopKey?: DpopKey, sentAt?: number): Promise<BrokerStatus> {
+  async setSession(tokens: SessionTokens, dpopKey?: DpopKey): Promise<BrokerStatus> {
     await this.ready();
-    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now, dpopKey, sentAt));
+    this.unauthorized.recordNewToken(await storeLogin(this.state, tokens, this.now, dpopKey));
     return this.status();
   }
 

@@ -5,16 +5,10 @@ export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
 
 /**
  * When the access token expires on this worker's clock, which may be far off the server's.
- * Every estimate errs early: the server issued the token after `sentAt`, the moment the request
- * that got it was sent, so a lifetime counted from there ends no later than the server's.
- * (Counted from the answer's arrival it would end late by the answer's latency, and on a loaded
- * worker a request sent just before the refresh was due could reach the server expired.)
  * In order of preference:
- * 1. `expires_in`, counted from `sentAt`;
- * 2. the JWT `exp`, shifted by the skew between the server's `Date` header and our clock at its
- *    earliest: that header has whole seconds, so the server's clock read up to a second past it,
- *    while ours read `sentAt` or later;
- * 3. the JWT's lifetime `exp - iat`, counted from `sentAt`: a cross-origin token endpoint's
+ * 1. `expires_in`, counted from the moment the response arrived;
+ * 2. the JWT `exp`, shifted by the skew between the server's `Date` header and arrival;
+ * 3. the JWT's lifetime `exp - iat`, counted from arrival: a cross-origin token endpoint's
  *    `Date` is not readable by `fetch`, and an absolute `exp` read on a clock running ahead
  *    would look expired on arrival and cause a refresh per request;
  * 4. the JWT `exp` at face value, only if it lies ahead on our clock within a sane lifetime.
@@ -23,21 +17,18 @@ export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
 export function computeExpiresAt(
   accessToken: string,
   expiresIn: number | undefined,
-  sentAt: number,
+  receivedAt: number,
   serverDate?: number,
 ): number | null {
-  if (expiresIn !== undefined) return sentAt + expiresIn * 1000;
+  if (expiresIn !== undefined) return receivedAt + expiresIn * 1000;
   const claims = decodeJwtTimes(accessToken);
   if (claims === null) return null;
   const { exp, iat } = claims;
-  if (serverDate !== undefined) return exp * 1000 + (sentAt - (serverDate + DATE_RESOLUTION_MS));
+  if (serverDate !== undefined) return exp * 1000 + (receivedAt - serverDate);
   const sane = (lifetimeMs: number): boolean => lifetimeMs > 0 && lifetimeMs <= MAX_EXPIRES_IN_SECONDS * 1000;
-  if (iat !== null && sane((exp - iat) * 1000)) return sentAt + (exp - iat) * 1000;
-  return sane(exp * 1000 - sentAt) ? exp * 1000 : null;
+  if (iat !== null && sane((exp - iat) * 1000)) return receivedAt + (exp - iat) * 1000;
+  return sane(exp * 1000 - receivedAt) ? exp * 1000 : null;
 }
-
-/** The HTTP `Date` header counts whole seconds. */
-const DATE_RESOLUTION_MS = 1000;
 
 /** The `exp` claim of a JWT (base64url payload), or null if it is not a JWT with a numeric `exp`. */
 export function decodeJwtExp(token: string): number | null {

@@ -76,7 +76,6 @@ export async function captureLogin(
   fetchFn: typeof fetch,
 ): Promise<Response> {
   const key = broker.currentConfig()?.dpop ? await generateDpopKey() : undefined;
-  const sentAt = broker.now();
   const response = key
     ? await sendLogin(fetchFn, request, { key, nonces: broker.state.dpopNonces })
     : await fetchFn(request);
@@ -137,7 +136,6 @@ export async function captureLogin(
         ...(expiresIn === undefined || expiresIn === null ? {} : { expiresIn: expiresIn as number }),
       },
       key,
-      sentAt,
     );
   } catch (cause) {
     const error = toTokenBrokerError(cause);

@@ -11,8 +11,6 @@ export type AttemptOutcome =
   | {
       kind: 'ok';
       tokens: SalvagedTokens;
-      /** When the request went out: the server issued the tokens after it (sw/expiry.ts). */
-      sentAt: number;
       receivedAt: number;
       serverDate: number | undefined;
       flaw?: TokenBrokerError;
@@ -49,7 +47,6 @@ export async function attemptRefresh(
   // Errors name the endpoint (without its query): a typo or a missing CORS header is then visible.
   const endpoint = `${new URL(request.url).origin}${new URL(request.url).pathname}`;
   let response: Response;
-  const sentAt = deps.now();
   try {
     // With DPoP, a nonce demand is answered once more inside this same attempt (and lock).
     response = deps.dpop
@@ -75,7 +72,6 @@ export async function attemptRefresh(
       return {
         kind: 'ok',
         tokens,
-        sentAt,
         receivedAt,
         serverDate: Number.isNaN(date) ? undefined : date,
         ...(flaw ? { flaw } : {}),

@@ -13,7 +13,7 @@ export function rotatedSession(
   outcome: Extract<AttemptOutcome, { kind: 'ok' }>,
   trigger: RefreshTrigger,
 ): StoredSession {
-  const { tokens, sentAt, receivedAt, serverDate } = outcome;
+  const { tokens, receivedAt, serverDate } = outcome;
   const { inflight: _answered, ...rest } = base;
   const fresh = tokens.accessToken !== undefined;
   return {
@@ -22,7 +22,7 @@ export function rotatedSession(
     refreshToken: tokens.refreshToken ?? base.refreshToken,
     expiresAt:
       tokens.accessToken !== undefined
-        ? computeExpiresAt(tokens.accessToken, tokens.expiresIn, sentAt, serverDate)
+        ? computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt, serverDate)
         : base.expiresAt,
     receivedAt: fresh ? receivedAt : base.receivedAt,
     generation: base.generation + 1,

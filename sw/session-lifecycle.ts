@@ -12,14 +12,12 @@ import { validateTokens } from './token-response.js';
  * refresh of an older session, and that refresh's answer is discarded when it comes. With
  * `dpop` on, every login gets a new DPoP key: the one its login request was proved with
  * (login capture), else a fresh one (`setSession` from a page, whose login had no proof).
- * `sentAt`: when the worker sent the login it captured (its tokens' lifetime counts from then).
  */
 export async function storeLogin(
   state: BrokerState,
   tokens: SessionTokens,
   now: () => number,
   loginKey?: DpopKey,
-  sentAt?: number,
 ): Promise<StoredSession> {
   const valid = validateTokens(tokens ?? {}, 'invalid-session');
   if (!valid.refreshToken) throw new TokenBrokerError('invalid-session', 'a refresh token is required');
@@ -32,7 +30,6 @@ export async function storeLogin(
       receivedAt,
       Math.max(previous?.generation ?? 0, known) + 1,
       dpopKey,
-      sentAt,
     ),
   )) as StoredSession;
   state.session = session;

@@ -88,22 +88,18 @@ const isString = (v: unknown): v is string => typeof v === 'string' && v.length 
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const TRIGGERS: readonly unknown[] = ['login', 'proactive', 'unauthorized', 'explicit'];
 
-/**
- * The session a login stores: a new lineage, whose first generation follows every earlier one.
- * Its expiry counts from `sentAt` when the worker sent the login itself (sw/expiry.ts).
- */
+/** The session a login stores: a new lineage, whose first generation follows every earlier one. */
 export function loginSession(
   tokens: { accessToken: string; refreshToken: string; expiresIn: number | undefined },
   receivedAt: number,
   generation: number,
   dpopKey?: DpopKey,
-  sentAt = receivedAt,
 ): StoredSession {
   return {
     ...(dpopKey ? { dpopKey } : {}),
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
-    expiresAt: computeExpiresAt(tokens.accessToken, tokens.expiresIn, Math.min(sentAt, receivedAt)),
+    expiresAt: computeExpiresAt(tokens.accessToken, tokens.expiresIn, receivedAt),
     receivedAt,
     generation,
     trigger: 'login',

@@ -218,3 +218,44 @@ describe('createAuthFetch follows the worker’s rules on an uncontrolled page',
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('createAuthFetch at a worker hand-over (docs/platform-facts.md §19)', () => {
+  /** A controlled page whose first request is answered 401 by the server while `change` happens. */
+  function handOver({ change = true, marked = false } = {}) {
+    const container = { controller: { id: 'old' } as object | null };
+    vi.stubGlobal('navigator', { serviceWorker: container });
+    const seen: string[] = [];
+    const fetchStub = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      seen.push(request.method);
+      if (seen.length > 1) return new Response('ok', { status: 200 });
+      // Sent around both workers as the new version activated: no token, so the server says 401.
+      if (change) container.controller = { id: 'new' };
+      return new Response('expired', {
+        status: 401,
+        headers: marked ? { 'x-token-broker-error': 'session-changed' } : {},
+      });
+    });
+    vi.stubGlobal('fetch', fetchStub);
+    const { source } = fakeSource({ controlled: true });
+    return { seen, authFetch: createAuthFetch(source) };
+  }
+
+  it('sends a request without a body once more when the controller changed while it was out', async () => {
+    const { seen, authFetch } = handOver();
+    expect((await authFetch(`${APP}/api/me`)).status).toBe(200);
+    expect(seen).toEqual(['GET', 'GET']);
+  });
+
+  it('hands back the 401 when the controller did not change, the worker marked it, or the request had a body', async () => {
+    for (const [options, init] of [
+      [{ change: false }, undefined],
+      [{ marked: true }, undefined],
+      [{}, { method: 'POST', body: 'x' }],
+    ] as const) {
+      const { seen, authFetch } = handOver(options);
+      expect((await authFetch(`${APP}/api/me`, init)).status).toBe(401);
+      expect(seen).toHaveLength(1);
+    }
+  });
+});

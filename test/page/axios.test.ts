@@ -75,6 +75,53 @@ describe('attachAxios on a controlled page', () => {
   });
 });
 
+describe('attachAxios at a worker hand-over (docs/platform-facts.md §19)', () => {
+  /** The server answers the first request 401 (sent around both workers) while `change` happens. */
+  function handOver({ change = true, marked = false } = {}) {
+    const container = { controller: { id: 'old' } as object | null };
+    vi.stubGlobal('navigator', { serviceWorker: container });
+    const methods: string[] = [];
+    const adapter: AxiosAdapter = async (config) => {
+      methods.push(String(config.method));
+      const status = methods.length > 1 ? 200 : 401;
+      if (status === 401 && change) container.controller = { id: 'new' };
+      const headers = marked && status === 401 ? { 'x-token-broker-error': 'session-changed' } : {};
+      const response: AxiosResponse = { data: {}, status, statusText: '', headers, config, request: {} };
+      if (status === 401)
+        throw new AxiosError(
+          'Request failed with status code 401',
+          AxiosError.ERR_BAD_REQUEST,
+          config,
+          {},
+          response,
+        );
+      return response;
+    };
+    const { source } = fakeSource({ controlled: true });
+    const instance = axios.create({ adapter });
+    attachAxios(instance, source);
+    return { methods, instance };
+  }
+
+  it('sends a request without a body once more when the controller changed while it was out', async () => {
+    const { methods, instance } = handOver();
+    expect((await instance.get('/api/me')).status).toBe(200);
+    expect(methods).toEqual(['get', 'get']);
+  });
+
+  it('hands back the 401 when the controller did not change, the worker marked it, or the request had a body', async () => {
+    for (const [options, send] of [
+      [{ change: false }, (i: AxiosInstance) => i.get('/api/me')],
+      [{ marked: true }, (i: AxiosInstance) => i.get('/api/me')],
+      [{}, (i: AxiosInstance) => i.post('/api/me', { a: 1 })],
+    ] as const) {
+      const { methods, instance } = handOver(options);
+      await status401(send(instance));
+      expect(methods).toHaveLength(1);
+    }
+  });
+});
+
 describe('attachAxios on an uncontrolled page', () => {
   it('adds the bearer token from the worker', async () => {
     const { server, instance } = setup();
