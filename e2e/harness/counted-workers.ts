@@ -23,7 +23,8 @@ installTokenBroker(
 /**
  * Runs before the broker's script: records the URL of every fetch event, and of each event the
  * worker answered (`respondWith`) or kept itself alive for (`waitUntil`). A page reads them by
- * posting `'fetch-events?'` with a port (every browser), a test with `worker.evaluate` too.
+ * posting `'fetch-events?'` with a port (every browser), a test with `worker.evaluate` too, and
+ * clears them by posting `'fetch-events-reset'` with a port (answered once cleared).
  */
 export const FETCH_EVENT_RECORDER = `self.__fetchEvents = { seen: [], responded: [], extended: [] };
 (() => {
@@ -33,7 +34,13 @@ export const FETCH_EVENT_RECORDER = `self.__fetchEvents = { seen: [], responded:
   const waitUntil = ExtendableEvent.prototype.waitUntil;
   ExtendableEvent.prototype.waitUntil = function (p) { if (this instanceof FetchEvent) rec.extended.push(this.request.url); return waitUntil.call(this, p); };
   self.addEventListener('fetch', (e) => rec.seen.push(e.request.url));
-  self.addEventListener('message', (e) => { if (e.data === 'fetch-events?') e.ports[0].postMessage(rec); });
+  self.addEventListener('message', (e) => {
+    if (e.data === 'fetch-events?') e.ports[0].postMessage(rec);
+    if (e.data === 'fetch-events-reset') {
+      for (const list of Object.values(rec)) list.length = 0;
+      e.ports[0].postMessage('reset');
+    }
+  });
 })();
 `;
 
