@@ -77,7 +77,10 @@ function registrationState(page: Page): Promise<string> {
   });
 }
 
-/** Deploys `build`, finds it from `checker`, and waits until it controls every tab. */
+/**
+ * Deploys `build`, finds it from `checker`, and waits until it controls every tab. `quietInstall`:
+ * the tabs pause before the deploy, not after it is found.
+ */
 async function switchTo(
   server: TestServer,
   serve: (b: ServedBuild) => void,
@@ -85,8 +88,10 @@ async function switchTo(
   busy: Page[],
   all: Page[],
   changes: number,
+  { quietInstall = false } = {},
 ): Promise<HandOver> {
   const from = logLength(server);
+  if (quietInstall) for (const tab of busy) await pauseStorm(tab, true);
   serve(build);
   expect(await findUpdate(all.at(-1)!)).toBe(true);
   // Chromium hands over when the old worker has no event in flight: a pause in traffic, as real
@@ -235,7 +240,15 @@ test('this build back to 0.1.0 and forward again under busy tabs: keeps working 
   const { busy, checker } = await openTabs(context, server);
   await expect.poll(() => rotations(server), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
 
-  const handOvers = [await switchTo(server, serve, releaseBuild(V010), busy, [...busy, checker], 1)];
+  // 0.1.0 calls skipWaiting() at install, which arms Chromium's one hand-over for it; a request
+  // that restarts the old worker mid-way leaves it dormant for up to 5 minutes
+  // (docs/platform-facts.md §13; this build waits for a quiet moment, 0.1.0 cannot). Seen in a
+  // CI run: still waiting 20 s into the pause. So in Chromium the rollback installs in a pause.
+  const handOvers = [
+    await switchTo(server, serve, releaseBuild(V010), busy, [...busy, checker], 1, {
+      quietInstall: browserName === 'chromium',
+    }),
+  ];
   // This page client and 0.1.0's worker: work or fail typed in time (recorded for the report).
   const across = await callAcrossVersions(checker);
   test.info().annotations.push({ type: 'page N, worker 0.1.0', description: JSON.stringify(across) });
