@@ -19,36 +19,31 @@ interface FetchEvents {
   extended: string[];
 }
 
-/** What the worker controlling `page` recorded (e2e/harness/counted-workers.ts). */
-function fetchEvents(page: Page): Promise<FetchEvents> {
+/** Posts `message` with a port to the worker controlling `page` (the recorder, e2e/harness/counted-workers.ts) and resolves with its answer. */
+function askRecorder(page: Page, message: 'fetch-events?' | 'fetch-events-reset'): Promise<unknown> {
   return page.evaluate(
-    () =>
-      new Promise<FetchEvents>((resolve, reject) => {
+    (m) =>
+      new Promise<unknown>((resolve, reject) => {
         const worker = navigator.serviceWorker.controller;
         if (!worker) return reject(new Error('no controller'));
         const { port1, port2 } = new MessageChannel();
-        port1.onmessage = (e) => resolve(e.data as FetchEvents);
-        worker.postMessage('fetch-events?', [port2]);
+        port1.onmessage = (e) => resolve(e.data);
+        worker.postMessage(m, [port2]);
       }),
+    message,
   );
 }
+
+/** What the worker controlling `page` recorded. */
+const fetchEvents = async (page: Page): Promise<FetchEvents> =>
+  (await askRecorder(page, 'fetch-events?')) as FetchEvents;
 
 const path = (url: string): string => new URL(url).pathname;
 const outsideApi = (urls: string[]): string[] => urls.map(path).filter((p) => !p.startsWith('/api/'));
 
 /** Clears what the worker controlling `page` recorded so far (the same worker may serve a reloaded page). */
-function resetFetchEvents(page: Page): Promise<void> {
-  return page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const worker = navigator.serviceWorker.controller;
-        if (!worker) return reject(new Error('no controller'));
-        const { port1, port2 } = new MessageChannel();
-        port1.onmessage = () => resolve();
-        worker.postMessage('fetch-events-reset', [port2]);
-      }),
-  );
-}
+const resetFetchEvents = async (page: Page): Promise<void> =>
+  void (await askRecorder(page, 'fetch-events-reset'));
 
 /** The script URL of the registration's active worker and whether another version is on its way. */
 function registration(page: Page) {
