@@ -1,11 +1,7 @@
-import axios, {
-  AxiosError,
-  type AxiosAdapter,
-  type AxiosResponse,
-  type InternalAxiosRequestConfig,
-} from 'axios';
+import axios, { type AxiosError, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attachAxios } from '../../src/axios.js';
+import { axiosAnswer } from './axios-answer.js';
 import { APP, deferred, fakeSource } from './fake-source.js';
 
 interface Seen {
@@ -26,23 +22,7 @@ function apiServer() {
       data: config.data,
       contentType: config.headers.get('Content-Type'),
     });
-    const response: AxiosResponse = {
-      data: 'ok',
-      status: authorization === 'Bearer at-2' ? 200 : 401,
-      statusText: '',
-      headers: {},
-      config,
-      request: {},
-    };
-    if (response.status === 401)
-      throw new AxiosError(
-        'Request failed with status code 401',
-        AxiosError.ERR_BAD_REQUEST,
-        config,
-        {},
-        response,
-      );
-    return response;
+    return axiosAnswer(config, authorization === 'Bearer at-2' ? 200 : 401, 'ok');
   };
   return { seen, adapter };
 }

@@ -1,6 +1,7 @@
-import axios, { AxiosError, type AxiosAdapter, type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { AxiosError, type AxiosAdapter, type AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attachAxios } from '../../src/axios.js';
+import { axiosAnswer } from './axios-answer.js';
 import { APP, fakeSource } from './fake-source.js';
 
 /** Plays the API server: `/api/*` wants `Bearer <valid>`, anything else is public. Records what it saw. */
@@ -14,23 +15,7 @@ function apiServer(valid: string | null = 'at-1') {
     const protectedPath = new URL(url).pathname.startsWith('/api/');
     const status =
       protectedPath && (server.valid === null || authorization !== `Bearer ${server.valid}`) ? 401 : 200;
-    const response: AxiosResponse = {
-      data: { url },
-      status,
-      statusText: String(status),
-      headers: {},
-      config,
-      request: {},
-    };
-    if (status === 401)
-      throw new AxiosError(
-        'Request failed with status code 401',
-        AxiosError.ERR_BAD_REQUEST,
-        config,
-        {},
-        response,
-      );
-    return response;
+    return axiosAnswer(config, status, { url });
   };
   return { server, adapter };
 }
@@ -85,17 +70,9 @@ describe('attachAxios at a worker hand-over (docs/platform-facts.md §19)', () =
       methods.push(String(config.method));
       const status = methods.length > 1 ? 200 : 401;
       if (status === 401 && change) container.controller = { id: 'new' };
-      const headers = marked && status === 401 ? { 'x-token-broker-error': 'session-changed' } : {};
-      const response: AxiosResponse = { data: {}, status, statusText: '', headers, config, request: {} };
-      if (status === 401)
-        throw new AxiosError(
-          'Request failed with status code 401',
-          AxiosError.ERR_BAD_REQUEST,
-          config,
-          {},
-          response,
-        );
-      return response;
+      const headers: Record<string, string> =
+        marked && status === 401 ? { 'x-token-broker-error': 'session-changed' } : {};
+      return axiosAnswer(config, status, {}, headers);
     };
     const { source } = fakeSource({ controlled: true });
     const instance = axios.create({ adapter });
